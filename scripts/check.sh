@@ -1,0 +1,62 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Run netstage's tests and tally them from Criterion's TAP reports.
+# Usage: scripts/check.sh BUILD_DIR [unit|asan|integ|vm]...   (default: all)
+# A test that cannot run here says "skipped: <why>" and counts as skipped.
+set -u
+out=$1
+shift
+suites=${*:-unit asan integ vm}
+tapdir=$out/tap
+mkdir -p "$tapdir"
+pass=0 fail=0 skip=0 failed_bins=""
+
+run_bin() { # suite binary [criterion args...]
+	suite=$1 bin=$2
+	shift 2
+	name=$suite/$(basename "$bin")
+	tap=$tapdir/$suite-$(basename "$bin").tap
+	printf '==> %s\n' "$name"
+	"$bin" --tap="$tap" --short-filename "$@"
+	rc=$?
+	p=$(grep -c '^ok .*' "$tap" | tr -d ' ')
+	s=$(grep -c '^ok .*# SKIP' "$tap" | tr -d ' ')
+	f=$(grep -c '^not ok' "$tap" | tr -d ' ')
+	grep '# SKIP' "$tap" | sed 's/^ok - /    /'
+	p=$((p - s))
+	# A binary that dies before writing its report is a failure too.
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	pass=$((pass + p)) skip=$((skip + s)) fail=$((fail + f))
+	[ "$f" -eq 0 ] || failed_bins="$failed_bins $name"
+}
+
+for suite in $suites; do
+	case $suite in
+	unit) for b in "$out"/tests/unit/test_*; do [ -x "$b" ] && run_bin unit "$b"; done ;;
+	asan)
+		# LeakSanitizer cannot follow Criterion's forked workers; ASan and UBSan can.
+		export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+		for b in "$out"/tests/asan/test_*; do [ -x "$b" ] && run_bin asan "$b"; done ;;
+	integ)
+		# Privileged tests share the kernel's state: one at a time.
+		for b in "$out"/tests/integ/test_*; do [ -x "$b" ] && run_bin integ "$b" --jobs 1; done ;;
+	vm)
+		if [ -x tests/vm/run.sh ]; then
+			tests/vm/run.sh "$out" "$tapdir/vm.tap"
+			rc=$?
+			p=$(grep -c '^ok' "$tapdir/vm.tap" 2>/dev/null || echo 0)
+			s=$(grep -c '^ok .*# SKIP' "$tapdir/vm.tap" 2>/dev/null || echo 0)
+			f=$(grep -c '^not ok' "$tapdir/vm.tap" 2>/dev/null || echo 0)
+			[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+			pass=$((pass + p - s)) skip=$((skip + s)) fail=$((fail + f))
+			[ "$f" -eq 0 ] || failed_bins="$failed_bins vm"
+		fi ;;
+	esac
+done
+
+printf '\n==> tests: %d passed, %d failed, %d skipped\n' "$pass" "$fail" "$skip"
+if [ "$fail" -ne 0 ]; then
+	printf '==> failed in:%s\n' "$failed_bins"
+	exit 1
+fi
+exit 0
