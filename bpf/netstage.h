@@ -7,6 +7,10 @@
 #ifndef NETSTAGE_H
 #define NETSTAGE_H
 
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
 /*
  * Stages of a packet's trip (../docs/STAGES.md). NONE is the "from" of a
  * packet's first stage. The order is the usual one on a veth hop.

@@ -1,0 +1,605 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "analysis/result.h"
+#include "analysis/hist.h"
+#include "analysis/stage.h"
+
+static void *grow(void *arr, int n, size_t size)
+{
+	void *p = realloc(arr, (size_t)(n + 1) * size);
+
+	if (!p)
+		return NULL;
+	memset((char *)p + (size_t)n * size, 0, size);
+	return p;
+}
+
+struct stage_stat *result__add_stage(struct result *r)
+{
+	struct stage_stat *s = grow(r->stages, r->n_stages, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	r->stages = s;
+	s = &r->stages[r->n_stages++];
+	s->master_kind = -1;
+	s->n_devices = 1;
+	return s;
+}
+
+struct drop_stat *result__add_drop(struct result *r)
+{
+	struct drop_stat *d = grow(r->drops, r->n_drops, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	r->drops = d;
+	return &r->drops[r->n_drops++];
+}
+
+struct feature *result__add_feature(struct result *r, const char *name, bool on, const char *note)
+{
+	struct feature *f = grow(r->features, r->n_features, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	r->features = f;
+	f = &r->features[r->n_features++];
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	f->on = on;
+	snprintf(f->note, sizeof(f->note), "%s", note ? note : "");
+	return f;
+}
+
+void result__free(struct result *r)
+{
+	if (!r)
+		return;
+	free(r->features);
+	free(r->throughput.repeats);
+	free(r->stages);
+	free(r->drops);
+	free(r->softirq.per_cpu);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- writing ---- */
+
+static void add_str(json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
+}
+
+static void add_int(json_object *o, const char *k, int64_t v)
+{
+	json_object_object_add(o, k, json_object_new_int64(v));
+}
+
+static void add_u64(json_object *o, const char *k, __u64 v)
+{
+	json_object_object_add(o, k, json_object_new_uint64(v));
+}
+
+static void add_dbl(json_object *o, const char *k, double v)
+{
+	json_object_object_add(o, k, json_object_new_double(v));
+}
+
+static json_object *hist_to_json(const struct ns_hist *h)
+{
+	json_object *lat = json_object_new_object(), *hist = json_object_new_object();
+	json_object *buckets = json_object_new_array();
+
+	add_dbl(lat, "p50", hist__quantile(h, 0.50));
+	add_dbl(lat, "p90", hist__quantile(h, 0.90));
+	add_dbl(lat, "p99", hist__quantile(h, 0.99));
+	add_u64(lat, "min", h->min);
+	add_u64(lat, "max", h->max);
+	add_dbl(lat, "mean", hist__mean(h));
+	add_u64(lat, "sum", h->sum);
+	/* Self-describing buckets: [low, high) in ns, only the non-empty ones. */
+	add_str(hist, "unit", "ns");
+	add_str(hist, "scale", "log2 with 4 linear sub-buckets per power of two");
+	for (unsigned int i = 0; i < NS_HIST_BUCKETS; i++) {
+		json_object *b;
+
+		if (!h->buckets[i])
+			continue;
+		b = json_object_new_array();
+		json_object_array_add(b, json_object_new_uint64(hist__bucket_low(i)));
+		json_object_array_add(b, json_object_new_uint64(hist__bucket_high(i)));
+		json_object_array_add(b, json_object_new_uint64(h->buckets[i]));
+		json_object_array_add(buckets, b);
+	}
+	json_object_object_add(hist, "buckets", buckets);
+	add_str(hist, "bucket_format", "[low_ns, high_ns_exclusive, count]");
+	json_object_object_add(lat, "hist", hist);
+	return lat;
+}
+
+static json_object *stage_to_json(const struct stage_stat *s)
+{
+	json_object *o = json_object_new_object();
+	bool cpu = stage__is_cpu(s->stage, s->from);
+
+	add_str(o, "name", stage__name(s->stage));
+	if (s->from == NS_STAGE_NONE)
+		json_object_object_add(o, "from", NULL);
+	else
+		add_str(o, "from", stage__name(s->from));
+	add_str(o, "device_kind", dev_kind__name(s->dev_kind));
+	if (s->master_kind >= 0)
+		add_str(o, "master_kind", dev_kind__name(s->master_kind));
+	add_int(o, "hop", s->hop);
+	add_str(o, "ifname", s->ifname);
+	add_str(o, "netns", s->netns);
+	if (s->n_devices > 1)
+		add_int(o, "devices", s->n_devices);
+	add_u64(o, "count", s->hist.count);
+	add_str(o, "interval", s->from == NS_STAGE_NONE ? "entry" : cpu ? "cpu" : "wait");
+	if (s->from != NS_STAGE_NONE) {
+		json_object_object_add(o, "latency_ns", hist_to_json(&s->hist));
+		if (cpu)
+			add_dbl(o, "cpu_ns_per_packet", hist__mean(&s->hist));
+		add_u64(o, "cross_cpu", s->hist.cross_cpu);
+	}
+	return o;
+}
+
+static const char *const counter_names[NS_CNT_COUNT] = {
+	[NS_CNT_STARTED] = "started",
+	[NS_CNT_UNTRACKED] = "packets",
+	[NS_CNT_EVICTED] = "evicted",
+	[NS_CNT_EXPIRED] = "expired",
+	[NS_CNT_XMIT_UNMATCHED] = "xmit_unmatched",
+};
+
+json_object *result__to_json(const struct result *r)
+{
+	json_object *root = json_object_new_object(), *o, *arr, *feat, *notes;
+	const struct result_config *c = &r->config;
+
+	add_str(root, "schema", RESULT_SCHEMA);
+
+	o = json_object_new_object();
+	add_str(o, "command", c->command);
+	if (c->kind[0])
+		add_str(o, "kind", c->kind);
+	if (c->mode[0])
+		add_str(o, "mode", c->mode);
+	if (c->pairs)
+		add_int(o, "pairs", c->pairs);
+	if (c->proto[0])
+		add_str(o, "proto", c->proto);
+	if (c->mtu)
+		add_int(o, "mtu", c->mtu);
+	if (c->layout[0])
+		add_str(o, "layout", c->layout);
+	add_dbl(o, "duration", c->duration);
+	if (c->streams)
+		add_int(o, "streams", c->streams);
+	if (c->repeat)
+		add_int(o, "repeat", c->repeat);
+	if (!strcmp(c->proto, "udp"))
+		add_u64(o, "bitrate", c->bitrate);
+	if (c->netns[0])
+		add_str(o, "netns", c->netns);
+	json_object_object_add(root, "config", o);
+
+	o = json_object_new_object();
+	add_str(o, "release", r->kernel_release);
+	feat = json_object_new_object();
+	notes = json_object_new_object();
+	for (int i = 0; i < r->n_features; i++) {
+		json_object_object_add(feat, r->features[i].name,
+				       json_object_new_boolean(r->features[i].on));
+		if (r->features[i].note[0])
+			add_str(notes, r->features[i].name, r->features[i].note);
+	}
+	json_object_object_add(o, "features", feat);
+	json_object_object_add(o, "feature_notes", notes);
+	json_object_object_add(root, "kernel", o);
+
+	if (r->throughput.present) {
+		const struct throughput *t = &r->throughput;
+
+		o = json_object_new_object();
+		add_dbl(o, "bits_per_second", t->bits_per_second);
+		add_dbl(o, "packets_per_second", t->packets_per_second);
+		add_dbl(o, "mean", t->bits_per_second);
+		add_dbl(o, "stderr", t->stderr_bps);
+		arr = json_object_new_array();
+		for (int i = 0; i < t->n_repeats; i++) {
+			json_object *rep = json_object_new_object();
+
+			add_dbl(rep, "bits_per_second", t->repeats[i].bits_per_second);
+			add_dbl(rep, "packets_per_second", t->repeats[i].packets_per_second);
+			if (!strcmp(c->proto, "tcp"))
+				add_dbl(rep, "retransmits", t->repeats[i].retransmits);
+			else {
+				add_dbl(rep, "lost_packets", t->repeats[i].lost_packets);
+				add_dbl(rep, "packets", t->repeats[i].sent_packets);
+			}
+			json_object_array_add(arr, rep);
+		}
+		json_object_object_add(o, "repeats", arr);
+		json_object_object_add(root, "throughput", o);
+	}
+
+	add_dbl(root, "profile_seconds", r->profile_seconds);
+
+	arr = json_object_new_array();
+	for (int i = 0; i < r->n_stages; i++)
+		json_object_array_add(arr, stage_to_json(&r->stages[i]));
+	json_object_object_add(root, "stages", arr);
+
+	o = json_object_new_object();
+	add_u64(o, "net_rx_ns", r->softirq.net_rx_ns);
+	add_u64(o, "net_tx_ns", r->softirq.net_tx_ns);
+	add_u64(o, "net_rx_count", r->softirq.net_rx_count);
+	add_u64(o, "net_tx_count", r->softirq.net_tx_count);
+	arr = json_object_new_array();
+	for (int i = 0; i < r->softirq.n_cpus; i++) {
+		json_object *cpu = json_object_new_object();
+
+		add_int(cpu, "cpu", i);
+		add_u64(cpu, "net_rx_ns", r->softirq.per_cpu[i].net_rx_ns);
+		add_u64(cpu, "net_tx_ns", r->softirq.per_cpu[i].net_tx_ns);
+		add_u64(cpu, "net_rx_count", r->softirq.per_cpu[i].net_rx_count);
+		add_u64(cpu, "net_tx_count", r->softirq.per_cpu[i].net_tx_count);
+		json_object_array_add(arr, cpu);
+	}
+	json_object_object_add(o, "per_cpu", arr);
+	json_object_object_add(root, "softirq", o);
+
+	arr = json_object_new_array();
+	for (int i = 0; i < r->n_drops; i++) {
+		const struct drop_stat *d = &r->drops[i];
+		json_object *dj = json_object_new_object();
+
+		add_str(dj, "reason", d->reason);
+		add_str(dj, "stage", stage__name(d->stage));
+		add_str(dj, "device_kind", dev_kind__name(d->dev_kind));
+		add_str(dj, "ifname", d->ifname);
+		add_u64(dj, "count", d->count);
+		json_object_array_add(arr, dj);
+	}
+	json_object_object_add(root, "drops", arr);
+
+	o = json_object_new_object();
+	for (int i = 0; i < NS_CNT_COUNT; i++)
+		add_u64(o, counter_names[i], r->counters[i]);
+	json_object_object_add(root, "untracked", o);
+	return root;
+}
+
+int result__write(const struct result *r, const char *path, char *err, size_t errlen)
+{
+	json_object *root = result__to_json(r);
+	const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+								JSON_C_TO_STRING_NOSLASHESCAPE);
+	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	int rc = 0;
+
+	if (!f) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: cannot write the result: %s", path, strerror(errno));
+		goto out;
+	}
+	if (fprintf(f, "%s\n", text) < 0 || fflush(f) != 0) {
+		rc = -EIO;
+		snprintf(err, errlen, "%s: writing the result failed: %s", path, strerror(errno));
+	}
+	if (f != stdout && fclose(f) != 0 && !rc) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: closing the result failed: %s", path, strerror(errno));
+	}
+out:
+	json_object_put(root);
+	return rc;
+}
+
+/* ---- reading ---- */
+
+static const char *get_str(json_object *o, const char *k)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static double get_dbl(json_object *o, const char *k)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v))
+		return 0;
+	return json_object_get_double(v);
+}
+
+static __u64 get_u64(json_object *o, const char *k)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v))
+		return 0;
+	return json_object_get_uint64(v);
+}
+
+static void copy_str(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src ? src : "");
+}
+
+static void hist_from_json(json_object *lat, struct ns_hist *h)
+{
+	json_object *hist, *buckets;
+
+	h->min = get_u64(lat, "min");
+	h->max = get_u64(lat, "max");
+	h->sum = get_u64(lat, "sum");
+	if (!json_object_object_get_ex(lat, "hist", &hist) ||
+	    !json_object_object_get_ex(hist, "buckets", &buckets))
+		return;
+	for (size_t i = 0; i < json_object_array_length(buckets); i++) {
+		json_object *b = json_object_array_get_idx(buckets, i);
+
+		if (json_object_array_length(b) < 3)
+			continue;
+		h->buckets[hist__bucket(json_object_get_uint64(json_object_array_get_idx(b, 0)))] +=
+			json_object_get_uint64(json_object_array_get_idx(b, 2));
+	}
+}
+
+static int read_stages(json_object *root, struct result *r)
+{
+	json_object *arr;
+
+	if (!json_object_object_get_ex(root, "stages", &arr) ||
+	    !json_object_is_type(arr, json_type_array))
+		return -1;
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		json_object *o = json_object_array_get_idx(arr, i), *lat;
+		struct stage_stat *s = result__add_stage(r);
+		const char *from = get_str(o, "from"), *master = get_str(o, "master_kind");
+
+		if (!s)
+			return -ENOMEM;
+		s->stage = stage__parse(get_str(o, "name"));
+		s->from = from ? stage__parse(from) : NS_STAGE_NONE;
+		if (s->stage < 0 || s->from < 0)
+			return -1;
+		s->dev_kind = dev_kind__parse(get_str(o, "device_kind"));
+		if (s->dev_kind < 0)
+			s->dev_kind = NS_DEV_OTHER;
+		s->master_kind = master ? dev_kind__parse(master) : -1;
+		s->hop = (int)get_dbl(o, "hop");
+		s->n_devices = json_object_object_get_ex(o, "devices", NULL) ?
+				       (int)get_dbl(o, "devices") :
+				       1;
+		copy_str(s->ifname, sizeof(s->ifname), get_str(o, "ifname"));
+		copy_str(s->netns, sizeof(s->netns), get_str(o, "netns"));
+		s->hist.count = get_u64(o, "count");
+		s->hist.cross_cpu = get_u64(o, "cross_cpu");
+		s->hist.hop = s->hop;
+		if (json_object_object_get_ex(o, "latency_ns", &lat))
+			hist_from_json(lat, &s->hist);
+	}
+	return 0;
+}
+
+static void read_rest(json_object *root, struct result *r)
+{
+	json_object *o, *arr, *feat, *notes;
+
+	if (json_object_object_get_ex(root, "config", &o)) {
+		struct result_config *c = &r->config;
+
+		copy_str(c->command, sizeof(c->command), get_str(o, "command"));
+		copy_str(c->kind, sizeof(c->kind), get_str(o, "kind"));
+		copy_str(c->mode, sizeof(c->mode), get_str(o, "mode"));
+		copy_str(c->layout, sizeof(c->layout), get_str(o, "layout"));
+		copy_str(c->proto, sizeof(c->proto), get_str(o, "proto"));
+		copy_str(c->netns, sizeof(c->netns), get_str(o, "netns"));
+		c->pairs = (int)get_dbl(o, "pairs");
+		c->mtu = (int)get_dbl(o, "mtu");
+		c->streams = (int)get_dbl(o, "streams");
+		c->repeat = (int)get_dbl(o, "repeat");
+		c->duration = get_dbl(o, "duration");
+		c->bitrate = get_u64(o, "bitrate");
+	}
+	if (json_object_object_get_ex(root, "kernel", &o)) {
+		copy_str(r->kernel_release, sizeof(r->kernel_release), get_str(o, "release"));
+		if (!json_object_object_get_ex(o, "feature_notes", &notes))
+			notes = NULL;
+		if (json_object_object_get_ex(o, "features", &feat)) {
+			json_object_object_foreach(feat, k, v)
+			{
+				result__add_feature(r, k, json_object_get_boolean(v),
+						    notes ? get_str(notes, k) : NULL);
+			}
+		}
+	}
+	if (json_object_object_get_ex(root, "throughput", &o)) {
+		struct throughput *t = &r->throughput;
+
+		t->present = true;
+		t->bits_per_second = get_dbl(o, "bits_per_second");
+		t->packets_per_second = get_dbl(o, "packets_per_second");
+		t->stderr_bps = get_dbl(o, "stderr");
+		if (json_object_object_get_ex(o, "repeats", &arr) &&
+		    json_object_is_type(arr, json_type_array)) {
+			int n = (int)json_object_array_length(arr);
+
+			t->repeats = calloc(n ? n : 1, sizeof(*t->repeats));
+			for (int i = 0; t->repeats && i < n; i++) {
+				json_object *rep = json_object_array_get_idx(arr, i);
+
+				t->repeats[i].bits_per_second = get_dbl(rep, "bits_per_second");
+				t->repeats[i].packets_per_second =
+					get_dbl(rep, "packets_per_second");
+				t->repeats[i].retransmits = get_dbl(rep, "retransmits");
+				t->repeats[i].lost_packets = get_dbl(rep, "lost_packets");
+				t->repeats[i].sent_packets = get_dbl(rep, "packets");
+				t->n_repeats++;
+			}
+		}
+	}
+	r->profile_seconds = get_dbl(root, "profile_seconds");
+	if (json_object_object_get_ex(root, "softirq", &o)) {
+		r->softirq.net_rx_ns = get_u64(o, "net_rx_ns");
+		r->softirq.net_tx_ns = get_u64(o, "net_tx_ns");
+		r->softirq.net_rx_count = get_u64(o, "net_rx_count");
+		r->softirq.net_tx_count = get_u64(o, "net_tx_count");
+		if (json_object_object_get_ex(o, "per_cpu", &arr) &&
+		    json_object_is_type(arr, json_type_array)) {
+			int n = (int)json_object_array_length(arr);
+
+			r->softirq.per_cpu = calloc(n ? n : 1, sizeof(*r->softirq.per_cpu));
+			for (int i = 0; r->softirq.per_cpu && i < n; i++) {
+				json_object *c = json_object_array_get_idx(arr, i);
+
+				r->softirq.per_cpu[i].net_rx_ns = get_u64(c, "net_rx_ns");
+				r->softirq.per_cpu[i].net_tx_ns = get_u64(c, "net_tx_ns");
+				r->softirq.per_cpu[i].net_rx_count = get_u64(c, "net_rx_count");
+				r->softirq.per_cpu[i].net_tx_count = get_u64(c, "net_tx_count");
+				r->softirq.n_cpus++;
+			}
+		}
+	}
+	if (json_object_object_get_ex(root, "drops", &arr) &&
+	    json_object_is_type(arr, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(arr); i++) {
+			json_object *dj = json_object_array_get_idx(arr, i);
+			struct drop_stat *d = result__add_drop(r);
+			int stage = stage__parse(get_str(dj, "stage"));
+			int kind = dev_kind__parse(get_str(dj, "device_kind"));
+
+			if (!d)
+				break;
+			copy_str(d->reason, sizeof(d->reason), get_str(dj, "reason"));
+			copy_str(d->ifname, sizeof(d->ifname), get_str(dj, "ifname"));
+			d->stage = stage < 0 ? NS_STAGE_NONE : stage;
+			d->dev_kind = kind < 0 ? NS_DEV_OTHER : kind;
+			d->count = get_u64(dj, "count");
+		}
+	}
+	if (json_object_object_get_ex(root, "untracked", &o))
+		for (int i = 0; i < NS_CNT_COUNT; i++)
+			r->counters[i] = get_u64(o, counter_names[i]);
+}
+
+static char *slurp(const char *path, size_t *len, char *err, size_t errlen)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	size_t cap = 1 << 16, n = 0;
+	char *buf;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open the result file: %s", path, strerror(errno));
+		return NULL;
+	}
+	buf = malloc(cap);
+	while (buf) {
+		size_t got = fread(buf + n, 1, cap - n - 1, f);
+
+		n += got;
+		if (got == 0)
+			break;
+		if (n + 1 == cap) {
+			char *bigger = realloc(buf, cap * 2);
+
+			if (!bigger) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = bigger;
+			cap *= 2;
+		}
+	}
+	if (f != stdin)
+		fclose(f);
+	if (!buf) {
+		snprintf(err, errlen, "%s: out of memory reading it", path);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+int result__read(const char *path, struct result *r, char *err, size_t errlen)
+{
+	struct json_tokener *tok;
+	json_object *root;
+	const char *schema;
+	size_t len;
+	char *text;
+	int rc = 0;
+
+	memset(r, 0, sizeof(*r));
+	text = slurp(path, &len, err, errlen);
+	if (!text)
+		return -EIO;
+	if (len == 0) {
+		snprintf(err, errlen, "%s: the file is empty, not a netstage result", path);
+		free(text);
+		return -EINVAL;
+	}
+	tok = json_tokener_new();
+	root = json_tokener_parse_ex(tok, text, (int)len);
+	if (!root) {
+		enum json_tokener_error e = json_tokener_get_error(tok);
+
+		if (e == json_tokener_continue)
+			snprintf(err, errlen,
+				 "%s: the JSON ends early after %zu bytes: the file is truncated "
+				 "(was the run interrupted?); run it again",
+				 path, len);
+		else
+			snprintf(err, errlen, "%s: not JSON (%s at byte %zu); give a file written "
+				 "by netstage run -o or netstage profile -o",
+				 path, json_tokener_error_desc(e), json_tokener_get_parse_end(tok));
+		rc = -EINVAL;
+		goto out;
+	}
+	if (!json_object_is_type(root, json_type_object)) {
+		snprintf(err, errlen, "%s: the JSON is not an object, so not a netstage result", path);
+		rc = -EINVAL;
+		goto out;
+	}
+	schema = get_str(root, "schema");
+	if (!schema) {
+		snprintf(err, errlen, "%s: no \"schema\" key: not a netstage result file", path);
+		rc = -EINVAL;
+		goto out;
+	}
+	if (strcmp(schema, RESULT_SCHEMA)) {
+		snprintf(err, errlen,
+			 "%s: schema \"%s\" is not \"%s\", the one this netstage reads; use the "
+			 "netstage version that wrote it, or run the measurement again",
+			 path, schema, RESULT_SCHEMA);
+		rc = -EINVAL;
+		goto out;
+	}
+	rc = read_stages(root, r);
+	if (rc) {
+		snprintf(err, errlen, "%s: \"stages\" is missing or names an unknown stage", path);
+		rc = -EINVAL;
+		goto out;
+	}
+	read_rest(root, r);
+out:
+	if (rc)
+		result__free(r);
+	json_object_put(root);
+	json_tokener_free(tok);
+	free(text);
+	return rc;
+}

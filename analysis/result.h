@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A result: what one `netstage run` or `profile` measured, and its JSON form
+ * (DESIGN.md's result file contract, schema "netstage/result/1").
+ */
+#ifndef NETSTAGE_RESULT_H
+#define NETSTAGE_RESULT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <net/if.h>
+#include <json-c/json.h>
+#include "netstage.h"
+
+#define RESULT_SCHEMA "netstage/result/1"
+
+struct stage_stat {
+	int stage, from; /* enum ns_stage; from is NS_STAGE_NONE for a packet's first stage */
+	int dev_kind; /* enum ns_dev_kind */
+	int master_kind; /* enum ns_dev_kind of its master, -1 when not enslaved */
+	int hop;
+	int n_devices; /* devices merged into this entry (more than 1 on large topologies) */
+	char ifname[IFNAMSIZ + 8]; /* its name, or a pattern such as "nst1a2bc*" when merged */
+	char netns[64];
+	struct ns_hist hist;
+};
+
+struct drop_stat {
+	char reason[64]; /* the kernel's drop reason, without the SKB_DROP_REASON_ prefix */
+	int stage; /* the packet's last stage before the drop */
+	int dev_kind;
+	char ifname[IFNAMSIZ + 8];
+	__u64 count;
+};
+
+struct cpu_softirq {
+	__u64 net_rx_ns, net_tx_ns, net_rx_count, net_tx_count;
+};
+
+struct softirq_stat {
+	__u64 net_rx_ns, net_tx_ns, net_rx_count, net_tx_count;
+	int n_cpus;
+	struct cpu_softirq *per_cpu;
+};
+
+struct feature {
+	char name[48];
+	bool on;
+	char note[160]; /* why not, or what it means */
+};
+
+struct result_config {
+	char command[16]; /* "run" or "profile" */
+	char kind[24];
+	char mode[16];
+	char layout[16];
+	char proto[8];
+	int pairs;
+	int mtu;
+	int streams;
+	int repeat;
+	double duration;
+	__u64 bitrate;
+	char netns[256]; /* profile: the namespaces watched, comma-separated */
+};
+
+struct repeat_stat {
+	double bits_per_second;
+	double packets_per_second;
+	double retransmits;
+	double lost_packets;
+	double sent_packets;
+};
+
+struct throughput {
+	bool present; /* absent for `profile` */
+	double bits_per_second; /* mean over repeats */
+	double packets_per_second;
+	double stderr_bps; /* standard error of the mean over repeats */
+	int n_repeats;
+	struct repeat_stat *repeats;
+};
+
+struct result {
+	struct result_config config;
+	char kernel_release[65];
+	int n_features;
+	struct feature *features;
+	struct throughput throughput;
+	int n_stages;
+	struct stage_stat *stages;
+	int n_drops;
+	struct drop_stat *drops;
+	struct softirq_stat softirq;
+	__u64 counters[NS_CNT_COUNT];
+	double profile_seconds;
+};
+
+json_object *result__to_json(const struct result *r);
+/* Write r as JSON to path ("-" for stdout). 0 or -errno, err says why. */
+int result__write(const struct result *r, const char *path, char *err, size_t errlen);
+/* Read a result file; a clear error names the file and what is wrong with it. */
+int result__read(const char *path, struct result *r, char *err, size_t errlen);
+void result__free(struct result *r);
+
+/* Append helpers that grow the arrays. */
+struct stage_stat *result__add_stage(struct result *r);
+struct drop_stat *result__add_drop(struct result *r);
+struct feature *result__add_feature(struct result *r, const char *name, bool on, const char *note);
+
+#endif /* NETSTAGE_RESULT_H */

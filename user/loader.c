@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "user/loader.h"
+#include "user/cli.h"
+#include "stages.skel.h"
+
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !cli_verbose)
+		return 0;
+	if (!cli_verbose)
+		return 0; /* errors are explained by the loader in its own words */
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void quiet_libbpf(void)
+{
+	libbpf_set_print(print_libbpf);
+}
+
+/* Load "r0 = 0; exit" as a tracing program at a BTF id, and attach it. */
+static int try_tracing(enum bpf_attach_type type, int btf_id, int btf_obj_fd)
+{
+	struct bpf_insn insns[2] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = type,
+		    .attach_btf_id = btf_id, .attach_btf_obj_fd = btf_obj_fd);
+	int prog, link, err;
+
+	prog = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, 2, &opts);
+	if (prog < 0)
+		return -errno;
+	link = bpf_raw_tracepoint_open(NULL, prog);
+	err = link < 0 ? -errno : 0;
+	if (link >= 0)
+		close(link);
+	close(prog);
+	return err;
+}
+
+/* Number of arguments of a tracepoint's BTF prototype (without the leading ctx), or -1. */
+static int tp_args(const struct btf *btf, const char *tp)
+{
+	char name[128];
+	const struct btf_type *t;
+	int id;
+
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return -1;
+	t = btf__type_by_id(btf, id);
+	while (t && (btf_is_typedef(t) || btf_is_ptr(t)))
+		t = btf__type_by_id(btf, t->type);
+	if (!t || !btf_is_func_proto(t))
+		return -1;
+	return btf_vlen(t) - 1;
+}
+
+/* The tracepoint a program attaches to: "tp_btf/net_dev_queue" -> "net_dev_queue". */
+static const char *prog_tp(const struct bpf_program *prog)
+{
+	const char *sec = bpf_program__section_name(prog);
+	const char *slash = strchr(sec, '/');
+
+	return slash ? slash + 1 : NULL;
+}
+
+static void add_missing(struct probe_report *pr, const char *tp)
+{
+	size_t len = strlen(pr->missing);
+
+	if (strstr(pr->missing, tp))
+		return;
+	snprintf(pr->missing + len, sizeof(pr->missing) - len, "%s%s", len ? "," : "", tp);
+}
+
+void loader__probe(struct probe_report *pr)
+{
+	static const char *const fentry_targets[] = { "veth_xmit", "netif_rx", NULL };
+	struct btf *btf;
+	int id, err;
+
+	memset(pr, 0, sizeof(*pr));
+	quiet_libbpf();
+	pr->bpf_stats = access("/proc/sys/kernel/bpf_stats_enabled", W_OK) == 0;
+
+	btf = btf__load_vmlinux_btf();
+	if (!btf) {
+		snprintf(pr->btf_why, sizeof(pr->btf_why),
+			 "no kernel BTF (/sys/kernel/btf/vmlinux: %s); CO-RE programs need a kernel "
+			 "built with CONFIG_DEBUG_INFO_BTF=y",
+			 strerror(errno));
+		snprintf(pr->tp_btf_why, sizeof(pr->tp_btf_why), "needs BTF");
+		snprintf(pr->fentry_why, sizeof(pr->fentry_why), "needs BTF");
+		return;
+	}
+	pr->btf = true;
+
+	id = btf__find_by_name_kind(btf, "btf_trace_netif_receive_skb", BTF_KIND_TYPEDEF);
+	err = id < 0 ? -ENOENT : try_tracing(BPF_TRACE_RAW_TP, id, 0);
+	pr->tp_btf = err == 0;
+	if (err)
+		snprintf(pr->tp_btf_why, sizeof(pr->tp_btf_why),
+			 "a BTF tracepoint program on netif_receive_skb failed: %s", strerror(-err));
+
+	err = -ENOENT;
+	for (int i = 0; fentry_targets[i] && err == -ENOENT; i++) {
+		id = btf__find_by_name_kind(btf, fentry_targets[i], BTF_KIND_FUNC);
+		if (id > 0) {
+			err = try_tracing(BPF_TRACE_FENTRY, id, 0);
+			if (err)
+				snprintf(pr->fentry_why, sizeof(pr->fentry_why),
+					 "an fentry program on %s failed to load or attach: %s; the "
+					 "stage probes use tracepoints instead",
+					 fentry_targets[i], strerror(-err));
+		}
+	}
+	pr->fentry = err == 0;
+	if (err == -ENOENT)
+		snprintf(pr->fentry_why, sizeof(pr->fentry_why),
+			 "none of the probed functions is in the kernel's BTF");
+
+	pr->kfree_skb_reason = tp_args(btf, "kfree_skb") >= 3;
+	{
+		struct stages_bpf *skel = stages_bpf__open();
+		struct bpf_program *prog;
+
+		if (skel) {
+			bpf_object__for_each_program(prog, skel->obj)
+			{
+				const char *tp = prog_tp(prog);
+
+				if (tp && tp_args(btf, tp) < 0)
+					add_missing(pr, tp);
+			}
+			stages_bpf__destroy(skel);
+		}
+	}
+	btf__free(btf);
+}
+
+void loader__report_features(const struct probe_report *pr, struct result *r)
+{
+	result__add_feature(r, "btf", pr->btf, pr->btf_why);
+	result__add_feature(r, "tp_btf", pr->tp_btf, pr->tp_btf_why);
+	result__add_feature(r, "fentry", pr->fentry, pr->fentry_why);
+	result__add_feature(r, "kfree_skb_reason", pr->kfree_skb_reason,
+			    pr->kfree_skb_reason ? "" : "kernel before 5.17: drops have no reason");
+	result__add_feature(r, "bpf_stats", pr->bpf_stats, "");
+	result__add_feature(r, "all_tracepoints", !pr->missing[0],
+			    pr->missing[0] ? pr->missing : "");
+}
+
+/* ---- slots: which histograms a device's events go to ---- */
+
+static int slot_of_role(struct loader *l, const struct topo_dev *d, int i)
+{
+	for (int s = 0; s < l->n_slots; s++) {
+		const struct topo_dev *first = &l->topo->devs[l->slots[s].dev];
+
+		if (first->role == d->role && first->kind == d->kind)
+			return s;
+	}
+	(void)i;
+	return -1;
+}
+
+/* Name of a merged slot: the common prefix of its devices' names and a star. */
+static void merge_name(char *name, size_t len, const char *other)
+{
+	size_t i = 0;
+
+	while (name[i] && name[i] == other[i] && name[i] != '*')
+		i++;
+	if (name[i] && i + 2 <= len) {
+		name[i] = '*';
+		name[i + 1] = '\0';
+	}
+}
+
+static int assign_slots(struct loader *l, int max_slots, int *dev_slot, char *err, size_t errlen)
+{
+	const struct topo *t = l->topo;
+	bool merge = t->n_devs > max_slots;
+
+	for (int i = 0; i < t->n_devs; i++) {
+		int s = merge ? slot_of_role(l, &t->devs[i], i) : -1;
+
+		if (s < 0) {
+			if (l->n_slots == max_slots) {
+				snprintf(err, errlen,
+					 "%d devices need more than %d histogram slots; "
+					 "watch fewer devices",
+					 t->n_devs, max_slots);
+				return -E2BIG;
+			}
+			s = l->n_slots++;
+			l->slots[s].dev = i;
+			snprintf(l->slots[s].name, sizeof(l->slots[s].name), "%s",
+				 t->devs[i].ifname);
+		} else {
+			merge_name(l->slots[s].name, sizeof(l->slots[s].name), t->devs[i].ifname);
+		}
+		l->slots[s].n_devs++;
+		dev_slot[i] = s;
+	}
+	return 0;
+}
+
+struct dev_entry {
+	__u64 key;
+	__u32 info;
+};
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct dev_entry *x = a, *y = b;
+
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+static int fill_dev_table(struct loader *l, const int *dev_slot, char *err, size_t errlen)
+{
+	const struct topo *t = l->topo;
+	struct stages_bpf__rodata *ro = l->skel->rodata;
+	struct dev_entry *e;
+
+	if (t->n_devs > NS_MAX_DEVS) {
+		snprintf(err, errlen, "%d devices are more than the %d netstage can watch", t->n_devs,
+			 NS_MAX_DEVS);
+		return -E2BIG;
+	}
+	e = calloc(t->n_devs ? t->n_devs : 1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	for (int i = 0; i < t->n_devs; i++) {
+		const struct topo_dev *d = &t->devs[i];
+
+		e[i].key = NS_DEV_KEY(t->ns[d->ns].inum, d->ifindex);
+		e[i].info = NS_DEV_INFO(dev_slot[i], d->kind);
+	}
+	qsort(e, t->n_devs, sizeof(*e), cmp_entry);
+	for (int i = 0; i < NS_MAX_DEVS; i++) {
+		ro->dev_keys[i] = i < t->n_devs ? e[i].key : ~0ULL;
+		ro->dev_infos[i] = i < t->n_devs ? e[i].info : 0;
+	}
+	ro->n_devs = t->n_devs;
+	free(e);
+	return 0;
+}
+
+static void choose_programs(struct loader *l)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, l->skel->obj)
+	{
+		const char *tp = prog_tp(prog);
+
+		if (tp && tp_args(l->vmlinux_btf, tp) < 0)
+			bpf_program__set_autoload(prog, false);
+	}
+	/* One kfree_skb program, with or without the reason argument. */
+	if (l->features.kfree_skb_reason)
+		bpf_program__set_autoload(l->skel->progs.drop_noreason, false);
+	else
+		bpf_program__set_autoload(l->skel->progs.drop, false);
+}
+
+int loader__start(struct loader **out, const struct loader_opts *o, char *err, size_t errlen)
+{
+	unsigned int pkt_entries = o->pkt_entries ? o->pkt_entries : 65536;
+	int max_slots = o->max_slots ? o->max_slots : 64;
+	struct loader *l;
+	int *dev_slot = NULL;
+	int rc;
+
+	*out = NULL;
+	if (pkt_entries & (pkt_entries - 1)) {
+		snprintf(err, errlen, "per-packet state entries (%u) must be a power of two",
+			 pkt_entries);
+		return -EINVAL;
+	}
+	if (max_slots > NS_MAX_SLOTS)
+		max_slots = NS_MAX_SLOTS;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->topo = o->topo;
+	loader__probe(&l->features);
+	if (!l->features.btf || !l->features.tp_btf) {
+		snprintf(err, errlen, "this kernel cannot run netstage's probes: %s",
+			 !l->features.btf ? l->features.btf_why : l->features.tp_btf_why);
+		rc = -EOPNOTSUPP;
+		goto fail;
+	}
+	l->vmlinux_btf = btf__load_vmlinux_btf();
+	l->n_cpus = libbpf_num_possible_cpus();
+	dev_slot = calloc(o->topo->n_devs ? o->topo->n_devs : 1, sizeof(*dev_slot));
+	if (!l->vmlinux_btf || l->n_cpus <= 0 || !dev_slot) {
+		snprintf(err, errlen, "cannot read the kernel's BTF or CPU count");
+		rc = -EIO;
+		goto fail;
+	}
+
+	l->skel = stages_bpf__open();
+	if (!l->skel) {
+		rc = -errno;
+		snprintf(err, errlen, "opening the BPF object failed: %s", strerror(errno));
+		goto fail;
+	}
+	rc = assign_slots(l, max_slots, dev_slot, err, errlen);
+	if (rc)
+		goto fail;
+	rc = fill_dev_table(l, dev_slot, err, errlen);
+	if (rc)
+		goto fail;
+	l->skel->rodata->pkt_mask = pkt_entries - 1;
+	l->skel->rodata->max_age_ns = o->max_age_ns ? o->max_age_ns : 1000000000ULL;
+	bpf_map__set_max_entries(l->skel->maps.pkts, pkt_entries);
+	bpf_map__set_max_entries(l->skel->maps.hists, (__u32)l->n_slots * NS_EDGE_COUNT);
+	choose_programs(l);
+
+	rc = stages_bpf__load(l->skel);
+	if (rc) {
+		snprintf(err, errlen,
+			 "loading the stage probes failed: %s; run with -v for the verifier's log",
+			 strerror(-rc));
+		goto fail;
+	}
+	rc = stages_bpf__attach(l->skel);
+	if (rc) {
+		snprintf(err, errlen, "attaching the stage probes failed: %s", strerror(-rc));
+		goto fail;
+	}
+	free(dev_slot);
+	*out = l;
+	return 0;
+fail:
+	free(dev_slot);
+	loader__destroy(l);
+	return rc < 0 ? rc : -EIO;
+}
+
+void loader__destroy(struct loader *l)
+{
+	if (!l)
+		return;
+	stages_bpf__destroy(l->skel);
+	btf__free(l->vmlinux_btf);
+	free(l);
+}
+
+const char *loader__drop_reason(const struct loader *l, unsigned int reason, char *buf, size_t len)
+{
+	static const char prefix[] = "SKB_DROP_REASON_";
+	const struct btf_enum *e;
+	const struct btf_type *t;
+	int id;
+
+	snprintf(buf, len, "reason_%u", reason);
+	if (!l->vmlinux_btf || !l->features.kfree_skb_reason)
+		return buf;
+	id = btf__find_by_name_kind(l->vmlinux_btf, "skb_drop_reason", BTF_KIND_ENUM);
+	if (id < 0)
+		return buf;
+	t = btf__type_by_id(l->vmlinux_btf, id);
+	e = btf_enum(t);
+	for (int i = 0; i < btf_vlen(t); i++, e++) {
+		const char *name = btf__name_by_offset(l->vmlinux_btf, e->name_off);
+
+		if ((unsigned int)e->val != reason || !name)
+			continue;
+		if (!strncmp(name, prefix, sizeof(prefix) - 1))
+			name += sizeof(prefix) - 1;
+		snprintf(buf, len, "%s", name);
+		break;
+	}
+	return buf;
+}
