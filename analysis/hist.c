@@ -96,12 +96,14 @@ double hist__quantile(const struct ns_hist *h, double q)
 	}
 	if (i == NS_HIST_BUCKETS)
 		return h->max;
+	/* The extreme buckets are only filled up to the exact min and max the kernel kept. */
 	lo = (double)hist__bucket_low(i);
-	hi = i + 1 < NS_HIST_BUCKETS ? (double)hist__bucket_high(i) : (double)h->max + 1;
+	hi = (double)hist__bucket_high(i);
+	if (lo < (double)h->min)
+		lo = (double)h->min;
+	if (hi > (double)h->max + 1)
+		hi = (double)h->max + 1;
 	v = lo + (hi - lo) * (rank - (double)seen) / (double)h->buckets[i];
-	/* The bucket bounds are coarser than the exact extremes the kernel kept. */
-	if (v < (double)h->min)
-		v = h->min;
 	if (v > (double)h->max)
 		v = h->max;
 	return v;

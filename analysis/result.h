@@ -21,7 +21,7 @@ struct stage_stat {
 	int hop;
 	int n_devices; /* devices merged into this entry (more than 1 on large topologies) */
 	char ifname[IFNAMSIZ + 8]; /* its name, or a pattern such as "nst1a2bc*" when merged */
-	char netns[64];
+	char netns[128];
 	struct ns_hist hist;
 };
 

@@ -18,7 +18,7 @@ static void describe_slot(const struct loader *l, int slot, struct stage_stat *s
 	s->master_kind = d->master >= 0 ? (int)t->devs[d->master].kind : -1;
 	s->n_devices = l->slots[slot].n_devs;
 	snprintf(s->ifname, sizeof(s->ifname), "%s", l->slots[slot].name);
-	snprintf(s->netns, sizeof(s->netns), "%s", ns->name[0] ? ns->name : ns->path);
+	snprintf(s->netns, sizeof(s->netns), "%.127s", ns->name[0] ? ns->name : ns->path);
 }
 
 static int collect_hists(const struct loader *l, struct result *r)

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* session: what every long command shares: Ctrl-C handling and progress lines. */
+#ifndef NETSTAGE_SESSION_H
+#define NETSTAGE_SESSION_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+/* Set by SIGINT/SIGTERM; long steps poll it and unwind. */
+extern volatile sig_atomic_t session_stop;
+
+/* Catch SIGINT and SIGTERM into session_stop (no SA_RESTART: blocking calls return EINTR). */
+void session__catch_signals(void);
+
+/* A progress line on stderr: rewritten in place on a terminal, one line per call otherwise. */
+void session__progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* End the progress line. */
+void session__progress_done(void);
+/* An informational line on stderr ("netstage run: ..."). */
+void session__note(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif /* NETSTAGE_SESSION_H */
