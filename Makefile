@@ -127,6 +127,13 @@ unit-asan: $(ASAN_BINS)
 integ: $(INTEG_BINS) $(OUT)/netstage
 	$(Q)scripts/check.sh $(OUT) integ
 
+# The VM tests alone: Debian's kernel under qemu (tests/vm/README.md).
+# KERNEL= picks another kernel (package, NAME=VERSION, .deb or folder),
+# VM_TESTS='name glob*' a subset of tests/vm/tests.list.
+vmtest: deps
+	$(Q)$(MAKE) --no-print-directory tests
+	$(Q)KERNEL='$(KERNEL)' VM_TESTS='$(VM_TESTS)' scripts/check.sh $(OUT) vm
+
 # The main job: profile veth+bridge and macvlan (bridge mode) under 5 s of iperf3 TCP each.
 RESULTS ?= results
 run: deps

@@ -12,7 +12,7 @@
 #                      a package name (metapackages are followed), NAME=VERSION,
 #                      a .deb file, or a folder with a vmlinuz and lib/modules/<release>/
 #   VM_LIST            the test list (default: tests/vm/tests.list)
-#   VM_TEST_TIMEOUT    seconds a test may take unless its line says timeout=N (default 120)
+#   VM_TEST_TIMEOUT    seconds a test may take unless its line says timeout=N (default 60)
 #   VM_BOOT_TIMEOUT    seconds for boot, module loading and power off (default 180)
 #   VM_VERBOSE=1       copy the guest's console to stdout as it runs
 set -eu
@@ -30,15 +30,18 @@ cd "$REPO"
 
 KERNEL=${KERNEL:-}
 VM_LIST=${VM_LIST:-tests/vm/tests.list}
-VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-120}
+VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-60}
 VM_BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-180}
 VM_VERBOSE=${VM_VERBOSE:-0}
 # Loaded at boot from the initramfs: the 9p transport first, then the
 # devices the tests build. Anything else loads on demand from the unpacked
 # package (see init). Dependencies come from modules.dep.
-INIT_MODULES="virtio_pci 9pnet_virtio 9p llc stp bridge veth macvlan ipvlan"
+TRANSPORT_MODULES="virtio_pci 9pnet_virtio 9p"
+DEVICE_MODULES="llc stp bridge veth macvlan ipvlan"
 
 mkdir -p "$(dirname "$TAP")" "$OUT/vm"
+# A report left from an earlier run must not stand for this one.
+rm -f "$TAP"
 
 say() { printf 'vm: %s\n' "$*" >&2; }
 
@@ -130,7 +133,7 @@ find_kernel() {
 			[ -f "$f" ] && { VMLINUZ=$f; break; }
 		done
 		[ -n "$VMLINUZ" ] || fail_setup "KERNEL=$spec: no vmlinuz, bzImage or boot/vmlinuz-* in it"
-		KDIR=$OUT/vm/dir-$(printf '%s' "$MODROOT" | sha256sum | cut -c1-12)
+		KDIR=$OUT/vm/dir-$(basename "$MODROOT" | tr -c 'A-Za-z0-9.+~-' '_')-$(printf '%s' "$MODROOT" | sha256sum | cut -c1-8)
 		KDESC="folder $MODROOT"
 	else
 		if [ -n "$spec" ] && [ -f "$spec" ]; then
@@ -201,8 +204,11 @@ build_initramfs() {
 	local paths="" p m sum stage base list
 	# modprobe --show-depends prints "insmod PATH" in load order, dependencies
 	# first, or "builtin NAME"; a module already listed is not listed again.
-	for m in $INIT_MODULES; do
+	for m in $TRANSPORT_MODULES $DEVICE_MODULES; do
 		list=$(modprobe -d "$MODROOT" -S "$KVER" --show-depends "$m" 2>/dev/null) || {
+			case " $TRANSPORT_MODULES " in *" $m "*)
+				fail_setup "$KDESC has no $m, as a module or built in: the guest reaches the host's root over virtio 9p (CONFIG_VIRTIO_PCI, CONFIG_NET_9P_VIRTIO, CONFIG_9P_FS), so this kernel cannot run the VM tests; pick another with KERNEL=" ;;
+			esac
 			say "warning: $KDESC has no module $m; tests that need it will fail"
 			continue
 		}
@@ -333,7 +339,13 @@ report() { # results qemu_rc bound console
 	for i in "${!NAMES[@]}"; do
 		name=${NAMES[$i]} out=$res/$i.out
 		if [ ! -f "$res/$i.rc" ]; then
-			tap not-ok "vm/$name: not run: the guest stopped before this test (console log: $log)"
+			# guest.sh makes the .out file when it starts the test.
+			if [ -f "$out" ]; then
+				tap not-ok "vm/$name: did not finish: the guest hung or died in it (console log: $log)" \
+					"$(tail_of "$out")"
+			else
+				tap not-ok "vm/$name: not run: the guest stopped before it (console log: $log)"
+			fi
 			continue
 		fi
 		read -r rc _ <"$res/$i.rc"
@@ -373,6 +385,7 @@ report() { # results qemu_rc bound console
 
 # ---- main ----
 
+t0=$(date +%s.%N)
 read_list "$@"
 find_kernel
 build_initramfs
@@ -380,6 +393,7 @@ build_initramfs
 make --no-print-directory -s -f tests/vm/probe/probe.mk OUT="$OUT" >&2 ||
 	say "warning: building tests/vm/probe failed; the fentry tests will fail"
 
+say "kernel, initramfs and helpers ready in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')s"
 res=$KDIR/results
 log=$KDIR/console.log
 rm -rf "$res"
