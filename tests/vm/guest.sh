@@ -38,4 +38,6 @@ while IFS=$'\t' read -r idx name tmo cmd; do
 	sync
 	echo "vm: [$idx] $name: exit $rc"
 done <"$results/tests"
+left=$(ip netns list 2>/dev/null | awk '{ print $1 }' | tr '\n' ' ')
+[ -z "$left" ] || echo "vm: warning: namespaces left behind by the tests: $left"
 : >"$results/done"

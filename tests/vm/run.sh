@@ -71,8 +71,9 @@ for tool in qemu-system-x86_64:qemu-system-x86 cpio:cpio dpkg-deb:dpkg depmod:km
 		skip_all "needs ${tool%%:*} (package ${tool#*:}): run make deps"
 done
 # ldd fails on a static binary: the initramfs has no libc for a dynamic one.
-[ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 ||
+if [ ! -x /bin/busybox ] || ldd /bin/busybox >/dev/null 2>&1; then
 	skip_all "needs a static /bin/busybox for the initramfs (package busybox-static): run make deps"
+fi
 case $OUT$REPO in
 *[[:space:]\'\"\\]*) fail_setup "the build folder or repository path has a space, quote or backslash: it must fit the kernel command line and job.env; use BUILD=/a/plain/path" ;;
 esac
@@ -138,8 +139,9 @@ find_kernel() {
 	else
 		if [ -n "$spec" ] && [ -f "$spec" ]; then
 			deb=$(realpath "$spec")
-			name=$(dpkg-deb -f "$deb" Package) && ver=$(dpkg-deb -f "$deb" Version) ||
+			if ! name=$(dpkg-deb -f "$deb" Package) || ! ver=$(dpkg-deb -f "$deb" Version); then
 				fail_setup "KERNEL=$spec is not a .deb package dpkg-deb can read"
+			fi
 		else
 			deb=
 			name=${spec:-linux-image-amd64}
@@ -414,6 +416,7 @@ done
 say "booting $KDESC ($KVER) under qemu TCG for ${#NAMES[@]} tests (bound ${bound}s, console: $log)"
 # KVM hangs here at boot (shared/KERNEL-FACTS.md): software emulation only.
 # The command line stays short: unknown words become init's arguments.
+# shellcheck disable=SC2054 # the commas are qemu's
 qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 2048 -smp 2
 	-no-user-config -nodefaults -display none -no-reboot
 	-chardev "file,id=con,path=$log" -serial chardev:con

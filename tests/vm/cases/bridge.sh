@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # veth + bridge: two namespaces, each with a veth whose peer is a port of a
 # bridge in a third, reach each other.
-VM_CASE=br
+# shellcheck source=tests/vm/cases/lib.sh
 . "$(dirname "$0")/lib.sh"
+vm_case br
 
 vm_netns sw a b
 ip -n "$(ns sw)" link add nstbr0 type bridge

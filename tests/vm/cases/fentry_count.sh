@@ -4,8 +4,9 @@
 # N UDP datagrams sent through device D make exactly N calls on D.
 # Usage: fentry_count.sh veth | macvlan MODE | ipvlan MODE
 kind=$1 mode=${2:-}
-VM_CASE=fe$(echo "$kind" | cut -c1-2)$mode
+# shellcheck source=tests/vm/cases/lib.sh
 . "$(dirname "$0")/lib.sh"
+vm_case "fe$(echo "$kind" | cut -c1-2)$mode"
 N=25
 probe=${BUILD:-build}/vm/probe/fentry_count
 [ -x "$probe" ] || vm_fail "$probe is missing: tests/vm/run.sh builds it with tests/vm/probe/probe.mk; see its output"

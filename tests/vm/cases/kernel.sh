@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # The guest runs the kernel the harness booted (not the host's), and that
 # kernel has what the VM tests are for: BTF, fentry support, ipvlan.
-VM_CASE=kernel
+# shellcheck source=tests/vm/cases/lib.sh
 . "$(dirname "$0")/lib.sh"
+vm_case kernel
 
 rel=$(uname -r)
 echo "guest kernel $rel, harness booted ${VM_KVER:-?}, host kernel ${VM_HOST_KVER:-?}"
@@ -16,6 +17,6 @@ if [ -r "$cfg" ]; then
 	for opt in CONFIG_DEBUG_INFO_BTF_MODULES CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS \
 		CONFIG_IPVLAN CONFIG_MACVLAN CONFIG_VETH CONFIG_BRIDGE; do
 		grep -Eq "^$opt=(y|m)" "$cfg" || vm_fail "$cfg: $opt is not set"
-		echo "$(grep "^$opt=" "$cfg")"
+		grep "^$opt=" "$cfg"
 	done
 fi

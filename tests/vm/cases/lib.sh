@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
 # Sourced by the VM test cases. They run in the guest (tests/vm/README.md),
 # but nothing here needs the guest: a case runs on any kernel that has what it
 # tests. Namespaces are netstage-vm-<case>-<role>, links start with nst; the
@@ -6,6 +7,9 @@
 set -eu
 
 VM_NETNS=""
+VM_CASE=case
+# vm_case NAME: the case's short name, part of its namespaces' names.
+vm_case() { VM_CASE=$1; }
 vm_cleanup() {
 	for ns in $VM_NETNS; do ip netns del "$ns" 2>/dev/null || :; done
 }

@@ -3,8 +3,9 @@
 # The initramfs loaded the device modules, and any other module of the
 # kernel loads on demand: from the kernel (ip link add ... type dummy asks
 # for rtnl-link-dummy) and from a test's own modprobe.
-VM_CASE=mod
+# shellcheck source=tests/vm/cases/lib.sh
 . "$(dirname "$0")/lib.sh"
+vm_case mod
 
 for m in veth bridge macvlan ipvlan 9p; do
 	[ -d "/sys/module/$m" ] || vm_fail "module $m is not loaded; see the console log's vm-init lines"

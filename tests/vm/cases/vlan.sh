@@ -4,8 +4,9 @@
 # are moved into two namespaces and reach each other through the driver.
 # Usage: vlan.sh macvlan|ipvlan MODE
 kind=$1 mode=$2
-VM_CASE=$(echo "$kind" | cut -c1-2)$mode
+# shellcheck source=tests/vm/cases/lib.sh
 . "$(dirname "$0")/lib.sh"
+vm_case "$(echo "$kind" | cut -c1-2)$mode"
 
 vm_netns low a b
 ip -n "$(ns low)" link add nstlow0 type veth peer name nstlow1

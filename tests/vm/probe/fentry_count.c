@@ -56,11 +56,12 @@ int main(int argc, char **argv)
 	}
 	err = fentry_count_bpf__load(skel);
 	if (err) {
+		fprintf(stderr, "fentry_count: loading fentry/fexit on %s failed: %s\n", argv[1],
+			strerror(-err));
 		fprintf(stderr,
-			"fentry_count: loading fentry/fexit on %s failed: %s; the kernel must allow "
-			"fentry (CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS) and have BTF for the "
-			"module that holds %s (is it loaded?)\n",
-			argv[1], strerror(-err), argv[1]);
+			"fentry_count: fentry needs CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS "
+			"and BTF for the module that holds %s (is it loaded?)\n",
+			argv[1]);
 		goto out;
 	}
 	err = fentry_count_bpf__attach(skel);
