@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,6 +18,38 @@ static void *grow(void *arr, int n, size_t size)
 	return p;
 }
 
+static const char *get_str(json_object *o, const char *k)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static double get_dbl(json_object *o, const char *k)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v))
+		return 0;
+	return json_object_get_double(v);
+}
+
+static __u64 get_u64(json_object *o, const char *k)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v))
+		return 0;
+	return json_object_get_uint64(v);
+}
+
+static void copy_str(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src ? src : "");
+}
+
 struct stage_stat *result__add_stage(struct result *r)
 {
 	struct stage_stat *s = grow(r->stages, r->n_stages, sizeof(*s));
@@ -28,6 +61,29 @@ struct stage_stat *result__add_stage(struct result *r)
 	s->master_kind = -1;
 	s->n_devices = 1;
 	return s;
+}
+
+struct stage_stat *result__add_span(struct result *r)
+{
+	struct stage_stat *s = grow(r->spans, r->n_spans, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	r->spans = s;
+	s = &r->spans[r->n_spans++];
+	s->master_kind = -1;
+	s->n_devices = 1;
+	return s;
+}
+
+struct sock_stat *result__add_sock(struct result *r)
+{
+	struct sock_stat *k = grow(r->socks, r->n_socks, sizeof(*k));
+
+	if (!k)
+		return NULL;
+	r->socks = k;
+	return &r->socks[r->n_socks++];
 }
 
 struct drop_stat *result__add_drop(struct result *r)
@@ -61,7 +117,9 @@ void result__free(struct result *r)
 	free(r->features);
 	free(r->throughput.repeats);
 	free(r->stages);
+	free(r->spans);
 	free(r->drops);
+	free(r->socks);
 	free(r->softirq.per_cpu);
 	memset(r, 0, sizeof(*r));
 }
@@ -139,6 +197,7 @@ static json_object *stage_to_json(const struct stage_stat *s)
 	if (s->n_devices > 1)
 		add_int(o, "devices", s->n_devices);
 	add_u64(o, "count", s->hist.count);
+	add_u64(o, "segments", s->hist.segs);
 	add_str(o, "interval", s->from == NS_STAGE_NONE ? "entry" : cpu ? "cpu" : "wait");
 	if (s->from != NS_STAGE_NONE) {
 		json_object_object_add(o, "latency_ns", hist_to_json(&s->hist));
@@ -151,11 +210,69 @@ static json_object *stage_to_json(const struct stage_stat *s)
 
 static const char *const counter_names[NS_CNT_COUNT] = {
 	[NS_CNT_STARTED] = "started",
-	[NS_CNT_UNTRACKED] = "packets",
+	[NS_CNT_MIDWAY] = "packets",
 	[NS_CNT_EVICTED] = "evicted",
 	[NS_CNT_EXPIRED] = "expired",
 	[NS_CNT_XMIT_UNMATCHED] = "xmit_unmatched",
+	[NS_CNT_IGNORED] = "filtered_out",
 };
+
+/* The fields of struct cpu_softirq, for writing and reading them alike. */
+static const struct {
+	const char *name;
+	size_t off;
+} cpu_fields[] = {
+#define F(x) { #x, offsetof(struct cpu_softirq, x) }
+	F(net_rx_ns),	  F(net_tx_ns),	       F(net_rx_count),		 F(net_tx_count),
+	F(net_rx_raise_delay_ns), F(net_tx_raise_delay_ns), F(net_rx_covered_ns),
+	F(napi_polls),	  F(napi_work),	       F(napi_budget_hits),	 F(backlog_drops),
+	F(time_squeeze),
+#undef F
+};
+
+#define N_CPU_FIELDS (sizeof(cpu_fields) / sizeof(cpu_fields[0]))
+
+static void cpu_to_json(json_object *o, const struct cpu_softirq *c)
+{
+	for (size_t i = 0; i < N_CPU_FIELDS; i++)
+		add_u64(o, cpu_fields[i].name, *(const __u64 *)((const char *)c + cpu_fields[i].off));
+	/* What of NET_RX the per-packet stages do not explain: its own stage. */
+	add_u64(o, "net_rx_other_ns",
+		c->net_rx_ns > c->net_rx_covered_ns ? c->net_rx_ns - c->net_rx_covered_ns : 0);
+}
+
+static json_object *softirq_to_json(const struct softirq_stat *s, double seconds)
+{
+	json_object *o = json_object_new_object(), *arr = json_object_new_array(), *h;
+
+	cpu_to_json(o, &s->total);
+	for (int v = 0; v < 2; v++) {
+		h = json_object_new_array();
+		for (int i = 0; i < NS_LOG2_SLOTS; i++)
+			json_object_array_add(h, json_object_new_uint64(s->raise_delay_log2[v][i]));
+		json_object_object_add(o, v ? "net_rx_raise_delay_log2" : "net_tx_raise_delay_log2",
+				       h);
+	}
+	add_str(o, "raise_delay_log2_format", "count of delays in [2^i, 2^(i+1)) ns at index i");
+	for (int i = 0; i < s->n_cpus; i++) {
+		json_object *cpu = json_object_new_object();
+
+		add_int(cpu, "cpu", i);
+		cpu_to_json(cpu, &s->per_cpu[i]);
+		if (seconds > 0)
+			add_dbl(cpu, "net_softirq_share",
+				(s->per_cpu[i].net_rx_ns + s->per_cpu[i].net_tx_ns) / (seconds * 1e9));
+		json_object_array_add(arr, cpu);
+	}
+	json_object_object_add(o, "per_cpu", arr);
+	return o;
+}
+
+static void cpu_from_json(json_object *o, struct cpu_softirq *c)
+{
+	for (size_t i = 0; i < N_CPU_FIELDS; i++)
+		*(__u64 *)((char *)c + cpu_fields[i].off) = get_u64(o, cpu_fields[i].name);
+}
 
 json_object *result__to_json(const struct result *r)
 {
@@ -236,24 +353,29 @@ json_object *result__to_json(const struct result *r)
 		json_object_array_add(arr, stage_to_json(&r->stages[i]));
 	json_object_object_add(root, "stages", arr);
 
-	o = json_object_new_object();
-	add_u64(o, "net_rx_ns", r->softirq.net_rx_ns);
-	add_u64(o, "net_tx_ns", r->softirq.net_tx_ns);
-	add_u64(o, "net_rx_count", r->softirq.net_rx_count);
-	add_u64(o, "net_tx_count", r->softirq.net_tx_count);
 	arr = json_object_new_array();
-	for (int i = 0; i < r->softirq.n_cpus; i++) {
-		json_object *cpu = json_object_new_object();
+	for (int i = 0; i < r->n_spans; i++)
+		json_object_array_add(arr, stage_to_json(&r->spans[i]));
+	json_object_object_add(root, "spans", arr);
 
-		add_int(cpu, "cpu", i);
-		add_u64(cpu, "net_rx_ns", r->softirq.per_cpu[i].net_rx_ns);
-		add_u64(cpu, "net_tx_ns", r->softirq.per_cpu[i].net_tx_ns);
-		add_u64(cpu, "net_rx_count", r->softirq.per_cpu[i].net_rx_count);
-		add_u64(cpu, "net_tx_count", r->softirq.per_cpu[i].net_tx_count);
-		json_object_array_add(arr, cpu);
+	json_object_object_add(root, "softirq", softirq_to_json(&r->softirq, r->profile_seconds));
+
+	arr = json_object_new_array();
+	for (int i = 0; i < r->n_socks; i++) {
+		const struct sock_stat *k = &r->socks[i];
+		json_object *sj = json_object_new_object();
+
+		add_str(sj, "netns", k->netns);
+		add_str(sj, "protocol", k->protocol == 6 ? "tcp" : k->protocol == 17 ? "udp" : "other");
+		add_int(sj, "port", k->port);
+		add_u64(sj, "delivered", k->delivered);
+		add_u64(sj, "bytes", k->bytes);
+		add_u64(sj, "data_ready", k->data_ready);
+		add_u64(sj, "rcvqueue_full", k->rcvq_full);
+		add_u64(sj, "queue_fail", k->queue_fail);
+		json_object_array_add(arr, sj);
 	}
-	json_object_object_add(o, "per_cpu", arr);
-	json_object_object_add(root, "softirq", o);
+	json_object_object_add(root, "sockets", arr);
 
 	arr = json_object_new_array();
 	for (int i = 0; i < r->n_drops; i++) {
@@ -304,38 +426,6 @@ out:
 
 /* ---- reading ---- */
 
-static const char *get_str(json_object *o, const char *k)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static double get_dbl(json_object *o, const char *k)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, k, &v))
-		return 0;
-	return json_object_get_double(v);
-}
-
-static __u64 get_u64(json_object *o, const char *k)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, k, &v))
-		return 0;
-	return json_object_get_uint64(v);
-}
-
-static void copy_str(char *dst, size_t len, const char *src)
-{
-	snprintf(dst, len, "%s", src ? src : "");
-}
-
 static void hist_from_json(json_object *lat, struct ns_hist *h)
 {
 	json_object *hist, *buckets;
@@ -356,16 +446,17 @@ static void hist_from_json(json_object *lat, struct ns_hist *h)
 	}
 }
 
-static int read_stages(json_object *root, struct result *r)
+static int read_stages(json_object *root, const char *key, struct result *r,
+		       struct stage_stat *(*add)(struct result *))
 {
 	json_object *arr;
 
-	if (!json_object_object_get_ex(root, "stages", &arr) ||
+	if (!json_object_object_get_ex(root, key, &arr) ||
 	    !json_object_is_type(arr, json_type_array))
 		return -1;
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		json_object *o = json_object_array_get_idx(arr, i), *lat;
-		struct stage_stat *s = result__add_stage(r);
+		struct stage_stat *s = add(r);
 		const char *from = get_str(o, "from"), *master = get_str(o, "master_kind");
 
 		if (!s)
@@ -385,6 +476,7 @@ static int read_stages(json_object *root, struct result *r)
 		copy_str(s->ifname, sizeof(s->ifname), get_str(o, "ifname"));
 		copy_str(s->netns, sizeof(s->netns), get_str(o, "netns"));
 		s->hist.count = get_u64(o, "count");
+		s->hist.segs = get_u64(o, "segments");
 		s->hist.cross_cpu = get_u64(o, "cross_cpu");
 		s->hist.hop = s->hop;
 		if (json_object_object_get_ex(o, "latency_ns", &lat))
@@ -452,24 +544,46 @@ static void read_rest(json_object *root, struct result *r)
 	}
 	r->profile_seconds = get_dbl(root, "profile_seconds");
 	if (json_object_object_get_ex(root, "softirq", &o)) {
-		r->softirq.net_rx_ns = get_u64(o, "net_rx_ns");
-		r->softirq.net_tx_ns = get_u64(o, "net_tx_ns");
-		r->softirq.net_rx_count = get_u64(o, "net_rx_count");
-		r->softirq.net_tx_count = get_u64(o, "net_tx_count");
+		cpu_from_json(o, &r->softirq.total);
+		for (int v = 0; v < 2; v++) {
+			json_object *h;
+
+			if (!json_object_object_get_ex(o, v ? "net_rx_raise_delay_log2" :
+							      "net_tx_raise_delay_log2", &h))
+				continue;
+			for (int i = 0; i < NS_LOG2_SLOTS && i < (int)json_object_array_length(h); i++)
+				r->softirq.raise_delay_log2[v][i] =
+					json_object_get_uint64(json_object_array_get_idx(h, i));
+		}
 		if (json_object_object_get_ex(o, "per_cpu", &arr) &&
 		    json_object_is_type(arr, json_type_array)) {
 			int n = (int)json_object_array_length(arr);
 
 			r->softirq.per_cpu = calloc(n ? n : 1, sizeof(*r->softirq.per_cpu));
 			for (int i = 0; r->softirq.per_cpu && i < n; i++) {
-				json_object *c = json_object_array_get_idx(arr, i);
-
-				r->softirq.per_cpu[i].net_rx_ns = get_u64(c, "net_rx_ns");
-				r->softirq.per_cpu[i].net_tx_ns = get_u64(c, "net_tx_ns");
-				r->softirq.per_cpu[i].net_rx_count = get_u64(c, "net_rx_count");
-				r->softirq.per_cpu[i].net_tx_count = get_u64(c, "net_tx_count");
+				cpu_from_json(json_object_array_get_idx(arr, i), &r->softirq.per_cpu[i]);
 				r->softirq.n_cpus++;
 			}
+		}
+	}
+	if (json_object_object_get_ex(root, "sockets", &arr) &&
+	    json_object_is_type(arr, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(arr); i++) {
+			json_object *sj = json_object_array_get_idx(arr, i);
+			struct sock_stat *k = result__add_sock(r);
+			const char *proto = get_str(sj, "protocol");
+
+			if (!k)
+				break;
+			copy_str(k->netns, sizeof(k->netns), get_str(sj, "netns"));
+			k->protocol = proto && !strcmp(proto, "tcp") ? 6 :
+				      proto && !strcmp(proto, "udp") ? 17 : 0;
+			k->port = (int)get_dbl(sj, "port");
+			k->delivered = get_u64(sj, "delivered");
+			k->bytes = get_u64(sj, "bytes");
+			k->data_ready = get_u64(sj, "data_ready");
+			k->rcvq_full = get_u64(sj, "rcvqueue_full");
+			k->queue_fail = get_u64(sj, "queue_fail");
 		}
 	}
 	if (json_object_object_get_ex(root, "drops", &arr) &&
@@ -588,7 +702,9 @@ int result__read(const char *path, struct result *r, char *err, size_t errlen)
 		rc = -EINVAL;
 		goto out;
 	}
-	rc = read_stages(root, r);
+	rc = read_stages(root, "stages", r, result__add_stage);
+	if (!rc && json_object_object_get_ex(root, "spans", NULL))
+		rc = read_stages(root, "spans", r, result__add_span);
 	if (rc) {
 		snprintf(err, errlen, "%s: \"stages\" is missing or names an unknown stage", path);
 		rc = -EINVAL;

@@ -33,14 +33,29 @@ struct drop_stat {
 	__u64 count;
 };
 
+/* Network softirq time and work of one CPU (or all CPUs summed). */
 struct cpu_softirq {
-	__u64 net_rx_ns, net_tx_ns, net_rx_count, net_tx_count;
+	__u64 net_rx_ns, net_tx_ns; /* time inside the softirq */
+	__u64 net_rx_count, net_tx_count; /* runs */
+	__u64 net_rx_raise_delay_ns, net_tx_raise_delay_ns; /* sum of raise -> entry */
+	__u64 net_rx_covered_ns; /* NET_RX time inside the per-packet CPU stages */
+	__u64 napi_polls, napi_work, napi_budget_hits; /* polls, packets, polls that used their budget */
+	__u64 backlog_drops, time_squeeze; /* /proc/net/softnet_stat over the same window */
 };
 
 struct softirq_stat {
-	__u64 net_rx_ns, net_tx_ns, net_rx_count, net_tx_count;
+	struct cpu_softirq total;
+	__u64 raise_delay_log2[2][NS_LOG2_SLOTS]; /* [0] NET_TX, [1] NET_RX, over all CPUs */
 	int n_cpus;
 	struct cpu_softirq *per_cpu;
+};
+
+/* A socket of a watched namespace. */
+struct sock_stat {
+	char netns[128];
+	int protocol; /* IPPROTO_* */
+	int port; /* local port */
+	__u64 delivered, bytes, data_ready, rcvq_full, queue_fail;
 };
 
 struct feature {
@@ -89,8 +104,12 @@ struct result {
 	struct throughput throughput;
 	int n_stages;
 	struct stage_stat *stages;
+	int n_spans;
+	struct stage_stat *spans; /* driver transmit spans, tx_start -> tx_done per device */
 	int n_drops;
 	struct drop_stat *drops;
+	int n_socks;
+	struct sock_stat *socks;
 	struct softirq_stat softirq;
 	__u64 counters[NS_CNT_COUNT];
 	double profile_seconds;
@@ -105,7 +124,9 @@ void result__free(struct result *r);
 
 /* Append helpers that grow the arrays. */
 struct stage_stat *result__add_stage(struct result *r);
+struct stage_stat *result__add_span(struct result *r);
 struct drop_stat *result__add_drop(struct result *r);
+struct sock_stat *result__add_sock(struct result *r);
 struct feature *result__add_feature(struct result *r, const char *name, bool on, const char *note);
 
 #endif /* NETSTAGE_RESULT_H */

@@ -10,6 +10,7 @@ static const char *const stage_names[NS_STAGE_COUNT] = {
 	[NS_STAGE_TX_DONE] = "tx_done",
 	[NS_STAGE_RX_SOFTIRQ] = "rx_softirq",
 	[NS_STAGE_RX_CORE] = "rx_core",
+	[NS_STAGE_SOCK_ENQUEUE] = "sock_enqueue",
 	[NS_STAGE_DELIVER] = "deliver",
 	[NS_STAGE_DROP] = "drop",
 };
@@ -36,17 +37,7 @@ int stage__parse(const char *name)
 
 bool stage__is_cpu(int to, int from)
 {
-	switch (to) {
-	case NS_STAGE_TX_DONE:
-	case NS_STAGE_RX_ENQUEUE:
-		return from == NS_STAGE_TX_START;
-	case NS_STAGE_TX_START:
-		return from == NS_STAGE_TX_QUEUE;
-	case NS_STAGE_TX_QUEUE:
-		return from == NS_STAGE_RX_CORE;
-	default:
-		return false;
-	}
+	return ns_edge_is_cpu(to, from);
 }
 
 const char *dev_kind__name(int kind)

@@ -10,10 +10,10 @@ static int stage_rank(int stage)
 {
 	static const int rank[NS_STAGE_COUNT] = {
 		[NS_STAGE_RX_ENQUEUE] = 0, [NS_STAGE_RX_SOFTIRQ] = 1, [NS_STAGE_RX_CORE] = 2,
-		[NS_STAGE_TX_QUEUE] = 3,   [NS_STAGE_TX_START] = 4,   [NS_STAGE_TX_DONE] = 5,
-		[NS_STAGE_DELIVER] = 6,	   [NS_STAGE_DROP] = 7,
+		[NS_STAGE_SOCK_ENQUEUE] = 3, [NS_STAGE_TX_QUEUE] = 4, [NS_STAGE_TX_START] = 5,
+		[NS_STAGE_TX_DONE] = 6,	   [NS_STAGE_DELIVER] = 7,   [NS_STAGE_DROP] = 8,
 	};
-	return stage > 0 && stage < NS_STAGE_COUNT ? rank[stage] : 8;
+	return stage > 0 && stage < NS_STAGE_COUNT ? rank[stage] : 9;
 }
 
 static int cmp_stage(const void *a, const void *b)
@@ -95,11 +95,66 @@ void table__print_stages(const struct result *r, FILE *out)
 	}
 }
 
+static void print_spans(const struct result *r, FILE *out)
+{
+	char p50[16], p99[16];
+
+	if (!r->n_spans)
+		return;
+	fprintf(out, "driver transmit (tx_start -> tx_done, the forward included):\n");
+	for (int i = 0; i < r->n_spans; i++) {
+		const struct stage_stat *s = &r->spans[i];
+
+		fprintf(out, "    %-15s %-8s %9llu packets  mean %6.0f ns  p50 %7s  p99 %7s\n",
+			s->ifname, dev_kind__name(s->dev_kind), (unsigned long long)s->hist.count,
+			hist__mean(&s->hist), fmt_ns(hist__quantile(&s->hist, 0.5), p50, sizeof(p50)),
+			fmt_ns(hist__quantile(&s->hist, 0.99), p99, sizeof(p99)));
+	}
+}
+
+static void print_softirq(const struct result *r, FILE *out)
+{
+	const struct cpu_softirq *t = &r->softirq.total;
+	double secs = r->profile_seconds;
+	__u64 other = t->net_rx_ns > t->net_rx_covered_ns ? t->net_rx_ns - t->net_rx_covered_ns : 0;
+
+	if (secs <= 0)
+		return;
+	fprintf(out, "softirq: NET_RX %.1f ms in %llu runs (%.1f%% of one CPU; %.1f ms outside the "
+		     "stages above), NET_TX %.1f ms\n",
+		t->net_rx_ns / 1e6, (unsigned long long)t->net_rx_count,
+		100.0 * t->net_rx_ns / (secs * 1e9), other / 1e6, t->net_tx_ns / 1e6);
+	if (t->net_rx_count)
+		fprintf(out, "         raise -> run %.0f ns on average; NAPI %llu polls, %llu packets, "
+			     "%llu used the whole budget; backlog drops %llu, squeezed %llu\n",
+			(double)t->net_rx_raise_delay_ns / t->net_rx_count,
+			(unsigned long long)t->napi_polls, (unsigned long long)t->napi_work,
+			(unsigned long long)t->napi_budget_hits, (unsigned long long)t->backlog_drops,
+			(unsigned long long)t->time_squeeze);
+}
+
+static void print_sockets(const struct result *r, FILE *out)
+{
+	for (int i = 0; i < r->n_socks; i++) {
+		const struct sock_stat *k = &r->socks[i];
+
+		if (!k->delivered && !k->rcvq_full && !k->queue_fail)
+			continue;
+		fprintf(out, "socket %s:%d in %s: %llu reads (%llu bytes), %llu wake-ups",
+			k->protocol == 6 ? "tcp" : k->protocol == 17 ? "udp" : "?", k->port, k->netns,
+			(unsigned long long)k->delivered, (unsigned long long)k->bytes,
+			(unsigned long long)k->data_ready);
+		if (k->rcvq_full || k->queue_fail)
+			fprintf(out, ", receive queue full %llu, queueing failed %llu",
+				(unsigned long long)k->rcvq_full, (unsigned long long)k->queue_fail);
+		fputc('\n', out);
+	}
+}
+
 void table__print_result(const struct result *r, FILE *out)
 {
 	const struct result_config *c = &r->config;
 	char rate[32];
-	__u64 seen = r->counters[NS_CNT_STARTED], lost = r->counters[NS_CNT_UNTRACKED];
 
 	if (!strcmp(c->command, "run"))
 		fprintf(out, "\n== %s%s%s: %d pair%s, %s, MTU %d, %s layout, %.0f s ==\n", c->kind,
@@ -121,20 +176,21 @@ void table__print_result(const struct result *r, FILE *out)
 		fprintf(out, "no packet of the watched devices was seen\n");
 	else
 		table__print_stages(r, out);
+	print_spans(r, out);
 	for (int i = 0; i < r->n_drops; i++)
 		fprintf(out, "drop: %-28s %10llu after %s on %s (%s)\n", r->drops[i].reason,
 			(unsigned long long)r->drops[i].count, stage__name(r->drops[i].stage),
 			r->drops[i].ifname, dev_kind__name(r->drops[i].dev_kind));
-	if (r->profile_seconds > 0)
-		fprintf(out, "softirq: NET_RX %.1f ms (%.1f%% of one CPU), NET_TX %.1f ms\n",
-			r->softirq.net_rx_ns / 1e6,
-			100.0 * r->softirq.net_rx_ns / (r->profile_seconds * 1e9),
-			r->softirq.net_tx_ns / 1e6);
-	fprintf(out, "tracking: %llu packets followed, %llu seen without state", (unsigned long long)seen,
-		(unsigned long long)lost);
+	print_sockets(r, out);
+	print_softirq(r, out);
+	fprintf(out, "tracking: %llu packets followed from their socket, %llu first seen midway",
+		(unsigned long long)r->counters[NS_CNT_STARTED],
+		(unsigned long long)r->counters[NS_CNT_MIDWAY]);
 	if (r->counters[NS_CNT_EVICTED] || r->counters[NS_CNT_EXPIRED])
 		fprintf(out, ", %llu evicted, %llu expired",
 			(unsigned long long)r->counters[NS_CNT_EVICTED],
 			(unsigned long long)r->counters[NS_CNT_EXPIRED]);
+	if (r->counters[NS_CNT_IGNORED])
+		fprintf(out, ", %llu filtered out", (unsigned long long)r->counters[NS_CNT_IGNORED]);
 	fprintf(out, "\n");
 }

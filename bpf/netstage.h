@@ -12,25 +12,55 @@
 #endif
 
 /*
- * Stages of a packet's trip (../docs/STAGES.md). NONE is the "from" of a
- * packet's first stage. The order is the usual one on a veth hop.
+ * Stages of a packet's trip (docs/STAGES.md), in the usual order on a veth
+ * hop. NONE is the "from" of the first stage netstage sees of a packet.
+ * Each stage is timed from the one before it, so a packet's intervals do
+ * not overlap and add up to its time from the socket to the application.
  */
 enum ns_stage {
 	NS_STAGE_NONE = 0,
-	NS_STAGE_TX_QUEUE,   /* net:net_dev_queue: enters the device queue */
-	NS_STAGE_TX_START,   /* net:net_dev_start_xmit: driver transmit starts */
-	NS_STAGE_RX_ENQUEUE, /* net:netif_rx: queued to a CPU backlog by the forwarding driver */
-	NS_STAGE_TX_DONE,    /* net:net_dev_xmit: driver transmit returns */
-	NS_STAGE_RX_SOFTIRQ, /* NET_RX softirq (per CPU, not per packet) */
-	NS_STAGE_RX_CORE,    /* net:netif_receive_skb: receive core on a device */
-	NS_STAGE_DELIVER,    /* skb:skb_copy_datagram_iovec: the application receives it */
-	NS_STAGE_DROP,       /* skb:kfree_skb */
+	NS_STAGE_TX_QUEUE,	/* net:net_dev_queue: enters the device queue */
+	NS_STAGE_TX_START,	/* net:net_dev_start_xmit: driver transmit starts */
+	NS_STAGE_RX_ENQUEUE,	/* net:netif_rx: queued to a CPU backlog by the forwarding driver */
+	NS_STAGE_TX_DONE,	/* net:net_dev_xmit: driver transmit returns */
+	NS_STAGE_RX_SOFTIRQ,	/* irq:softirq_entry: the NET_RX softirq that will receive it starts */
+	NS_STAGE_RX_CORE,	/* net:netif_receive_skb: receive core on a device */
+	NS_STAGE_SOCK_ENQUEUE,	/* sock:sk_data_ready in that softirq: queued to its socket */
+	NS_STAGE_DELIVER,	/* skb:skb_copy_datagram_iovec: the application copies it */
+	NS_STAGE_DROP,		/* skb:kfree_skb */
 	NS_STAGE_COUNT
 };
 
 /* A histogram exists per (device slot, edge); an edge is a (to, from) stage pair. */
 #define NS_EDGE(to, from) ((to) * NS_STAGE_COUNT + (from))
 #define NS_EDGE_COUNT	  (NS_STAGE_COUNT * NS_STAGE_COUNT)
+
+/*
+ * Is the interval from -> to time on one CPU with no queue between (CPU
+ * cost), rather than waiting? The driver's transmit and the forward inside
+ * it, forwarding in the receive softirq, a transmit through a device without
+ * a qdisc, and receive processing up to the socket are CPU; the backlog, the
+ * wait for the softirq and the socket queue are waiting. The probes use it
+ * to account softirq time; reports use it to split CPU from waiting.
+ */
+static inline int ns_edge_is_cpu(int to, int from)
+{
+	switch (to) {
+	case NS_STAGE_TX_START:
+		return from == NS_STAGE_TX_QUEUE;
+	case NS_STAGE_RX_ENQUEUE:
+		return from == NS_STAGE_TX_START;
+	case NS_STAGE_TX_DONE:
+		return from == NS_STAGE_TX_START || from == NS_STAGE_RX_ENQUEUE ||
+		       from == NS_STAGE_TX_DONE;
+	case NS_STAGE_TX_QUEUE:
+		return from == NS_STAGE_RX_CORE;
+	case NS_STAGE_SOCK_ENQUEUE:
+		return from == NS_STAGE_RX_CORE;
+	default:
+		return 0;
+	}
+}
 
 enum ns_dev_kind {
 	NS_DEV_OTHER = 0,
@@ -46,11 +76,11 @@ enum ns_dev_kind {
  * rodata before load, with a parallel table of packed infos. The table is the
  * namespace and device filter: a packet on a device not in it is ignored.
  */
-#define NS_MAX_DEVS	   2048 /* a power of two: the lookup is a branch-free binary search */
-#define NS_MAX_SLOTS	   256  /* histogram slots; devices beyond that share slots by role */
+#define NS_MAX_DEVS		  2048 /* a power of two: the lookup is a branch-free binary search */
+#define NS_MAX_SLOTS		  256  /* histogram slots; devices beyond that share slots by role */
 #define NS_DEV_KEY(inum, ifindex) (((__u64)(inum) << 32) | (__u32)(ifindex))
 #define NS_DEV_INFO(slot, kind)	  ((__u32)(slot) | ((__u32)(kind) << 16))
-#define NS_DEV_INFO_SLOT(info)	  ((info)&0xffff)
+#define NS_DEV_INFO_SLOT(info)	  ((info) & 0xffff)
 #define NS_DEV_INFO_KIND(info)	  (((info) >> 16) & 0xff)
 
 /*
@@ -68,21 +98,37 @@ struct ns_hist {
 	__u64 sum;
 	__u64 min;
 	__u64 max;
+	__u64 segs;	 /* wire segments of the packets counted (GSO packets carry several) */
 	__u64 cross_cpu; /* intervals whose ends ran on different CPUs */
 	__u32 hop;	 /* hop number of the "to" stage (largest seen) */
 	__u32 pad;
 	__u64 buckets[NS_HIST_BUCKETS];
 };
 
+/*
+ * Statistics are double-buffered: the programs fill one half of every
+ * statistics map, chosen by a .bss word; userspace flips it, waits for the
+ * programs in flight, then reads and clears the other half. No update is
+ * lost or counted twice between snapshots.
+ */
+#define NS_HALVES 2
+
+/* Transmit spans, start -> done of the driver's transmit (which may nest the forward). */
+enum ns_span { NS_SPAN_XMIT, NS_SPAN_COUNT };
+
 /* Per-packet state, one direct-mapped slot per hash of the skb address. */
 struct ns_pkt {
 	__u64 skb;  /* the skb this slot follows; 0 when free */
 	__u64 ts;   /* time of its last stage */
+	__u32 tag;  /* a hash of its content: a reused skb address carries another */
 	__u16 slot; /* device slot of its last stage */
-	__u8 stage; /* its last stage */
+	__u8 stage; /* its last stage, or NS_PKT_IGNORED */
 	__u8 hop;   /* devices crossed so far */
-	__u32 cpu;  /* CPU of its last stage */
+	__u16 cpu;  /* CPU of its last stage */
+	__u16 segs; /* wire segments it carries */
+	__u32 pad;
 };
+#define NS_PKT_IGNORED 0xff /* followed only to know that a filter excludes it */
 
 /* Transmits in progress on a CPU; stacked devices (macvlan on veth) nest. */
 #define NS_XMIT_DEPTH 4
@@ -93,18 +139,24 @@ struct ns_xmit_frame {
 	__u8 hop;
 	__u8 pad[5];
 };
-struct ns_xmit_stack {
-	__u32 depth;
+
+/* What a CPU is doing right now, as far as the probes follow it. */
+struct ns_cpu {
+	__u32 depth; /* transmits in progress */
 	__u32 pad;
 	struct ns_xmit_frame frames[NS_XMIT_DEPTH];
+	__u64 softirq_entry[2]; /* entry time of the running NET_TX [0] / NET_RX [1], 0 if none */
+	__u64 raised[2];	/* when NET_TX / NET_RX was raised and not yet run, 0 if not */
+	__u64 rx_skb;		/* the packet the receive core works on (rx_core until it is queued) */
 };
 
 enum ns_counter {
-	NS_CNT_STARTED,	       /* packets that entered their first stage */
-	NS_CNT_UNTRACKED,      /* a stage on a watched device for an skb with no live state */
+	NS_CNT_STARTED,	       /* packets that entered their first stage from a local socket */
+	NS_CNT_MIDWAY,	       /* packets first seen past a socket's transmit (state lost, or from outside) */
 	NS_CNT_EVICTED,	       /* live state overwritten by another packet hashing to its slot */
-	NS_CNT_EXPIRED,	       /* state found older than max_age_ns and dropped */
+	NS_CNT_EXPIRED,	       /* state found older than max_age_ns */
 	NS_CNT_XMIT_UNMATCHED, /* a transmit that ended without a matching start on its CPU */
+	NS_CNT_IGNORED,	       /* packets a protocol/port filter excluded */
 	NS_CNT_COUNT
 };
 
@@ -112,17 +164,58 @@ struct ns_drop_key {
 	__u32 reason; /* enum skb_drop_reason of the running kernel */
 	__u16 slot;   /* device slot where the packet was last seen */
 	__u8 stage;   /* its last stage before the drop */
-	__u8 pad;
+	__u8 half;
 };
 
 /* Softirq vectors netstage times (include/linux/interrupt.h). */
 #define NS_NET_TX_SOFTIRQ 2
 #define NS_NET_RX_SOFTIRQ 3
+#define NS_LOG2_SLOTS	  32
 
+/* Per CPU, per half. [0] is NET_TX, [1] NET_RX. */
 struct ns_softirq {
-	__u64 entry_ts[2]; /* [0] NET_TX, [1] NET_RX: entry time of the running softirq */
 	__u64 time_ns[2];
 	__u64 count[2];
+	__u64 raise_delay_ns[2]; /* sum of raise -> entry */
+	__u64 raise_delay_log2[2][NS_LOG2_SLOTS];
+	__u64 covered_ns;	 /* NET_RX time spent in the per-packet CPU stages */
+	__u64 napi_polls;
+	__u64 napi_work;	 /* packets the polls processed */
+	__u64 napi_budget_hits;	 /* polls that used their whole budget */
+};
+
+/* A socket of a watched namespace: deliveries and queueing trouble. */
+struct ns_sock_key {
+	__u64 sk;
+	__u32 half;
+	__u32 pad;
+};
+
+struct ns_sock {
+	__u32 netns;
+	__u16 protocol;	   /* IPPROTO_* */
+	__u16 port;	   /* local port, host order */
+	__u64 delivered;   /* recvmsg calls that returned data */
+	__u64 bytes;	   /* bytes they returned */
+	__u64 data_ready;  /* wake-ups: data queued to it */
+	__u64 rcvq_full;   /* sock:sock_rcvqueue_full */
+	__u64 queue_fail;  /* udp:udp_fail_queue_rcv_skb */
+};
+
+/* One record of --raw: a packet at a stage. */
+struct ns_event {
+	__u64 ts;
+	__u64 skb;
+	__u32 netns;
+	__u32 ifindex;
+	__u32 len;
+	__u16 slot;
+	__u16 cpu;
+	__u8 stage;
+	__u8 from;
+	__u8 hop;
+	__u8 pad;
+	__u32 pad2;
 };
 
 #endif /* NETSTAGE_H */

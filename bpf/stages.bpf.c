@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Stage probes: follow each packet of the watched devices from stage to stage
- * (../docs/STAGES.md) and keep, per device slot and (to, from) stage pair, a
- * latency histogram. All aggregation stays in the kernel.
+ * (docs/STAGES.md) and keep, per device slot and (to, from) stage pair, a
+ * latency histogram; time the network softirqs; count drops with their
+ * reasons and socket deliveries. All aggregation stays in the kernel.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
 #include "netstage.h"
 #include "bits.bpf.h"
 
@@ -18,7 +20,16 @@ const volatile __u32 n_devs = 0;
 const volatile __u64 dev_keys[NS_MAX_DEVS] = {}; /* sorted; unused entries are ~0 */
 const volatile __u32 dev_infos[NS_MAX_DEVS] = {};
 const volatile __u64 max_age_ns = 1000000000ULL;
-const volatile __u32 pkt_mask = 0; /* entries of pkts - 1, a power of two minus one */
+const volatile __u32 pkt_mask = 0;	 /* entries of pkts - 1, a power of two minus one */
+const volatile __u32 hist_half = 0;	 /* slots * NS_EDGE_COUNT */
+const volatile __u32 span_half = 0;	 /* slots * NS_SPAN_COUNT */
+const volatile __u32 sample_every = 1;	 /* follow 1 packet in N */
+const volatile __u32 raw_every = 0;	 /* 0: no raw events; N: events of 1 packet in N */
+const volatile __u8 filter_proto = 0;	 /* IPPROTO_TCP or IPPROTO_UDP; 0: any */
+const volatile __u16 filter_port = 0;	 /* either port of the packet, host order; 0: any */
+
+/* Which half of the statistics the programs fill; userspace flips it (netstage.h). */
+__u32 active_half = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -29,14 +40,21 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1); /* slots * NS_EDGE_COUNT, sized by the loader */
+	__uint(max_entries, 1); /* NS_HALVES * hist_half, sized by the loader */
 	__type(key, __u32);
 	__type(value, struct ns_hist);
 } hists SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, NS_CNT_COUNT);
+	__uint(max_entries, 1); /* NS_HALVES * span_half, sized by the loader */
+	__type(key, __u32);
+	__type(value, struct ns_hist);
+} spans SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NS_HALVES * NS_CNT_COUNT);
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");
@@ -52,17 +70,29 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct ns_xmit_stack);
-} xmits SEC(".maps");
+	__type(value, struct ns_cpu);
+} cpus SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, NS_HALVES);
 	__type(key, __u32);
 	__type(value, struct ns_softirq);
 } softirqs SEC(".maps");
 
-/* One word per CPU to turn a typed pointer into a number (see skb_addr). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct ns_sock_key);
+	__type(value, struct ns_sock);
+} socks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096); /* sized by the loader when raw events are on */
+} events SEC(".maps");
+
+/* One word per CPU to turn a typed pointer into a number (see ptr_value). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -70,9 +100,15 @@ struct {
 	__type(value, __u64);
 } scratch SEC(".maps");
 
+static __always_inline __u32 half(void)
+{
+	return *(volatile __u32 *)&active_half & (NS_HALVES - 1);
+}
+
 static __always_inline void count(__u32 which)
 {
-	__u64 *c = bpf_map_lookup_elem(&counters, &which);
+	__u32 idx = half() * NS_CNT_COUNT + which;
+	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
 
 	if (c)
 		(*c)++;
@@ -83,36 +119,110 @@ static __always_inline void count(__u32 which)
  * even skb->head as untrusted memory; a pointer stored in a map value reads
  * back as a plain number, which costs less than bpf_probe_read_kernel.
  */
-static __always_inline __u64 skb_addr(const void *skb)
+static __always_inline __u64 ptr_value(const void *ptr)
 {
 	__u32 zero = 0;
 	__u64 *s = bpf_map_lookup_elem(&scratch, &zero);
 
 	if (!s)
 		return 0;
-	*(const void **)s = skb;
+	*(const void **)s = ptr;
 	return *(volatile __u64 *)s;
 }
 
-/* Is the device watched? Branch-free binary search of the rodata table. */
-static __always_inline bool dev_watched(const struct net_device *dev, __u32 *info)
+/* Index in the device table of key, or -1. Branch-free binary search of rodata. */
+static __always_inline int dev_index(__u64 key)
 {
-	__u64 key;
 	__u32 base = 0;
 
-	if (!dev)
-		return false;
-	key = NS_DEV_KEY(BPF_CORE_READ(dev, nd_net.net, ns.inum), BPF_CORE_READ(dev, ifindex));
 #pragma unroll
 	for (__u32 step = NS_MAX_DEVS / 2; step; step >>= 1) {
 		if (dev_keys[(base + step) & (NS_MAX_DEVS - 1)] <= key)
 			base += step;
 	}
 	base &= NS_MAX_DEVS - 1;
-	if (dev_keys[base] != key)
+	return base;
+}
+
+static __always_inline bool dev_watched(const struct net_device *dev, __u32 *info)
+{
+	__u64 key;
+	int i;
+
+	if (!dev)
 		return false;
-	*info = dev_infos[base];
+	key = NS_DEV_KEY(BPF_CORE_READ(dev, nd_net.net, ns.inum), BPF_CORE_READ(dev, ifindex));
+	i = dev_index(key) & (NS_MAX_DEVS - 1);
+	if (dev_keys[i] != key)
+		return false;
+	*info = dev_infos[i];
 	return true;
+}
+
+/* Is any device of this namespace watched? */
+static __always_inline bool netns_watched(__u32 inum)
+{
+	int i = dev_index(NS_DEV_KEY(inum, 0xffffffff)) & (NS_MAX_DEVS - 1);
+
+	return n_devs && dev_keys[i] >> 32 == inum;
+}
+
+/*
+ * A tag of the packet's content: 16 bytes from its transport header (ports
+ * and sequence numbers, or a UDP header and the first payload bytes). It is
+ * the same at every stage of the packet and differs between packets, so it
+ * tells a reused skb address from the same packet, and picks the sample:
+ * skb addresses cycle through a few hundred slab objects per flow, far too
+ * few to sample by.
+ */
+static __always_inline __u32 content_tag(const struct sk_buff *skb)
+{
+	__u16 off = skb->transport_header;
+	__u64 w[2] = {};
+	__u32 h;
+
+	if (off == (__u16)~0U)
+		off = skb->network_header;
+	bpf_probe_read_kernel(w, sizeof(w), (void *)skb->head + off);
+	h = (__u32)(w[0] ^ (w[0] >> 32) ^ w[1] ^ (w[1] >> 29));
+	h *= 0x9E3779B1U;
+	h ^= h >> 15;
+	return h | 1; /* 0 means "no tag" */
+}
+
+static __always_inline bool sampled(__u32 tag)
+{
+	return sample_every <= 1 || (tag >> 8) % sample_every == 0;
+}
+
+/* Wire segments of a GSO packet (1 for others), from its shared info. */
+static __always_inline __u16 wire_segs(const struct sk_buff *skb)
+{
+	struct skb_shared_info *shinfo = (void *)skb->head + skb->end;
+	__u16 segs = 0;
+
+	bpf_probe_read_kernel(&segs, sizeof(segs), &shinfo->gso_segs);
+	return segs ? segs : 1;
+}
+
+/* Does the packet belong to the protocol/port filter? Read only when a filter is set. */
+static __always_inline bool flow_matches(const struct sk_buff *skb)
+{
+	__u8 proto = 0;
+	__u16 ports[2] = {};
+
+	if (skb->protocol == bpf_htons(0x0800))
+		bpf_probe_read_kernel(&proto, 1, (void *)skb->head + skb->network_header + 9);
+	else if (skb->protocol == bpf_htons(0x86DD))
+		bpf_probe_read_kernel(&proto, 1, (void *)skb->head + skb->network_header + 6);
+	if (filter_proto && proto != filter_proto)
+		return false;
+	if (!filter_port)
+		return true;
+	if (proto != 6 && proto != 17)
+		return false;
+	bpf_probe_read_kernel(ports, sizeof(ports), (void *)skb->head + skb->transport_header);
+	return bpf_ntohs(ports[0]) == filter_port || bpf_ntohs(ports[1]) == filter_port;
 }
 
 static __always_inline struct ns_pkt *pkt_slot(__u64 addr)
@@ -123,230 +233,419 @@ static __always_inline struct ns_pkt *pkt_slot(__u64 addr)
 	return bpf_map_lookup_elem(&pkts, &idx);
 }
 
-static __always_inline void record(__u16 slot, __u8 to, __u8 from, __u64 delta, __u8 hop,
-				   bool cross_cpu)
+static __always_inline struct ns_cpu *this_cpu(void)
 {
-	__u32 idx = (__u32)slot * NS_EDGE_COUNT + NS_EDGE(to, from);
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&cpus, &zero);
+}
+
+static __always_inline struct ns_softirq *softirq_stats(void)
+{
+	__u32 h = half();
+
+	return bpf_map_lookup_elem(&softirqs, &h);
+}
+
+static __always_inline bool terminal(__u8 stage)
+{
+	return stage == NS_STAGE_DELIVER || stage == NS_STAGE_DROP;
+}
+
+/* Does the slot follow this very packet, recently? */
+static __always_inline bool live(const struct ns_pkt *p, __u64 addr, __u32 tag, __u64 now)
+{
+	return p->skb == addr && p->tag == tag && now - p->ts <= max_age_ns;
+}
+
+static __always_inline void emit(__u32 tag, __u64 addr, __u16 slot, __u8 stage, __u8 from,
+				 __u8 hop, __u64 now, __u32 len, const struct net_device *dev)
+{
+	struct ns_event *e;
+
+	if (!raw_every || (tag >> 8) % raw_every)
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e)
+		return;
+	e->ts = now;
+	e->skb = addr;
+	e->netns = dev ? BPF_CORE_READ(dev, nd_net.net, ns.inum) : 0;
+	e->ifindex = dev ? BPF_CORE_READ(dev, ifindex) : 0;
+	e->len = len;
+	e->slot = slot;
+	e->cpu = bpf_get_smp_processor_id();
+	e->stage = stage;
+	e->from = from;
+	e->hop = hop;
+	e->pad = 0;
+	e->pad2 = 0;
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void record(__u16 slot, __u8 to, __u8 from, __u64 delta, __u8 hop,
+				   bool cross_cpu, __u16 segs, struct ns_cpu *c)
+{
+	__u32 idx = half() * hist_half + (__u32)slot * NS_EDGE_COUNT + NS_EDGE(to, from);
 	struct ns_hist *h = bpf_map_lookup_elem(&hists, &idx);
+	struct ns_softirq *s;
 
 	if (!h)
 		return;
 	ns_hist_add(h, delta);
+	h->segs += segs;
 	if (hop > h->hop)
 		h->hop = hop;
 	if (cross_cpu)
 		h->cross_cpu++;
-}
-
-static __always_inline bool live(const struct ns_pkt *p, __u64 addr, __u64 now)
-{
-	return p->skb == addr && now - p->ts <= max_age_ns;
-}
-
-/* Is this CPU inside the transmit of this very skb (a stacked device's lower xmit)? */
-static __always_inline bool in_own_xmit(__u64 addr)
-{
-	__u32 zero = 0;
-	struct ns_xmit_stack *x = bpf_map_lookup_elem(&xmits, &zero);
-	__u32 d;
-
-	if (!x || x->depth == 0)
-		return false;
-	d = (x->depth - 1) & (NS_XMIT_DEPTH - 1);
-	return x->frames[d].skb == addr;
+	/* CPU stages inside NET_RX: what is left of the softirq is its own stage. */
+	if (!cross_cpu && c && c->softirq_entry[1] && ns_edge_is_cpu(to, from)) {
+		s = softirq_stats();
+		if (s)
+			s->covered_ns += delta;
+	}
 }
 
 /*
- * A stage of a packet on a device. Returns true when the packet is followed
- * (its edge was recorded), with the device slot and hop in *slot and *hop.
+ * A packet's first stage seen: a local socket queued it, or it comes from
+ * where nothing watched it (or its state was lost). Overwrites the slot.
+ */
+static __always_inline bool start(struct ns_pkt *p, const struct sk_buff *skb, __u64 addr,
+				  __u32 tag, __u16 slot, __u8 stage, __u64 now, __u32 cpu,
+				  bool from_socket, const struct net_device *dev)
+{
+	if (p->skb && p->stage != NS_PKT_IGNORED && !terminal(p->stage)) {
+		if (p->skb != addr && now - p->ts <= max_age_ns)
+			count(NS_CNT_EVICTED);
+		else if (p->skb == addr && p->tag == tag)
+			count(NS_CNT_EXPIRED);
+	}
+	p->skb = addr;
+	p->tag = tag;
+	p->ts = now;
+	p->slot = slot;
+	p->hop = 0;
+	p->cpu = cpu;
+	if ((filter_proto || filter_port) && !flow_matches(skb)) {
+		p->stage = NS_PKT_IGNORED;
+		count(NS_CNT_IGNORED);
+		return false;
+	}
+	p->stage = stage;
+	p->segs = wire_segs(skb);
+	count(from_socket ? NS_CNT_STARTED : NS_CNT_MIDWAY);
+	record(slot, stage, NS_STAGE_NONE, 0, 0, false, p->segs, NULL);
+	emit(tag, addr, slot, stage, NS_STAGE_NONE, 0, now, skb->len, dev);
+	return true;
+}
+
+/* Is this CPU inside the transmit of this very skb (a stacked device's lower transmit)? */
+static __always_inline bool in_own_xmit(struct ns_cpu *c, __u64 addr)
+{
+	if (!c || c->depth == 0)
+		return false;
+	return c->frames[(c->depth - 1) & (NS_XMIT_DEPTH - 1)].skb == addr;
+}
+
+/*
+ * A stage of a packet on a device. Returns true when the packet is followed,
+ * with the device slot and hop in *frame.
  */
 static __always_inline bool on_stage(const struct sk_buff *skb, const struct net_device *dev,
-				     __u8 stage, __u16 *slot_out, __u8 *hop_out)
+				     __u8 stage, struct ns_xmit_frame *frame)
 {
-	__u32 info, cpu;
-	__u64 addr, now;
+	struct ns_cpu *c;
 	struct ns_pkt *p;
+	__u64 addr, now;
+	__u32 info, cpu, tag;
 	__u16 slot;
-	__u8 hop;
+	__u8 hop, from;
 
 	if (!dev_watched(dev, &info))
 		return false;
-	slot = NS_DEV_INFO_SLOT(info);
-	addr = skb_addr(skb);
-	p = pkt_slot(addr);
-	if (!p)
+	tag = content_tag(skb);
+	if (!sampled(tag))
 		return false;
+	addr = ptr_value(skb);
+	p = pkt_slot(addr);
+	c = this_cpu();
+	if (!p || !c)
+		return false;
+	slot = NS_DEV_INFO_SLOT(info);
 	now = bpf_ktime_get_ns();
 	cpu = bpf_get_smp_processor_id();
+	frame->skb = addr;
+	frame->ts = now;
+	frame->slot = slot;
+	frame->hop = 0;
 
-	/*
-	 * A packet enters its first stage when a local socket queues it: that
-	 * overwrites whatever the slot held, so a reused skb address starts
-	 * afresh even when no free was traced. A stacked device transmitting
-	 * its upper device's skb is the same packet going on.
-	 */
-	if (stage == NS_STAGE_TX_QUEUE && BPF_CORE_READ(skb, sk) && !in_own_xmit(addr)) {
-		if (p->skb && p->skb != addr && now - p->ts <= max_age_ns &&
-		    p->stage != NS_STAGE_DELIVER && p->stage != NS_STAGE_DROP)
-			count(NS_CNT_EVICTED);
-		p->skb = addr;
-		p->ts = now;
-		p->slot = slot;
-		p->stage = stage;
-		p->hop = 0;
-		p->cpu = cpu;
-		count(NS_CNT_STARTED);
-		record(slot, stage, NS_STAGE_NONE, 0, 0, false);
-		*slot_out = slot;
-		*hop_out = 0;
-		return true;
-	}
-
-	if (!live(p, addr, now)) {
-		count(p->skb == addr ? NS_CNT_EXPIRED : NS_CNT_UNTRACKED);
+	if (stage == NS_STAGE_TX_QUEUE && BPF_CORE_READ(skb, sk) && !in_own_xmit(c, addr))
+		return start(p, skb, addr, tag, slot, stage, now, cpu, true, dev);
+	if (!live(p, addr, tag, now) || terminal(p->stage))
+		return start(p, skb, addr, tag, slot, stage, now, cpu, false, dev);
+	if (p->stage == NS_PKT_IGNORED)
 		return false;
-	}
-	if (p->stage == NS_STAGE_DELIVER || p->stage == NS_STAGE_DROP) {
-		count(NS_CNT_UNTRACKED);
-		return false;
-	}
 
-	/* A hop is a device boundary: the forwarding driver hands the skb on. */
+	from = p->stage;
 	hop = p->hop;
+	/* A hop is a device boundary: the forwarding driver hands the skb on. */
 	if (stage == NS_STAGE_RX_ENQUEUE ||
-	    (stage == NS_STAGE_RX_CORE && p->stage != NS_STAGE_RX_ENQUEUE && p->slot != slot))
+	    (stage == NS_STAGE_RX_CORE && from != NS_STAGE_RX_ENQUEUE &&
+	     from != NS_STAGE_TX_DONE && p->slot != slot))
 		hop++;
-	record(slot, stage, p->stage, now - p->ts, hop, cpu != p->cpu);
+	if (stage == NS_STAGE_RX_CORE) {
+		/* The packet waited for a NET_RX softirq that began after it was queued. */
+		if (c->softirq_entry[1] > p->ts) {
+			record(slot, NS_STAGE_RX_SOFTIRQ, from, c->softirq_entry[1] - p->ts, hop,
+			       false, p->segs, c);
+			from = NS_STAGE_RX_SOFTIRQ;
+			p->ts = c->softirq_entry[1];
+		}
+		c->rx_skb = addr;
+	}
+	record(slot, stage, from, now - p->ts, hop, cpu != p->cpu, p->segs, c);
+	emit(tag, addr, slot, stage, from, hop, now, skb->len, dev);
 	p->ts = now;
 	p->slot = slot;
 	p->stage = stage;
 	p->hop = hop;
 	p->cpu = cpu;
-	*slot_out = slot;
-	*hop_out = hop;
+	frame->hop = hop;
 	return true;
 }
 
 SEC("tp_btf/net_dev_queue")
 int BPF_PROG(tx_queue, struct sk_buff *skb)
 {
-	__u16 slot;
-	__u8 hop;
+	struct ns_xmit_frame f;
 
-	on_stage(skb, skb->dev, NS_STAGE_TX_QUEUE, &slot, &hop);
+	on_stage(skb, skb->dev, NS_STAGE_TX_QUEUE, &f);
 	return 0;
 }
 
 SEC("tp_btf/net_dev_start_xmit")
 int BPF_PROG(tx_start, const struct sk_buff *skb, const struct net_device *dev)
 {
-	__u32 zero = 0;
-	struct ns_xmit_stack *x;
-	struct ns_xmit_frame *f;
-	__u16 slot;
-	__u8 hop;
+	struct ns_xmit_frame f;
+	struct ns_cpu *c;
 
-	if (!on_stage(skb, dev, NS_STAGE_TX_START, &slot, &hop))
+	if (!on_stage(skb, dev, NS_STAGE_TX_START, &f))
 		return 0;
-	x = bpf_map_lookup_elem(&xmits, &zero);
-	if (!x || x->depth >= NS_XMIT_DEPTH)
+	c = this_cpu();
+	if (!c || c->depth >= NS_XMIT_DEPTH)
 		return 0;
-	f = &x->frames[x->depth & (NS_XMIT_DEPTH - 1)];
-	f->skb = skb_addr(skb);
-	f->ts = bpf_ktime_get_ns();
-	f->slot = slot;
-	f->hop = hop;
-	x->depth++;
+	c->frames[c->depth & (NS_XMIT_DEPTH - 1)] = f;
+	c->depth++;
 	return 0;
 }
 
 SEC("tp_btf/netif_rx")
 int BPF_PROG(rx_enqueue, struct sk_buff *skb)
 {
-	__u16 slot;
-	__u8 hop;
+	struct ns_xmit_frame f;
 
-	on_stage(skb, skb->dev, NS_STAGE_RX_ENQUEUE, &slot, &hop);
+	on_stage(skb, skb->dev, NS_STAGE_RX_ENQUEUE, &f);
 	return 0;
 }
 
 /*
  * The driver's transmit returned. The skb may be freed already: use its
- * address only, never read through it. CPU cost is start -> done on this CPU.
+ * address only, never read through it. The transmit span (start -> done)
+ * is kept apart; the packet's chain goes on from the forward inside it.
  */
 SEC("tp_btf/net_dev_xmit")
 int BPF_PROG(tx_done, struct sk_buff *skb, int rc, struct net_device *dev, unsigned int len)
 {
-	__u32 zero = 0, info;
-	struct ns_xmit_stack *x;
 	struct ns_xmit_frame *f;
-	__u64 addr;
+	struct ns_cpu *c;
+	struct ns_pkt *p;
+	struct ns_hist *h;
+	__u64 addr, now;
+	__u32 info, idx, cpu;
 
 	if (!dev_watched(dev, &info))
 		return 0;
-	x = bpf_map_lookup_elem(&xmits, &zero);
-	if (!x || x->depth == 0)
+	c = this_cpu();
+	if (!c || c->depth == 0)
 		return 0;
-	addr = skb_addr(skb);
-	f = &x->frames[(x->depth - 1) & (NS_XMIT_DEPTH - 1)];
+	addr = ptr_value(skb);
+	f = &c->frames[(c->depth - 1) & (NS_XMIT_DEPTH - 1)];
+	c->depth--;
 	if (f->skb != addr) {
-		/* A start we missed or a frame left by an aborted transmit: drop the frame. */
+		/* A start we did not follow, or a frame left by an aborted transmit. */
 		count(NS_CNT_XMIT_UNMATCHED);
-		x->depth--;
 		return 0;
 	}
-	record(f->slot, NS_STAGE_TX_DONE, NS_STAGE_TX_START, bpf_ktime_get_ns() - f->ts, f->hop,
-	       false);
-	x->depth--;
+	now = bpf_ktime_get_ns();
+	idx = half() * span_half + (__u32)f->slot * NS_SPAN_COUNT + NS_SPAN_XMIT;
+	h = bpf_map_lookup_elem(&spans, &idx);
+	if (h) {
+		ns_hist_add(h, now - f->ts);
+		if (f->hop > h->hop)
+			h->hop = f->hop;
+	}
+	p = pkt_slot(addr);
+	cpu = bpf_get_smp_processor_id();
+	/* Still ours only if nothing received it meanwhile (another CPU, or a reuse). */
+	if (!p || p->skb != addr || p->cpu != cpu ||
+	    (p->stage != NS_STAGE_TX_START && p->stage != NS_STAGE_RX_ENQUEUE &&
+	     p->stage != NS_STAGE_TX_DONE))
+		return 0;
+	record(f->slot, NS_STAGE_TX_DONE, p->stage, now - p->ts, f->hop, false, p->segs, c);
+	p->stage = NS_STAGE_TX_DONE;
+	p->ts = now;
 	return 0;
 }
 
 SEC("tp_btf/netif_receive_skb")
 int BPF_PROG(rx_core, struct sk_buff *skb)
 {
-	__u16 slot;
-	__u8 hop;
+	struct ns_xmit_frame f;
 
-	on_stage(skb, skb->dev, NS_STAGE_RX_CORE, &slot, &hop);
+	on_stage(skb, skb->dev, NS_STAGE_RX_CORE, &f);
 	return 0;
 }
 
-/* The application copies the packet (TCP; most UDP datagrams skip this tracepoint). */
+/* A socket of a watched namespace, counted in the running half. */
+static __always_inline struct ns_sock *sock_stats(const struct sock *sk)
+{
+	struct ns_sock_key key = {};
+	struct ns_sock *s, init = {};
+	__u32 inum = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	__u16 proto;
+
+	if (!netns_watched(inum))
+		return NULL;
+	/* TCP and UDP only: the tool's own netlink sockets live in these namespaces too. */
+	proto = BPF_CORE_READ(sk, sk_protocol);
+	if (proto != 6 && proto != 17)
+		return NULL;
+	key.sk = ptr_value(sk);
+	key.half = half();
+	s = bpf_map_lookup_elem(&socks, &key);
+	if (s)
+		return s;
+	init.netns = inum;
+	init.protocol = proto;
+	init.port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	bpf_map_update_elem(&socks, &key, &init, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&socks, &key);
+}
+
+/*
+ * Data was queued to a socket. In the NET_RX softirq that is the packet the
+ * receive core is working on: the end of its receive processing.
+ */
+SEC("tp_btf/sk_data_ready")
+int BPF_PROG(sock_enqueue, const struct sock *sk)
+{
+	struct ns_sock *s = sock_stats(sk);
+	struct ns_cpu *c = this_cpu();
+	struct ns_pkt *p;
+	__u64 now;
+	__u32 cpu;
+
+	if (s)
+		__sync_fetch_and_add(&s->data_ready, 1);
+	if (!c || !c->softirq_entry[1] || !c->rx_skb)
+		return 0;
+	p = pkt_slot(c->rx_skb);
+	cpu = bpf_get_smp_processor_id();
+	if (p && p->skb == c->rx_skb && p->stage == NS_STAGE_RX_CORE && p->cpu == cpu) {
+		now = bpf_ktime_get_ns();
+		record(p->slot, NS_STAGE_SOCK_ENQUEUE, NS_STAGE_RX_CORE, now - p->ts, p->hop, false,
+		       p->segs, c);
+		p->stage = NS_STAGE_SOCK_ENQUEUE;
+		p->ts = now;
+	}
+	c->rx_skb = 0;
+	return 0;
+}
+
+/* The application copies a packet we follow (TCP; most UDP datagrams skip this tracepoint). */
 SEC("tp_btf/skb_copy_datagram_iovec")
 int BPF_PROG(deliver, const struct sk_buff *skb, int len)
 {
-	__u64 addr = skb_addr(skb), now = bpf_ktime_get_ns();
-	struct ns_pkt *p = pkt_slot(addr);
-	__u32 cpu;
+	__u32 tag = content_tag(skb), cpu;
+	__u64 addr, now;
+	struct ns_pkt *p;
 
+	if (!sampled(tag))
+		return 0;
+	addr = ptr_value(skb);
+	p = pkt_slot(addr);
+	now = bpf_ktime_get_ns();
 	/* No device here (UDP reuses skb->dev as scratch): only packets we follow count. */
-	if (!p || !live(p, addr, now) || p->stage == NS_STAGE_DELIVER || p->stage == NS_STAGE_DROP)
+	if (!p || !live(p, addr, tag, now) || terminal(p->stage) || p->stage == NS_PKT_IGNORED)
 		return 0;
 	cpu = bpf_get_smp_processor_id();
-	record(p->slot, NS_STAGE_DELIVER, p->stage, now - p->ts, p->hop, cpu != p->cpu);
+	record(p->slot, NS_STAGE_DELIVER, p->stage, now - p->ts, p->hop, cpu != p->cpu, p->segs,
+	       NULL);
+	emit(tag, addr, p->slot, NS_STAGE_DELIVER, p->stage, p->hop, now, skb->len, NULL);
 	p->ts = now;
 	p->stage = NS_STAGE_DELIVER;
 	p->cpu = cpu;
 	return 0;
 }
 
+/* UDP deliveries, per socket: recvmsg returned data. */
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(sock_recv, struct sock *sk, int ret, int flags)
+{
+	struct ns_sock *s;
+
+	if (ret <= 0)
+		return 0;
+	s = sock_stats(sk);
+	if (!s)
+		return 0;
+	__sync_fetch_and_add(&s->delivered, 1);
+	__sync_fetch_and_add(&s->bytes, ret);
+	return 0;
+}
+
+SEC("tp_btf/sock_rcvqueue_full")
+int BPF_PROG(sock_rcvqueue_full, struct sock *sk, struct sk_buff *skb)
+{
+	struct ns_sock *s = sock_stats(sk);
+
+	if (s)
+		__sync_fetch_and_add(&s->rcvq_full, 1);
+	return 0;
+}
+
+/* Its arguments are (rc, sk) before 6.10 and (rc, sk, skb) since: read only the first two. */
+SEC("tp_btf/udp_fail_queue_rcv_skb")
+int BPF_PROG(udp_queue_fail, int rc, struct sock *sk)
+{
+	struct ns_sock *s = sock_stats(sk);
+
+	if (s)
+		__sync_fetch_and_add(&s->queue_fail, 1);
+	return 0;
+}
+
 static __always_inline void on_drop(const struct sk_buff *skb, __u32 reason)
 {
-	__u64 addr = skb_addr(skb), now = bpf_ktime_get_ns();
+	__u32 tag = content_tag(skb);
+	__u64 addr = ptr_value(skb), now = bpf_ktime_get_ns();
 	struct ns_pkt *p = pkt_slot(addr);
 	struct ns_drop_key key = {};
 	__u64 one = 1, *c;
 
-	if (!p || !live(p, addr, now) || p->stage == NS_STAGE_DELIVER || p->stage == NS_STAGE_DROP)
+	if (!p || !live(p, addr, tag, now) || terminal(p->stage) || p->stage == NS_PKT_IGNORED)
 		return;
 	key.reason = reason;
 	key.slot = p->slot;
 	key.stage = p->stage;
+	key.half = half();
 	c = bpf_map_lookup_elem(&drops, &key);
 	if (c)
 		(*c)++;
 	else
 		bpf_map_update_elem(&drops, &key, &one, BPF_NOEXIST);
+	record(p->slot, NS_STAGE_DROP, p->stage, now - p->ts, p->hop, false, p->segs, NULL);
+	emit(tag, addr, p->slot, NS_STAGE_DROP, p->stage, p->hop, now, skb->len, NULL);
 	p->stage = NS_STAGE_DROP;
 	p->ts = now;
 }
@@ -366,7 +665,7 @@ int BPF_PROG(drop_noreason, struct sk_buff *skb, void *location)
 	return 0;
 }
 
-static __always_inline int softirq_slot(unsigned int vec)
+static __always_inline int net_softirq(unsigned int vec)
 {
 	if (vec == NS_NET_TX_SOFTIRQ)
 		return 0;
@@ -375,35 +674,80 @@ static __always_inline int softirq_slot(unsigned int vec)
 	return -1;
 }
 
-SEC("tp_btf/softirq_entry")
-int BPF_PROG(softirq_entry, unsigned int vec)
+SEC("tp_btf/softirq_raise")
+int BPF_PROG(softirq_raise, unsigned int vec)
 {
-	__u32 zero = 0;
-	int i = softirq_slot(vec);
-	struct ns_softirq *s;
+	int i = net_softirq(vec);
+	struct ns_cpu *c;
 
 	if (i < 0)
 		return 0;
-	s = bpf_map_lookup_elem(&softirqs, &zero);
-	if (s)
-		s->entry_ts[i & 1] = bpf_ktime_get_ns();
+	c = this_cpu();
+	if (c && !c->raised[i & 1])
+		c->raised[i & 1] = bpf_ktime_get_ns();
+	return 0;
+}
+
+SEC("tp_btf/softirq_entry")
+int BPF_PROG(softirq_entry, unsigned int vec)
+{
+	int i = net_softirq(vec);
+	struct ns_softirq *s;
+	struct ns_cpu *c;
+	__u64 now, d;
+
+	if (i < 0)
+		return 0;
+	c = this_cpu();
+	if (!c)
+		return 0;
+	now = bpf_ktime_get_ns();
+	c->softirq_entry[i & 1] = now;
+	if (!c->raised[i & 1])
+		return 0;
+	d = now - c->raised[i & 1];
+	c->raised[i & 1] = 0;
+	s = softirq_stats();
+	if (!s)
+		return 0;
+	s->raise_delay_ns[i & 1] += d;
+	s->raise_delay_log2[i & 1][ns_log2l(d) & (NS_LOG2_SLOTS - 1)]++;
 	return 0;
 }
 
 SEC("tp_btf/softirq_exit")
 int BPF_PROG(softirq_exit, unsigned int vec)
 {
-	__u32 zero = 0;
-	int i = softirq_slot(vec);
+	int i = net_softirq(vec);
 	struct ns_softirq *s;
+	struct ns_cpu *c;
 
 	if (i < 0)
 		return 0;
-	s = bpf_map_lookup_elem(&softirqs, &zero);
-	if (!s || !s->entry_ts[i & 1])
+	c = this_cpu();
+	if (!c || !c->softirq_entry[i & 1])
 		return 0;
-	s->time_ns[i & 1] += bpf_ktime_get_ns() - s->entry_ts[i & 1];
-	s->count[i & 1]++;
-	s->entry_ts[i & 1] = 0;
+	s = softirq_stats();
+	if (s) {
+		s->time_ns[i & 1] += bpf_ktime_get_ns() - c->softirq_entry[i & 1];
+		s->count[i & 1]++;
+	}
+	c->softirq_entry[i & 1] = 0;
+	if (i == 1)
+		c->rx_skb = 0;
+	return 0;
+}
+
+SEC("tp_btf/napi_poll")
+int BPF_PROG(napi_poll, struct napi_struct *napi, int work, int budget)
+{
+	struct ns_softirq *s = softirq_stats();
+
+	if (!s)
+		return 0;
+	s->napi_polls++;
+	s->napi_work += work;
+	if (work >= budget)
+		s->napi_budget_hits++;
 	return 0;
 }

@@ -100,6 +100,8 @@ int cmd_profile(int argc, char **argv)
 	}
 	session__catch_signals();
 	rc = loader__start(&l, &(struct loader_opts){ .topo = t }, err, sizeof(err));
+	if (!rc)
+		rc = collect__begin(l);
 	if (rc) {
 		cli__error(&cmd, "%s", err);
 		goto out;
@@ -125,7 +127,7 @@ int cmd_profile(int argc, char **argv)
 	session__progress_done();
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	r.profile_seconds = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-	rc = collect__result(l, &r);
+	rc = collect__snapshot(l, &r);
 	if (rc) {
 		cli__error(&cmd, "reading the probes' maps failed: %s", strerror(-rc));
 		goto out;

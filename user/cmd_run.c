@@ -347,6 +347,8 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	rc = loader__start(&l, &(struct loader_opts){ .topo = t }, err, sizeof(err));
+	if (!rc)
+		rc = collect__begin(l);
 	if (rc) {
 		cli__error(&cmd, "%s", err);
 		goto out;
@@ -366,7 +368,7 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	r.profile_seconds = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-	rc = collect__result(l, &r);
+	rc = collect__snapshot(l, &r);
 	if (rc) {
 		cli__error(&cmd, "reading the probes' maps failed: %s", strerror(-rc));
 		goto out;

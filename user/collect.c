@@ -1,12 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * collect: snapshots of the probes' statistics. The programs fill one half
+ * of every statistics map; a snapshot flips them to the other half, waits
+ * until no program can still be writing the old one, then reads it into a
+ * result and clears it. Nothing is lost or counted twice between snapshots.
+ */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "user/collect.h"
 #include "analysis/hist.h"
 #include "stages.skel.h"
+
+/*
+ * tp_btf programs run inside an RCU read-side section; MEMBARRIER_CMD_GLOBAL
+ * waits for an RCU grace period, after which no program can still hold the
+ * old half. Where membarrier is unavailable, programs last microseconds.
+ */
+static void wait_for_programs(void)
+{
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) != 0)
+		usleep(20000);
+}
 
 static void describe_slot(const struct loader *l, int slot, struct stage_stat *s)
 {
@@ -21,93 +42,184 @@ static void describe_slot(const struct loader *l, int slot, struct stage_stat *s
 	snprintf(s->netns, sizeof(s->netns), "%.127s", ns->name[0] ? ns->name : ns->path);
 }
 
-static int collect_hists(const struct loader *l, struct result *r)
+static const char *netns_name(const struct loader *l, __u32 inum)
 {
-	int fd = bpf_map__fd(l->skel->maps.hists);
-	struct ns_hist *vals = calloc(l->n_cpus, sizeof(*vals));
-
-	if (!vals)
-		return -ENOMEM;
-	for (int slot = 0; slot < l->n_slots; slot++) {
-		for (__u32 edge = 0; edge < NS_EDGE_COUNT; edge++) {
-			__u32 key = slot * NS_EDGE_COUNT + edge;
-			struct ns_hist sum = { 0 };
-			struct stage_stat *s;
-
-			if (bpf_map_lookup_elem(fd, &key, vals))
-				continue;
-			for (int c = 0; c < l->n_cpus; c++)
-				hist__merge(&sum, &vals[c]);
-			if (!sum.count)
-				continue;
-			s = result__add_stage(r);
-			if (!s) {
-				free(vals);
-				return -ENOMEM;
-			}
-			s->stage = edge / NS_STAGE_COUNT;
-			s->from = edge % NS_STAGE_COUNT;
-			s->hop = sum.hop;
-			s->hist = sum;
-			describe_slot(l, slot, s);
-		}
-	}
-	free(vals);
-	return 0;
+	for (int i = 0; i < l->topo->n_ns; i++)
+		if (l->topo->ns[i].inum == inum)
+			return l->topo->ns[i].name[0] ? l->topo->ns[i].name : l->topo->ns[i].path;
+	return "?";
 }
 
-static int collect_counters(const struct loader *l, struct result *r)
+/*
+ * Read the entries [base, base + n) of a per-CPU histogram array, add the
+ * non-empty ones to the result through add(), and clear them.
+ */
+static int take_hists(const struct loader *l, int fd, __u32 base, __u32 n, __u32 per_slot,
+		      struct stage_stat *(*add)(struct result *), struct result *r,
+		      void (*name)(struct stage_stat *s, __u32 i))
+{
+	struct ns_hist *vals = calloc(l->n_cpus, sizeof(*vals));
+	struct ns_hist *zeros = calloc(l->n_cpus, sizeof(*zeros));
+	int rc = 0;
+
+	if (!vals || !zeros) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (__u32 i = 0; i < n; i++) {
+		__u32 key = base + i;
+		struct ns_hist sum = { 0 };
+		struct stage_stat *s;
+
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			continue;
+		for (int c = 0; c < l->n_cpus; c++)
+			hist__merge(&sum, &vals[c]);
+		if (!sum.count)
+			continue;
+		bpf_map_update_elem(fd, &key, zeros, BPF_ANY);
+		s = add(r);
+		if (!s) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		s->hop = sum.hop;
+		s->hist = sum;
+		describe_slot(l, i / per_slot, s);
+		name(s, i % per_slot);
+	}
+out:
+	free(vals);
+	free(zeros);
+	return rc;
+}
+
+static void name_edge(struct stage_stat *s, __u32 edge)
+{
+	s->stage = edge / NS_STAGE_COUNT;
+	s->from = edge % NS_STAGE_COUNT;
+}
+
+static void name_span(struct stage_stat *s, __u32 span)
+{
+	(void)span; /* NS_SPAN_XMIT is the only span */
+	s->stage = NS_STAGE_TX_DONE;
+	s->from = NS_STAGE_TX_START;
+}
+
+static int take_counters(const struct loader *l, __u32 half, struct result *r)
 {
 	int fd = bpf_map__fd(l->skel->maps.counters);
-	__u64 *vals = calloc(l->n_cpus, sizeof(*vals));
+	__u64 *vals = calloc(l->n_cpus, sizeof(*vals)), *zeros = calloc(l->n_cpus, sizeof(*zeros));
 
-	if (!vals)
+	if (!vals || !zeros) {
+		free(vals);
+		free(zeros);
 		return -ENOMEM;
+	}
 	for (__u32 k = 0; k < NS_CNT_COUNT; k++) {
-		if (bpf_map_lookup_elem(fd, &k, vals))
+		__u32 key = half * NS_CNT_COUNT + k;
+
+		if (bpf_map_lookup_elem(fd, &key, vals))
 			continue;
 		for (int c = 0; c < l->n_cpus; c++)
 			r->counters[k] += vals[c];
+		bpf_map_update_elem(fd, &key, zeros, BPF_ANY);
 	}
 	free(vals);
+	free(zeros);
 	return 0;
 }
 
-static int collect_softirq(const struct loader *l, struct result *r)
+/* /proc/net/softnet_stat: per CPU, hex columns; 2nd is dropped, 3rd time_squeeze. */
+static int read_softnet(unsigned long long *out, int n_cpus)
+{
+	FILE *f = fopen("/proc/net/softnet_stat", "r");
+	char line[512];
+	int cpu = 0;
+
+	if (!f)
+		return -errno;
+	memset(out, 0, sizeof(*out) * 2 * n_cpus);
+	while (cpu < n_cpus && fgets(line, sizeof(line), f)) {
+		unsigned int processed, dropped, squeeze;
+
+		if (sscanf(line, "%x %x %x", &processed, &dropped, &squeeze) == 3) {
+			out[2 * cpu] = dropped;
+			out[2 * cpu + 1] = squeeze;
+		}
+		cpu++;
+	}
+	fclose(f);
+	return 0;
+}
+
+static int take_softirq(const struct loader *l, __u32 half, struct result *r)
 {
 	int fd = bpf_map__fd(l->skel->maps.softirqs);
 	struct ns_softirq *vals = calloc(l->n_cpus, sizeof(*vals));
-	__u32 zero = 0;
+	struct ns_softirq *zeros = calloc(l->n_cpus, sizeof(*zeros));
+	unsigned long long *softnet = calloc(2 * l->n_cpus, sizeof(*softnet));
+	struct softirq_stat *s = &r->softirq;
+	int rc = 0;
 
-	r->softirq.per_cpu = calloc(l->n_cpus, sizeof(*r->softirq.per_cpu));
-	if (!vals || !r->softirq.per_cpu) {
-		free(vals);
-		return -ENOMEM;
+	s->per_cpu = calloc(l->n_cpus, sizeof(*s->per_cpu));
+	if (!vals || !zeros || !softnet || !s->per_cpu) {
+		rc = -ENOMEM;
+		goto out;
 	}
-	r->softirq.n_cpus = l->n_cpus;
-	if (bpf_map_lookup_elem(fd, &zero, vals) == 0) {
+	s->n_cpus = l->n_cpus;
+	if (bpf_map_lookup_elem(fd, &half, vals) == 0) {
+		bpf_map_update_elem(fd, &half, zeros, BPF_ANY);
 		for (int c = 0; c < l->n_cpus; c++) {
-			struct cpu_softirq *p = &r->softirq.per_cpu[c];
+			struct cpu_softirq *p = &s->per_cpu[c];
+			const struct ns_softirq *v = &vals[c];
 
-			p->net_tx_ns = vals[c].time_ns[0];
-			p->net_rx_ns = vals[c].time_ns[1];
-			p->net_tx_count = vals[c].count[0];
-			p->net_rx_count = vals[c].count[1];
-			r->softirq.net_tx_ns += p->net_tx_ns;
-			r->softirq.net_rx_ns += p->net_rx_ns;
-			r->softirq.net_tx_count += p->net_tx_count;
-			r->softirq.net_rx_count += p->net_rx_count;
+			p->net_tx_ns = v->time_ns[0];
+			p->net_rx_ns = v->time_ns[1];
+			p->net_tx_count = v->count[0];
+			p->net_rx_count = v->count[1];
+			p->net_tx_raise_delay_ns = v->raise_delay_ns[0];
+			p->net_rx_raise_delay_ns = v->raise_delay_ns[1];
+			p->net_rx_covered_ns = v->covered_ns;
+			p->napi_polls = v->napi_polls;
+			p->napi_work = v->napi_work;
+			p->napi_budget_hits = v->napi_budget_hits;
+			for (int vec = 0; vec < 2; vec++)
+				for (int i = 0; i < NS_LOG2_SLOTS; i++)
+					s->raise_delay_log2[vec][i] += v->raise_delay_log2[vec][i];
 		}
 	}
+	/* Backlog drops and squeezes over the same window, from the kernel's own counters. */
+	if (l->softnet_base && read_softnet(softnet, l->n_cpus) == 0) {
+		for (int c = 0; c < l->n_cpus; c++) {
+			s->per_cpu[c].backlog_drops = softnet[2 * c] - l->softnet_base[2 * c];
+			s->per_cpu[c].time_squeeze = softnet[2 * c + 1] - l->softnet_base[2 * c + 1];
+		}
+		memcpy(l->softnet_base, softnet, sizeof(*softnet) * 2 * l->n_cpus);
+	}
+	memset(&s->total, 0, sizeof(s->total));
+	for (int c = 0; c < l->n_cpus; c++) {
+		const __u64 *src = (const __u64 *)&s->per_cpu[c];
+		__u64 *dst = (__u64 *)&s->total;
+
+		for (size_t i = 0; i < sizeof(s->total) / sizeof(__u64); i++)
+			dst[i] += src[i];
+	}
+out:
 	free(vals);
-	return 0;
+	free(zeros);
+	free(softnet);
+	return rc;
 }
 
-static int collect_drops(const struct loader *l, struct result *r)
+static int take_drops(const struct loader *l, __u32 half, struct result *r)
 {
 	int fd = bpf_map__fd(l->skel->maps.drops);
 	struct ns_drop_key key, next, *prev = NULL;
 	__u64 *vals = calloc(l->n_cpus, sizeof(*vals));
+	struct ns_drop_key *done = NULL;
+	int n_done = 0;
 
 	if (!vals)
 		return -ENOMEM;
@@ -118,8 +230,13 @@ static int collect_drops(const struct loader *l, struct result *r)
 
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, vals))
+		if (key.half != half || bpf_map_lookup_elem(fd, &key, vals))
 			continue;
+		/* Delete after the walk: deleting under get_next_key restarts it. */
+		done = realloc(done, sizeof(*done) * (n_done + 1));
+		if (!done)
+			break;
+		done[n_done++] = key;
 		for (int c = 0; c < l->n_cpus; c++)
 			n += vals[c];
 		if (!n || key.slot >= l->n_slots)
@@ -134,20 +251,78 @@ static int collect_drops(const struct loader *l, struct result *r)
 		snprintf(d->ifname, sizeof(d->ifname), "%s", where.ifname);
 		d->count = n;
 	}
+	for (int i = 0; i < n_done; i++)
+		bpf_map_delete_elem(fd, &done[i]);
+	free(done);
 	free(vals);
 	return 0;
 }
 
-int collect__result(const struct loader *l, struct result *r)
+static int take_socks(const struct loader *l, __u32 half, struct result *r)
 {
+	int fd = bpf_map__fd(l->skel->maps.socks);
+	struct ns_sock_key key, next, *prev = NULL, *done = NULL;
+	struct ns_sock v;
+	int n_done = 0;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		struct sock_stat *k;
+
+		key = next;
+		prev = &key;
+		if (key.half != half || bpf_map_lookup_elem(fd, &key, &v))
+			continue;
+		done = realloc(done, sizeof(*done) * (n_done + 1));
+		if (!done)
+			break;
+		done[n_done++] = key;
+		k = result__add_sock(r);
+		if (!k)
+			break;
+		snprintf(k->netns, sizeof(k->netns), "%.127s", netns_name(l, v.netns));
+		k->protocol = v.protocol;
+		k->port = v.port;
+		k->delivered = v.delivered;
+		k->bytes = v.bytes;
+		k->data_ready = v.data_ready;
+		k->rcvq_full = v.rcvq_full;
+		k->queue_fail = v.queue_fail;
+	}
+	for (int i = 0; i < n_done; i++)
+		bpf_map_delete_elem(fd, &done[i]);
+	free(done);
+	return 0;
+}
+
+int collect__begin(struct loader *l)
+{
+	l->softnet_base = calloc(2 * l->n_cpus, sizeof(*l->softnet_base));
+	if (!l->softnet_base)
+		return -ENOMEM;
+	return read_softnet(l->softnet_base, l->n_cpus);
+}
+
+int collect__snapshot(struct loader *l, struct result *r)
+{
+	struct stages_bpf *skel = l->skel;
+	__u32 old = skel->bss->active_half & (NS_HALVES - 1);
+	__u32 hist_half = skel->rodata->hist_half, span_half = skel->rodata->span_half;
 	int rc;
 
-	rc = collect_hists(l, r);
+	skel->bss->active_half = old ^ 1;
+	wait_for_programs();
+	rc = take_hists(l, bpf_map__fd(skel->maps.hists), old * hist_half, hist_half,
+			NS_EDGE_COUNT, result__add_stage, r, name_edge);
 	if (!rc)
-		rc = collect_counters(l, r);
+		rc = take_hists(l, bpf_map__fd(skel->maps.spans), old * span_half, span_half,
+				NS_SPAN_COUNT, result__add_span, r, name_span);
 	if (!rc)
-		rc = collect_softirq(l, r);
+		rc = take_counters(l, old, r);
 	if (!rc)
-		rc = collect_drops(l, r);
+		rc = take_softirq(l, old, r);
+	if (!rc)
+		rc = take_drops(l, old, r);
+	if (!rc)
+		rc = take_socks(l, old, r);
 	return rc;
 }

@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* collect: read the probes' maps into a result (stages, drops, softirq, tracking). */
+/*
+ * collect: the probes' statistics, as snapshots: each covers the time since
+ * the previous one (or since collect__begin), without losing or counting
+ * twice an update that happens while it is taken.
+ */
 #ifndef NETSTAGE_COLLECT_H
 #define NETSTAGE_COLLECT_H
 
 #include "user/loader.h"
 #include "analysis/result.h"
 
-/* Sum the per-CPU maps into r. 0 or -errno. */
-int collect__result(const struct loader *l, struct result *r);
+/* Mark the start of the first snapshot's window (the kernel's softnet counters). */
+int collect__begin(struct loader *l);
+/* Everything since the last snapshot into r (stages, spans, drops, sockets, softirq). */
+int collect__snapshot(struct loader *l, struct result *r);
 
 #endif /* NETSTAGE_COLLECT_H */

@@ -93,7 +93,7 @@ static void write_all(int fd, const char *s, size_t len)
 }
 
 static pid_t spawn_client(const struct load_spec *spec, const struct load_pair *p, int port,
-			  int barrier_fd, int result_fd)
+			  const int barrier[2], int result_fd)
 {
 	struct iperf_test *t;
 	char go, *json, fallback[320];
@@ -103,8 +103,12 @@ static pid_t spawn_client(const struct load_spec *spec, const struct load_pair *
 	if (pid != 0)
 		return pid;
 	child_setup(p->client_netns);
-	/* The parent closes the barrier's write end once every client is forked. */
-	while (read(barrier_fd, &go, 1) < 0 && errno == EINTR)
+	/*
+	 * The parent closes the barrier's write end once every client is forked;
+	 * our inherited copy must go first, or the read never sees the end.
+	 */
+	close(barrier[1]);
+	while (read(barrier[0], &go, 1) < 0 && errno == EINTR)
 		;
 	t = new_test('c', port, p->client_addr);
 	if (!t)
@@ -306,10 +310,6 @@ int load__run(const struct load_spec *spec, const struct load_pair *pairs, int n
 	memset(res, 0, sizeof(*res) * n);
 	for (int i = 0; i < n; i++)
 		c[i].result_fd = -1;
-	if (pipe2(barrier, O_CLOEXEC) < 0) {
-		rc = -errno;
-		goto out;
-	}
 	for (int i = 0; i < n; i++) {
 		c[i].server = spawn_server(&pairs[i], port);
 		if (c[i].server < 0) {
@@ -320,6 +320,10 @@ int load__run(const struct load_spec *spec, const struct load_pair *pairs, int n
 	rc = wait_listening(c, n, port, res, stop);
 	if (rc)
 		goto out;
+	if (pipe2(barrier, O_CLOEXEC) < 0) {
+		rc = -errno;
+		goto out;
+	}
 	for (int i = 0; i < n; i++) {
 		int fds[2];
 
@@ -329,7 +333,7 @@ int load__run(const struct load_spec *spec, const struct load_pair *pairs, int n
 			rc = -errno;
 			goto out;
 		}
-		c[i].client = spawn_client(spec, &pairs[i], port, barrier[0], fds[1]);
+		c[i].client = spawn_client(spec, &pairs[i], port, barrier, fds[1]);
 		close(fds[1]);
 		c[i].result_fd = fds[0];
 		if (c[i].client < 0) {

@@ -326,10 +326,24 @@ int loader__start(struct loader **out, const struct loader_opts *o, char *err, s
 	rc = fill_dev_table(l, dev_slot, err, errlen);
 	if (rc)
 		goto fail;
-	l->skel->rodata->pkt_mask = pkt_entries - 1;
-	l->skel->rodata->max_age_ns = o->max_age_ns ? o->max_age_ns : 1000000000ULL;
-	bpf_map__set_max_entries(l->skel->maps.pkts, pkt_entries);
-	bpf_map__set_max_entries(l->skel->maps.hists, (__u32)l->n_slots * NS_EDGE_COUNT);
+	{
+		struct stages_bpf__rodata *ro = l->skel->rodata;
+
+		ro->pkt_mask = pkt_entries - 1;
+		ro->max_age_ns = o->max_age_ns ? o->max_age_ns : 1000000000ULL;
+		ro->hist_half = (__u32)l->n_slots * NS_EDGE_COUNT;
+		ro->span_half = (__u32)l->n_slots * NS_SPAN_COUNT;
+		ro->sample_every = o->sample_every > 1 ? o->sample_every : 1;
+		ro->raw_every = o->raw_every;
+		ro->filter_proto = o->filter_proto;
+		ro->filter_port = o->filter_port;
+		bpf_map__set_max_entries(l->skel->maps.pkts, pkt_entries);
+		bpf_map__set_max_entries(l->skel->maps.hists, NS_HALVES * ro->hist_half);
+		bpf_map__set_max_entries(l->skel->maps.spans, NS_HALVES * ro->span_half);
+		/* Room for a burst of events between two reads of the ring. */
+		if (o->raw_every)
+			bpf_map__set_max_entries(l->skel->maps.events, 16 << 20);
+	}
 	choose_programs(l);
 
 	rc = stages_bpf__load(l->skel);
@@ -359,6 +373,7 @@ void loader__destroy(struct loader *l)
 		return;
 	stages_bpf__destroy(l->skel);
 	btf__free(l->vmlinux_btf);
+	free(l->softnet_base);
 	free(l);
 }
 

@@ -28,6 +28,10 @@ struct loader_opts {
 	int max_slots; /* histogram slots; 0: 64. More devices share slots by role */
 	unsigned int pkt_entries; /* per-packet state slots, a power of two; 0: 65536 */
 	unsigned long long max_age_ns; /* 0: 1 s */
+	unsigned int sample_every; /* follow 1 packet in N; 0 or 1: all */
+	unsigned int raw_every; /* per-packet events of 1 packet in N into a ring buffer; 0: none */
+	int filter_proto; /* IPPROTO_TCP or IPPROTO_UDP; 0: any */
+	int filter_port; /* either port; 0: any */
 };
 
 /* A histogram slot: one device, or devices of one role merged on large topologies. */
@@ -48,6 +52,7 @@ struct loader {
 	int n_slots;
 	struct loader_slot slots[NS_MAX_SLOTS];
 	int n_cpus;
+	unsigned long long *softnet_base; /* per CPU dropped, time_squeeze at the last snapshot */
 };
 
 /* Open, configure, load and attach. 0, or -errno with err saying what and the fix. */
