@@ -153,7 +153,7 @@ struct ns_cpu {
 enum ns_counter {
 	NS_CNT_STARTED,	       /* packets that entered their first stage from a local socket */
 	NS_CNT_MIDWAY,	       /* packets first seen past a socket's transmit (state lost, or from outside) */
-	NS_CNT_EVICTED,	       /* live state overwritten by another packet hashing to its slot */
+	NS_CNT_EVICTED,	       /* state of a packet in transit overwritten by another hashing to its slot */
 	NS_CNT_EXPIRED,	       /* state found older than max_age_ns */
 	NS_CNT_XMIT_UNMATCHED, /* a transmit that ended without a matching start on its CPU */
 	NS_CNT_IGNORED,	       /* packets a protocol/port filter excluded */

@@ -315,7 +315,12 @@ static __always_inline bool start(struct ns_pkt *p, const struct sk_buff *skb, _
 				  bool from_socket, const struct net_device *dev)
 {
 	if (p->skb && p->stage != NS_PKT_IGNORED && !terminal(p->stage)) {
-		if (p->skb != addr && now - p->ts <= max_age_ns)
+		/*
+		 * Lost in transit. A packet already queued to its socket only loses
+		 * its deliver stage, which UDP datagrams never reach anyway.
+		 */
+		if (p->skb != addr && now - p->ts <= max_age_ns &&
+		    p->stage != NS_STAGE_SOCK_ENQUEUE)
 			count(NS_CNT_EVICTED);
 		else if (p->skb == addr && p->tag == tag)
 			count(NS_CNT_EXPIRED);
