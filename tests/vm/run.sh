@@ -117,15 +117,43 @@ resolve_package() { # name [version]
 unpack_deb() { # deb dir
 	local deb=$1 dir=$2
 	rm -rf "$dir/root.tmp"
+	mkdir -p "$dir"
 	dpkg-deb -x "$deb" "$dir/root.tmp" || fail_setup "cannot unpack $deb (dpkg-deb -x failed)"
 	mv "$dir/root.tmp" "$dir/root"
 	rm -f "$dir/root/boot/"*.efi.signed 2>/dev/null || :
 }
 
+# KDIR, KDESC and MODROOT of package NAME at VERSION.
+set_kdir() { # name version
+	KDIR=$OUT/vm/${1}_$(printf '%s' "$2" | tr -c 'A-Za-z0-9.+~-' '_')
+	KDESC="$1 $2"
+	MODROOT=$KDIR/root
+}
+
+# Resolve, download (unless cached) and unpack a kernel package. Returns 2
+# when apt knows no such package, 1 when the download fails.
+package_kernel() { # name [version]
+	local line deb
+	line=$(resolve_package "$1" "${2:-}") || return 2
+	set_kdir "${line% *}" "${line#* }"
+	[ ! -d "$MODROOT" ] || return 0
+	say "fetching $KDESC with apt-get download"
+	rm -rf "$KDIR/dl" && mkdir -p "$KDIR/dl"
+	# As root, apt drops to the _apt user to download unless told not to.
+	if ! (cd "$KDIR/dl" && apt-get -q -o APT::Sandbox::User=root download "${line% *}=${line#* }" >&2); then
+		rm -rf "$KDIR" # nothing but the failed download in it
+		return 1
+	fi
+	deb=$(ls "$KDIR"/dl/*.deb)
+	say "unpacking $(basename "$deb")"
+	unpack_deb "$deb" "$KDIR"
+	rm -rf "$KDIR/dl"
+}
+
 # Sets KDIR (cache folder), MODROOT (a root with lib/modules/$KVER),
 # VMLINUZ, KVER and KDESC.
 find_kernel() {
-	local spec=$KERNEL name ver line deb key
+	local spec=$KERNEL name ver deb
 	if [ -n "$spec" ] && [ -d "$spec" ]; then
 		MODROOT=$(realpath "$spec")
 		VMLINUZ=
@@ -142,37 +170,27 @@ find_kernel() {
 			if ! name=$(dpkg-deb -f "$deb" Package) || ! ver=$(dpkg-deb -f "$deb" Version); then
 				fail_setup "KERNEL=$spec is not a .deb package dpkg-deb can read"
 			fi
+			set_kdir "$name" "$ver"
+			if [ ! -d "$MODROOT" ]; then
+				say "unpacking $(basename "$deb")"
+				unpack_deb "$deb" "$KDIR"
+			fi
 		else
-			deb=
 			name=${spec:-linux-image-amd64}
 			ver=
 			case $name in *=*) ver=${name#*=} name=${name%%=*} ;; esac
-			line=$(resolve_package "$name" "$ver") || {
+			# Stale or missing package lists: update once and try again.
+			prc=0
+			package_kernel "$name" "$ver" || prc=$?
+			if [ $prc -ne 0 ] && [ $apt_updated -eq 0 ]; then
 				apt_update
-				line=$(resolve_package "$name" "$ver")
-			} || fail_setup "apt knows no kernel package '$name${ver:+ $ver}'; see apt-cache search --names-only '^linux-image-' (KERNEL=NAME or NAME=VERSION)"
-			name=${line% *} ver=${line#* }
-		fi
-		key=${name}_$(printf '%s' "$ver" | tr -c 'A-Za-z0-9.+~-' '_')
-		KDIR=$OUT/vm/$key
-		KDESC="$name $ver"
-		MODROOT=$KDIR/root
-		if [ ! -d "$MODROOT" ]; then
-			mkdir -p "$KDIR"
-			if [ -z "$deb" ]; then
-				say "fetching $name $ver with apt-get download"
-				rm -rf "$KDIR/dl" && mkdir -p "$KDIR/dl"
-				# As root, apt drops to _apt to download unless told not to.
-				if ! (cd "$KDIR/dl" && apt-get -q -o APT::Sandbox::User=root download "$name=$ver" >&2); then
-					apt_update
-					(cd "$KDIR/dl" && apt-get -q -o APT::Sandbox::User=root download "$name=$ver" >&2) ||
-						fail_setup "apt-get download $name=$ver failed: no network, or the version left the mirror (try again after apt-get update, or pick one with KERNEL=)"
-				fi
-				deb=$(ls "$KDIR"/dl/*.deb)
+				prc=0
+				package_kernel "$name" "$ver" || prc=$?
 			fi
-			say "unpacking $(basename "$deb")"
-			unpack_deb "$deb" "$KDIR"
-			rm -rf "$KDIR/dl"
+			case $prc in
+			2) fail_setup "apt knows no kernel package '$name${ver:+ $ver}'; see apt-cache search --names-only '^linux-image-' (KERNEL=NAME or NAME=VERSION)" ;;
+			1) fail_setup "apt-get download $KDESC failed: no network, or that version left the mirror (pick another with KERNEL=NAME=VERSION)" ;;
+			esac
 		fi
 		VMLINUZ=$(ls "$MODROOT"/boot/vmlinuz-* 2>/dev/null | head -n1)
 		[ -n "$VMLINUZ" ] || fail_setup "$KDESC has no boot/vmlinuz-*: is it a linux-image package? (rm -rf $KDIR to fetch it again)"
