@@ -114,6 +114,19 @@ int topo__up(const struct topo_spec *spec, struct topo **out, struct topo_err *e
 /* Remove everything t made (when t->owned) and free t. NULL is fine. */
 void topo__down(struct topo *t);
 
+/*
+ * Leave t up after this process ends (`netstage topo up`): it is recorded as
+ * kept, t->owned becomes false, and topo__down(t) then only frees t.
+ */
+int topo__keep(struct topo *t, struct topo_err *err);
+
+/*
+ * Remove kept topologies (`netstage topo down`): every kept one when run is
+ * NULL, else the run with that id (kept or left over, not one another live
+ * process uses). Returns how many runs were removed, or -errno.
+ */
+int topo__down_kept(const char *run, FILE *log, struct topo_err *err);
+
 /* Remove every netstage namespace and interface, of any run. Returns how many objects. */
 int topo__down_all(FILE *log, struct topo_err *err);
 
