@@ -313,7 +313,8 @@ read_list() {
 
 TAPN=0 TAPFAIL=0
 TAPBODY=$(mktemp)
-trap 'rm -f "$TAPBODY"' EXIT
+tailpid=
+trap 'rm -f "$TAPBODY"; [ -z "$tailpid" ] || kill "$tailpid" 2>/dev/null' EXIT
 tap() { # ok|not-ok description [comment lines...]
 	local st=$1 d=$2
 	shift 2
@@ -390,7 +391,9 @@ report() { # results qemu_rc bound console
 		fi
 	done
 	if [ ! -f "$res/done" ]; then
-		if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
+		if [ "$interrupted" -eq 1 ]; then
+			tap not-ok "vm: interrupted, guest stopped; console log kept: $log"
+		elif [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
 			tap not-ok "vm: guest killed after ${bound}s, the bound for this list; console log kept: $log" \
 				"$(tail -n 20 "$log")"
 		elif [ ! -f "$res/uname" ]; then
@@ -442,14 +445,24 @@ qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 2048 -smp 2
 	-virtfs local,path=/,mount_tag=host,security_model=passthrough,multidevs=remap
 	-append "console=ttyS0 quiet panic=-1 nst=$res")
 : >"$log"
-tailpid=
 if [ "$VM_VERBOSE" = 1 ]; then
 	tail -n +1 -f "$log" &
 	tailpid=$!
 fi
 start=$(date +%s)
+# timeout puts qemu in a process group of its own, out of reach of the
+# terminal's Ctrl-C: pass INT and TERM on ourselves.
+timeout -k 10 "$bound" "${qemu[@]}" </dev/null >>"$log.qemu" 2>&1 &
+qpid=$!
+interrupted=0
+trap 'interrupted=1; kill "$qpid" 2>/dev/null' INT TERM
 qrc=0
-timeout -k 10 "$bound" "${qemu[@]}" </dev/null >>"$log.qemu" 2>&1 || qrc=$?
+while :; do
+	wait "$qpid" && break
+	qrc=$?
+	kill -0 "$qpid" 2>/dev/null || break
+done
+trap - INT TERM
 [ -z "$tailpid" ] || kill "$tailpid" 2>/dev/null || :
 if [ -s "$log.qemu" ]; then
 	cat "$log.qemu" >>"$log"
@@ -466,4 +479,5 @@ report "$res" "$qrc" "$bound" "$log"
 } >"$TAP"
 grep -E '^(ok|not ok)' "$TAP"
 say "TAP in $TAP; outputs in $res; console log in $log"
+[ "$interrupted" -eq 0 ] || exit 130
 [ "$TAPFAIL" -eq 0 ]
