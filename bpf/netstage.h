@@ -72,16 +72,28 @@ enum ns_dev_kind {
 };
 
 /*
- * Watched devices: a sorted table of keys (netns inode << 32 | ifindex) set in
- * rodata before load, with a parallel table of packed infos. The table is the
- * namespace and device filter: a packet on a device not in it is ignored.
+ * Watched devices: an open-addressing hash table in rodata, set before load,
+ * keyed by (netns inode << 32 | ifindex) with a packed info per key. The
+ * table is the namespace and device filter: a packet on a device not in it
+ * is ignored. A key sits at most NS_DEV_PROBES places after its hash; the
+ * loader grows the table until that holds. Key 0 marks an empty place.
  */
-#define NS_MAX_DEVS		  2048 /* a power of two: the lookup is a branch-free binary search */
+#define NS_MAX_DEVS		  2048
+#define NS_DEV_TABLE		  8192 /* places, a power of two; the loader uses a prefix */
+#define NS_DEV_PROBES		  4
+#define NS_NETNS_TABLE		  2048 /* watched namespaces, same scheme, keyed by inode */
 #define NS_MAX_SLOTS		  256  /* histogram slots; devices beyond that share slots by role */
 #define NS_DEV_KEY(inum, ifindex) (((__u64)(inum) << 32) | (__u32)(ifindex))
 #define NS_DEV_INFO(slot, kind)	  ((__u32)(slot) | ((__u32)(kind) << 16))
 #define NS_DEV_INFO_SLOT(info)	  ((info) & 0xffff)
 #define NS_DEV_INFO_KIND(info)	  (((info) >> 16) & 0xff)
+
+/* The hash both sides place keys by. */
+static inline __u32 ns_key_hash(__u64 key)
+{
+	key *= 0x9E3779B97F4A7C15ULL;
+	return (__u32)(key >> 32);
+}
 
 /*
  * Log-linear latency histogram: values below 2^SUB_BITS have a bucket each;

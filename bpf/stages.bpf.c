@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
+ * BTF tracepoints let the programs load kernel fields directly (CO-RE still
+ * relocates them); BPF_CORE_READ would make each hop a helper call.
+ *
  * Stage probes: follow each packet of the watched devices from stage to stage
  * (docs/STAGES.md) and keep, per device slot and (to, from) stage pair, a
  * latency histogram; time the network softirqs; count drops with their
@@ -16,9 +19,13 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Set by the loader before load (user/loader.c). */
-const volatile __u32 n_devs = 0;
-const volatile __u64 dev_keys[NS_MAX_DEVS] = {}; /* sorted; unused entries are ~0 */
-const volatile __u32 dev_infos[NS_MAX_DEVS] = {};
+const volatile __u32 dev_mask = 0; /* places of the device table in use - 1 */
+const volatile __u64 dev_keys[NS_DEV_TABLE] = {};
+const volatile __u32 dev_infos[NS_DEV_TABLE] = {};
+const volatile __u32 netns_mask = 0;
+const volatile __u32 netns_keys[NS_NETNS_TABLE] = {};
+/* Load packet bytes directly through skb->head (6.16+ allows it) or with a helper. */
+const volatile bool direct_reads = false;
 const volatile __u64 max_age_ns = 1000000000ULL;
 const volatile __u32 pkt_mask = 0;	 /* entries of pkts - 1, a power of two minus one */
 const volatile __u32 hist_half = 0;	 /* slots * NS_EDGE_COUNT */
@@ -80,8 +87,9 @@ struct {
 	__type(value, struct ns_softirq);
 } softirqs SEC(".maps");
 
+/* Per CPU: the softirq and the reader of a socket run on different CPUs; no shared line. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 8192);
 	__type(key, struct ns_sock_key);
 	__type(value, struct ns_sock);
@@ -130,41 +138,62 @@ static __always_inline __u64 ptr_value(const void *ptr)
 	return *(volatile __u64 *)s;
 }
 
-/* Index in the device table of key, or -1. Branch-free binary search of rodata. */
-static __always_inline int dev_index(__u64 key)
-{
-	__u32 base = 0;
-
-#pragma unroll
-	for (__u32 step = NS_MAX_DEVS / 2; step; step >>= 1) {
-		if (dev_keys[(base + step) & (NS_MAX_DEVS - 1)] <= key)
-			base += step;
-	}
-	base &= NS_MAX_DEVS - 1;
-	return base;
-}
-
 static __always_inline bool dev_watched(const struct net_device *dev, __u32 *info)
 {
 	__u64 key;
-	int i;
+	__u32 h;
 
 	if (!dev)
 		return false;
-	key = NS_DEV_KEY(BPF_CORE_READ(dev, nd_net.net, ns.inum), BPF_CORE_READ(dev, ifindex));
-	i = dev_index(key) & (NS_MAX_DEVS - 1);
-	if (dev_keys[i] != key)
-		return false;
-	*info = dev_infos[i];
-	return true;
+	key = NS_DEV_KEY(dev->nd_net.net->ns.inum, dev->ifindex);
+	h = ns_key_hash(key);
+#pragma unroll
+	for (int i = 0; i < NS_DEV_PROBES; i++) {
+		__u32 at = (h + i) & dev_mask & (NS_DEV_TABLE - 1);
+
+		if (dev_keys[at] == key) {
+			*info = dev_infos[at];
+			return true;
+		}
+		if (!dev_keys[at])
+			return false;
+	}
+	return false;
 }
 
-/* Is any device of this namespace watched? */
 static __always_inline bool netns_watched(__u32 inum)
 {
-	int i = dev_index(NS_DEV_KEY(inum, 0xffffffff)) & (NS_MAX_DEVS - 1);
+	__u32 h = ns_key_hash(inum);
 
-	return n_devs && dev_keys[i] >> 32 == inum;
+#pragma unroll
+	for (int i = 0; i < NS_DEV_PROBES; i++) {
+		__u32 at = (h + i) & netns_mask & (NS_NETNS_TABLE - 1);
+
+		if (netns_keys[at] == inum)
+			return true;
+		if (!netns_keys[at])
+			return false;
+	}
+	return false;
+}
+
+/* Copy n packet bytes: a plain load where the kernel allows it, else a helper call. */
+static __always_inline void read_bytes(void *dst, __u32 n, const unsigned char *src)
+{
+	if (direct_reads) {
+		if (n == 16) {
+			((__u64 *)dst)[0] = ((const __u64 *)src)[0];
+			((__u64 *)dst)[1] = ((const __u64 *)src)[1];
+		} else if (n == 4) {
+			*(__u32 *)dst = *(const __u32 *)src;
+		} else if (n == 2) {
+			*(__u16 *)dst = *(const __u16 *)src;
+		} else {
+			*(__u8 *)dst = *src;
+		}
+		return;
+	}
+	bpf_probe_read_kernel(dst, n, src);
 }
 
 /*
@@ -183,7 +212,7 @@ static __always_inline __u32 content_tag(const struct sk_buff *skb)
 
 	if (off == (__u16)~0U)
 		off = skb->network_header;
-	bpf_probe_read_kernel(w, sizeof(w), (void *)skb->head + off);
+	read_bytes(w, sizeof(w), skb->head + off);
 	h = (__u32)(w[0] ^ (w[0] >> 32) ^ w[1] ^ (w[1] >> 29));
 	h *= 0x9E3779B1U;
 	h ^= h >> 15;
@@ -198,10 +227,10 @@ static __always_inline bool sampled(__u32 tag)
 /* Wire segments of a GSO packet (1 for others), from its shared info. */
 static __always_inline __u16 wire_segs(const struct sk_buff *skb)
 {
-	struct skb_shared_info *shinfo = (void *)skb->head + skb->end;
+	struct skb_shared_info *shinfo = (void *)(skb->head + skb->end);
 	__u16 segs = 0;
 
-	bpf_probe_read_kernel(&segs, sizeof(segs), &shinfo->gso_segs);
+	read_bytes(&segs, sizeof(segs), (const unsigned char *)&shinfo->gso_segs);
 	return segs ? segs : 1;
 }
 
@@ -212,16 +241,16 @@ static __always_inline bool flow_matches(const struct sk_buff *skb)
 	__u16 ports[2] = {};
 
 	if (skb->protocol == bpf_htons(0x0800))
-		bpf_probe_read_kernel(&proto, 1, (void *)skb->head + skb->network_header + 9);
+		read_bytes(&proto, 1, skb->head + skb->network_header + 9);
 	else if (skb->protocol == bpf_htons(0x86DD))
-		bpf_probe_read_kernel(&proto, 1, (void *)skb->head + skb->network_header + 6);
+		read_bytes(&proto, 1, skb->head + skb->network_header + 6);
 	if (filter_proto && proto != filter_proto)
 		return false;
 	if (!filter_port)
 		return true;
 	if (proto != 6 && proto != 17)
 		return false;
-	bpf_probe_read_kernel(ports, sizeof(ports), (void *)skb->head + skb->transport_header);
+	read_bytes(ports, sizeof(ports), skb->head + skb->transport_header);
 	return bpf_ntohs(ports[0]) == filter_port || bpf_ntohs(ports[1]) == filter_port;
 }
 
@@ -270,8 +299,8 @@ static __always_inline void emit(__u32 tag, __u64 addr, __u16 slot, __u8 stage, 
 		return;
 	e->ts = now;
 	e->skb = addr;
-	e->netns = dev ? BPF_CORE_READ(dev, nd_net.net, ns.inum) : 0;
-	e->ifindex = dev ? BPF_CORE_READ(dev, ifindex) : 0;
+	e->netns = dev ? dev->nd_net.net->ns.inum : 0;
+	e->ifindex = dev ? dev->ifindex : 0;
 	e->len = len;
 	e->slot = slot;
 	e->cpu = bpf_get_smp_processor_id();
@@ -384,7 +413,7 @@ static __always_inline bool on_stage(const struct sk_buff *skb, const struct net
 	frame->slot = slot;
 	frame->hop = 0;
 
-	if (stage == NS_STAGE_TX_QUEUE && BPF_CORE_READ(skb, sk) && !in_own_xmit(c, addr))
+	if (stage == NS_STAGE_TX_QUEUE && skb->sk && !in_own_xmit(c, addr))
 		return start(p, skb, addr, tag, slot, stage, now, cpu, true, dev);
 	if (!live(p, addr, tag, now) || terminal(p->stage))
 		return start(p, skb, addr, tag, slot, stage, now, cpu, false, dev);
@@ -516,13 +545,13 @@ static __always_inline struct ns_sock *sock_stats(const struct sock *sk)
 {
 	struct ns_sock_key key = {};
 	struct ns_sock *s, init = {};
-	__u32 inum = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	__u32 inum = sk->__sk_common.skc_net.net->ns.inum;
 	__u16 proto;
 
 	if (!netns_watched(inum))
 		return NULL;
 	/* TCP and UDP only: the tool's own netlink sockets live in these namespaces too. */
-	proto = BPF_CORE_READ(sk, sk_protocol);
+	proto = sk->sk_protocol;
 	if (proto != 6 && proto != 17)
 		return NULL;
 	key.sk = ptr_value(sk);
@@ -532,7 +561,7 @@ static __always_inline struct ns_sock *sock_stats(const struct sock *sk)
 		return s;
 	init.netns = inum;
 	init.protocol = proto;
-	init.port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	init.port = sk->__sk_common.skc_num;
 	bpf_map_update_elem(&socks, &key, &init, BPF_NOEXIST);
 	return bpf_map_lookup_elem(&socks, &key);
 }
@@ -551,7 +580,7 @@ int BPF_PROG(sock_enqueue, const struct sock *sk)
 	__u32 cpu;
 
 	if (s)
-		__sync_fetch_and_add(&s->data_ready, 1);
+		s->data_ready++;
 	if (!c || !c->softirq_entry[1] || !c->rx_skb)
 		return 0;
 	p = pkt_slot(c->rx_skb);
@@ -604,8 +633,8 @@ int BPF_PROG(sock_recv, struct sock *sk, int ret, int flags)
 	s = sock_stats(sk);
 	if (!s)
 		return 0;
-	__sync_fetch_and_add(&s->delivered, 1);
-	__sync_fetch_and_add(&s->bytes, ret);
+	s->delivered++;
+	s->bytes += ret;
 	return 0;
 }
 
@@ -615,7 +644,7 @@ int BPF_PROG(sock_rcvqueue_full, struct sock *sk, struct sk_buff *skb)
 	struct ns_sock *s = sock_stats(sk);
 
 	if (s)
-		__sync_fetch_and_add(&s->rcvq_full, 1);
+		s->rcvq_full++;
 	return 0;
 }
 
@@ -626,7 +655,7 @@ int BPF_PROG(udp_queue_fail, int rc, struct sock *sk)
 	struct ns_sock *s = sock_stats(sk);
 
 	if (s)
-		__sync_fetch_and_add(&s->queue_fail, 1);
+		s->queue_fail++;
 	return 0;
 }
 

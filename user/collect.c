@@ -262,16 +262,29 @@ static int take_socks(const struct loader *l, __u32 half, struct result *r)
 {
 	int fd = bpf_map__fd(l->skel->maps.socks);
 	struct ns_sock_key key, next, *prev = NULL, *done = NULL;
-	struct ns_sock v;
+	struct ns_sock *vals = calloc(l->n_cpus, sizeof(*vals)), v;
 	int n_done = 0;
 
+	if (!vals)
+		return -ENOMEM;
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		struct sock_stat *k;
 
 		key = next;
 		prev = &key;
-		if (key.half != half || bpf_map_lookup_elem(fd, &key, &v))
+		if (key.half != half || bpf_map_lookup_elem(fd, &key, vals))
 			continue;
+		memset(&v, 0, sizeof(v));
+		for (int c = 0; c < l->n_cpus; c++) {
+			v.netns = vals[c].netns ? vals[c].netns : v.netns;
+			v.protocol = vals[c].protocol ? vals[c].protocol : v.protocol;
+			v.port = vals[c].port ? vals[c].port : v.port;
+			v.delivered += vals[c].delivered;
+			v.bytes += vals[c].bytes;
+			v.data_ready += vals[c].data_ready;
+			v.rcvq_full += vals[c].rcvq_full;
+			v.queue_fail += vals[c].queue_fail;
+		}
 		done = realloc(done, sizeof(*done) * (n_done + 1));
 		if (!done)
 			break;
@@ -291,6 +304,7 @@ static int take_socks(const struct loader *l, __u32 half, struct result *r)
 	for (int i = 0; i < n_done; i++)
 		bpf_map_delete_elem(fd, &done[i]);
 	free(done);
+	free(vals);
 	return 0;
 }
 

@@ -218,46 +218,93 @@ static int assign_slots(struct loader *l, int max_slots, int *dev_slot, char *er
 	return 0;
 }
 
-struct dev_entry {
-	__u64 key;
-	__u32 info;
-};
-
-static int cmp_entry(const void *a, const void *b)
+/*
+ * Place keys in an open-addressing table of the smallest power-of-two size
+ * (at least 4 places per key) where every key sits within NS_DEV_PROBES
+ * places of its hash, as the BPF side looks for it. Returns the mask, or -1.
+ */
+static long place_keys(const __u64 *keys, int n, __u64 *table, __u32 *at, unsigned int max)
 {
-	const struct dev_entry *x = a, *y = b;
+	for (unsigned int size = 16; size <= max; size *= 2) {
+		bool ok = true;
 
-	return x->key < y->key ? -1 : x->key > y->key;
+		if (size < 4U * n)
+			continue;
+		memset(table, 0, sizeof(*table) * size);
+		for (int i = 0; i < n && ok; i++) {
+			__u32 h = ns_key_hash(keys[i]);
+			int p;
+
+			for (p = 0; p < NS_DEV_PROBES; p++) {
+				__u32 pos = (h + p) & (size - 1);
+
+				if (table[pos] == keys[i] || !table[pos]) {
+					table[pos] = keys[i];
+					at[i] = pos;
+					break;
+				}
+			}
+			ok = p < NS_DEV_PROBES;
+		}
+		if (ok)
+			return size - 1;
+	}
+	return -1;
 }
 
 static int fill_dev_table(struct loader *l, const int *dev_slot, char *err, size_t errlen)
 {
 	const struct topo *t = l->topo;
 	struct stages_bpf__rodata *ro = l->skel->rodata;
-	struct dev_entry *e;
+	__u64 *keys = calloc(t->n_devs + t->n_ns + 1, sizeof(*keys));
+	__u64 *table = calloc(NS_DEV_TABLE, sizeof(*table));
+	__u32 *at = calloc(t->n_devs + t->n_ns + 1, sizeof(*at));
+	long mask;
+	int rc = 0, n_ns = 0;
 
-	if (t->n_devs > NS_MAX_DEVS) {
-		snprintf(err, errlen, "%d devices are more than the %d netstage can watch", t->n_devs,
-			 NS_MAX_DEVS);
-		return -E2BIG;
+	if (!keys || !table || !at) {
+		rc = -ENOMEM;
+		goto out;
 	}
-	e = calloc(t->n_devs ? t->n_devs : 1, sizeof(*e));
-	if (!e)
-		return -ENOMEM;
-	for (int i = 0; i < t->n_devs; i++) {
-		const struct topo_dev *d = &t->devs[i];
+	if (t->n_devs > NS_MAX_DEVS || t->n_ns > NS_NETNS_TABLE / 4) {
+		snprintf(err, errlen, "%d devices in %d namespaces are more than netstage can watch "
+			 "(%d devices, %d namespaces)", t->n_devs, t->n_ns, NS_MAX_DEVS,
+			 NS_NETNS_TABLE / 4);
+		rc = -E2BIG;
+		goto out;
+	}
+	for (int i = 0; i < t->n_devs; i++)
+		keys[i] = NS_DEV_KEY(t->ns[t->devs[i].ns].inum, t->devs[i].ifindex);
+	mask = place_keys(keys, t->n_devs, table, at, NS_DEV_TABLE);
+	if (mask < 0) {
+		snprintf(err, errlen, "cannot place %d devices in the probes' table", t->n_devs);
+		rc = -E2BIG;
+		goto out;
+	}
+	ro->dev_mask = mask;
+	for (long i = 0; i <= mask; i++)
+		ro->dev_keys[i] = table[i];
+	for (int i = 0; i < t->n_devs; i++)
+		ro->dev_infos[at[i]] = NS_DEV_INFO(dev_slot[i], t->devs[i].kind);
 
-		e[i].key = NS_DEV_KEY(t->ns[d->ns].inum, d->ifindex);
-		e[i].info = NS_DEV_INFO(dev_slot[i], d->kind);
+	/* The namespaces, for the programs that see a socket but no device. */
+	for (int i = 0; i < t->n_ns; i++)
+		if (t->ns[i].inum)
+			keys[n_ns++] = t->ns[i].inum;
+	mask = place_keys(keys, n_ns, table, at, NS_NETNS_TABLE);
+	if (mask < 0) {
+		snprintf(err, errlen, "cannot place %d namespaces in the probes' table", n_ns);
+		rc = -E2BIG;
+		goto out;
 	}
-	qsort(e, t->n_devs, sizeof(*e), cmp_entry);
-	for (int i = 0; i < NS_MAX_DEVS; i++) {
-		ro->dev_keys[i] = i < t->n_devs ? e[i].key : ~0ULL;
-		ro->dev_infos[i] = i < t->n_devs ? e[i].info : 0;
-	}
-	ro->n_devs = t->n_devs;
-	free(e);
-	return 0;
+	ro->netns_mask = mask;
+	for (long i = 0; i <= mask; i++)
+		ro->netns_keys[i] = (__u32)table[i];
+out:
+	free(keys);
+	free(table);
+	free(at);
+	return rc;
 }
 
 static void choose_programs(struct loader *l)
@@ -278,12 +325,55 @@ static void choose_programs(struct loader *l)
 		bpf_program__set_autoload(l->skel->progs.drop, false);
 }
 
+/* Open the object and set everything that must be known before load. */
+static int open_configured(struct loader *l, const struct loader_opts *o, unsigned int pkt_entries,
+			   int max_slots, bool direct_reads, char *err, size_t errlen)
+{
+	struct stages_bpf__rodata *ro;
+	int *dev_slot;
+	int rc;
+
+	l->n_slots = 0;
+	memset(l->slots, 0, sizeof(l->slots));
+	l->skel = stages_bpf__open();
+	if (!l->skel) {
+		snprintf(err, errlen, "opening the BPF object failed: %s", strerror(errno));
+		return -errno;
+	}
+	dev_slot = calloc(o->topo->n_devs ? o->topo->n_devs : 1, sizeof(*dev_slot));
+	if (!dev_slot)
+		return -ENOMEM;
+	rc = assign_slots(l, max_slots, dev_slot, err, errlen);
+	if (!rc)
+		rc = fill_dev_table(l, dev_slot, err, errlen);
+	free(dev_slot);
+	if (rc)
+		return rc;
+	ro = l->skel->rodata;
+	ro->direct_reads = direct_reads;
+	ro->pkt_mask = pkt_entries - 1;
+	ro->max_age_ns = o->max_age_ns ? o->max_age_ns : 1000000000ULL;
+	ro->hist_half = (__u32)l->n_slots * NS_EDGE_COUNT;
+	ro->span_half = (__u32)l->n_slots * NS_SPAN_COUNT;
+	ro->sample_every = o->sample_every > 1 ? o->sample_every : 1;
+	ro->raw_every = o->raw_every;
+	ro->filter_proto = o->filter_proto;
+	ro->filter_port = o->filter_port;
+	bpf_map__set_max_entries(l->skel->maps.pkts, pkt_entries);
+	bpf_map__set_max_entries(l->skel->maps.hists, NS_HALVES * ro->hist_half);
+	bpf_map__set_max_entries(l->skel->maps.spans, NS_HALVES * ro->span_half);
+	/* Room for a burst of events between two reads of the ring. */
+	if (o->raw_every)
+		bpf_map__set_max_entries(l->skel->maps.events, 16 << 20);
+	choose_programs(l);
+	return 0;
+}
+
 int loader__start(struct loader **out, const struct loader_opts *o, char *err, size_t errlen)
 {
 	unsigned int pkt_entries = o->pkt_entries ? o->pkt_entries : 65536;
 	int max_slots = o->max_slots ? o->max_slots : 64;
 	struct loader *l;
-	int *dev_slot = NULL;
 	int rc;
 
 	*out = NULL;
@@ -307,62 +397,45 @@ int loader__start(struct loader **out, const struct loader_opts *o, char *err, s
 	}
 	l->vmlinux_btf = btf__load_vmlinux_btf();
 	l->n_cpus = libbpf_num_possible_cpus();
-	dev_slot = calloc(o->topo->n_devs ? o->topo->n_devs : 1, sizeof(*dev_slot));
-	if (!l->vmlinux_btf || l->n_cpus <= 0 || !dev_slot) {
+	if (!l->vmlinux_btf || l->n_cpus <= 0) {
 		snprintf(err, errlen, "cannot read the kernel's BTF or CPU count");
 		rc = -EIO;
 		goto fail;
 	}
 
-	l->skel = stages_bpf__open();
-	if (!l->skel) {
-		rc = -errno;
-		snprintf(err, errlen, "opening the BPF object failed: %s", strerror(errno));
-		goto fail;
-	}
-	rc = assign_slots(l, max_slots, dev_slot, err, errlen);
+	/*
+	 * Packet bytes are read with plain loads where the verifier allows
+	 * loads through skb->head (6.16 on); older kernels refuse that program,
+	 * and get the one that reads them with bpf_probe_read_kernel.
+	 */
+	rc = open_configured(l, o, pkt_entries, max_slots, true, err, errlen);
 	if (rc)
 		goto fail;
-	rc = fill_dev_table(l, dev_slot, err, errlen);
-	if (rc)
-		goto fail;
-	{
-		struct stages_bpf__rodata *ro = l->skel->rodata;
-
-		ro->pkt_mask = pkt_entries - 1;
-		ro->max_age_ns = o->max_age_ns ? o->max_age_ns : 1000000000ULL;
-		ro->hist_half = (__u32)l->n_slots * NS_EDGE_COUNT;
-		ro->span_half = (__u32)l->n_slots * NS_SPAN_COUNT;
-		ro->sample_every = o->sample_every > 1 ? o->sample_every : 1;
-		ro->raw_every = o->raw_every;
-		ro->filter_proto = o->filter_proto;
-		ro->filter_port = o->filter_port;
-		bpf_map__set_max_entries(l->skel->maps.pkts, pkt_entries);
-		bpf_map__set_max_entries(l->skel->maps.hists, NS_HALVES * ro->hist_half);
-		bpf_map__set_max_entries(l->skel->maps.spans, NS_HALVES * ro->span_half);
-		/* Room for a burst of events between two reads of the ring. */
-		if (o->raw_every)
-			bpf_map__set_max_entries(l->skel->maps.events, 16 << 20);
-	}
-	choose_programs(l);
-
 	rc = stages_bpf__load(l->skel);
+	l->direct_reads = rc == 0;
 	if (rc) {
-		snprintf(err, errlen,
-			 "loading the stage probes failed: %s; run with -v for the verifier's log",
-			 strerror(-rc));
-		goto fail;
+		stages_bpf__destroy(l->skel);
+		l->skel = NULL;
+		rc = open_configured(l, o, pkt_entries, max_slots, false, err, errlen);
+		if (rc)
+			goto fail;
+		rc = stages_bpf__load(l->skel);
+		if (rc) {
+			snprintf(err, errlen,
+				 "loading the stage probes failed: %s; run with -v for the "
+				 "verifier's log",
+				 strerror(-rc));
+			goto fail;
+		}
 	}
 	rc = stages_bpf__attach(l->skel);
 	if (rc) {
 		snprintf(err, errlen, "attaching the stage probes failed: %s", strerror(-rc));
 		goto fail;
 	}
-	free(dev_slot);
 	*out = l;
 	return 0;
 fail:
-	free(dev_slot);
 	loader__destroy(l);
 	return rc < 0 ? rc : -EIO;
 }

@@ -52,6 +52,7 @@ struct loader {
 	int n_slots;
 	struct loader_slot slots[NS_MAX_SLOTS];
 	int n_cpus;
+	bool direct_reads; /* packet bytes read with plain loads, not a helper */
 	unsigned long long *softnet_base; /* per CPU dropped, time_squeeze at the last snapshot */
 };
 
