@@ -72,7 +72,7 @@ static void sample(struct result *r)
 	d->stage = NS_STAGE_RX_CORE;
 	d->dev_kind = NS_DEV_VETH;
 	d->count = 12;
-	r->counters[NS_CNT_UNTRACKED] = 3;
+	r->counters[NS_CNT_MIDWAY] = 3;
 	r->counters[NS_CNT_STARTED] = 1000;
 }
 
@@ -110,7 +110,7 @@ Test(result, written_and_read_back)
 	cr_assert_eq(r.n_drops, 1);
 	cr_assert_str_eq(r.drops[0].reason, "SOCKET_RCVBUFF");
 	cr_assert_eq(r.drops[0].count, 12);
-	cr_assert_eq(r.counters[NS_CNT_UNTRACKED], 3);
+	cr_assert_eq(r.counters[NS_CNT_MIDWAY], 3);
 	result__free(&w);
 	result__free(&r);
 }
