@@ -197,23 +197,28 @@ static __always_inline void read_bytes(void *dst, __u32 n, const unsigned char *
 }
 
 /*
- * A tag of the packet's content: 16 bytes from its transport header (ports
- * and sequence numbers, or a UDP header and the first payload bytes). It is
- * the same at every stage of the packet and differs between packets, so it
- * tells a reused skb address from the same packet, and picks the sample:
- * skb addresses cycle through a few hundred slab objects per flow, far too
- * few to sample by.
+ * A tag of the packet's content: its IPv4 identification and fragment field,
+ * and 16 bytes from its transport header (ports and sequence numbers, or a
+ * UDP header and the first payload bytes). TTL and checksum are left out:
+ * routing rewrites them. The tag is the same at every stage of the packet
+ * and differs between packets, so it tells a reused skb address from the
+ * same packet, and picks the sample: skb addresses cycle through a few
+ * hundred slab objects per flow, far too few to sample by.
  */
 static __always_inline __u32 content_tag(const struct sk_buff *skb)
 {
-	__u16 off = skb->transport_header;
+	const unsigned char *head = skb->head;
+	__u16 th = skb->transport_header, nh = skb->network_header;
 	__u64 w[2] = {};
-	__u32 h;
+	__u32 id = 0, h;
 
-	if (off == (__u16)~0U)
-		off = skb->network_header;
-	read_bytes(w, sizeof(w), skb->head + off);
-	h = (__u32)(w[0] ^ (w[0] >> 32) ^ w[1] ^ (w[1] >> 29));
+	if (skb->protocol == bpf_htons(0x0800))
+		read_bytes(&id, sizeof(id), head + nh + 4);
+	if (th != (__u16)~0U)
+		read_bytes(w, sizeof(w), head + th);
+	else
+		read_bytes(w, sizeof(w), head + nh);
+	h = id ^ (__u32)(w[0] ^ (w[0] >> 32) ^ w[1] ^ (w[1] >> 29));
 	h *= 0x9E3779B1U;
 	h ^= h >> 15;
 	return h | 1; /* 0 means "no tag" */
