@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The build, as a pipeline over two cores: a thread makes the namespaces in
- * plan order (entering each once, to set its sysctls before any device
- * exists and to open a socket in it), while the calling thread creates and
- * configures the devices of every chunk of pairs whose namespaces are
- * ready: veth pairs and bridges from one socket, then for each
- * infrastructure namespace its part of the chunk (aliases, peers up, bridge
- * entries, routes), then macvlan/ipvlan devices from their lower device's
- * namespace, then each container namespace in one batch.
+ * The build. Two threads make the namespaces (entering each once, to set its
+ * sysctls before any device exists and to open a socket in it); then, chunk
+ * by chunk of pairs, the calling thread creates veth pairs and bridges from
+ * one socket, configures each infrastructure namespace's part of the chunk
+ * (aliases, peers up, bridge entries, routes), creates macvlan/ipvlan
+ * devices from their lower device's namespace, and configures each
+ * container namespace in one batch. Last, it waits for the kernel's
+ * linkwatch work to have made every link operational.
  *
  * Teardown deletes devices with one RTM_DELLINK per namespace (by group, so
  * a bridge takes its ports' veth peers along). Each deletion waits for an
@@ -38,7 +38,8 @@
 #define IF_OPER_UP 6 /* RFC 2863, <linux/if.h> (which clashes with <net/if.h>) */
 #endif
 
-#define BUILD_CHUNK	  32  /* most pairs per step of the pipeline */
+#define BUILD_CHUNK	  32  /* pairs per step of the build */
+#define BUILD_MAKERS	  2   /* threads making namespaces (measured best on two cores) */
 #define DELETE_THREADS	  128 /* deletions waiting on the kernel at once */
 #define THREAD_STACK_SIZE (128 * 1024)
 
@@ -84,15 +85,22 @@ static bool in(int p, int a, int z)
 	return p >= a && p < z;
 }
 
-/* The namespace maker. */
+/*
+ * The namespace makers: threads that take namespaces in plan order, make
+ * them, and publish how long a prefix of the plan is ready.
+ */
 struct maker {
 	struct topo *t;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	int ready; /* namespaces 0..ready-1 are made */
+	bool *made;  /* per namespace */
+	int next;    /* the next namespace to take */
+	int ready;   /* namespaces 0..ready-1 are made */
+	int running; /* maker threads still running */
 	int err;
 	struct topo_err msg;
-	bool cancel, done;
+	bool cancel;
+	double busy_ms, wait_ms; /* for NETSTAGE_TOPO_TIMING */
 };
 
 static unsigned int ns_flags(const struct topo *t, int ns)
@@ -102,6 +110,8 @@ static unsigned int ns_flags(const struct topo *t, int ns)
 
 	if (s->kind == TOPO_VETH && s->layout == TOPO_SWITCHED && t->ns[ns].role == TOPO_NS_NODE)
 		f |= NETNS_FORWARD;
+	if (infra(t, ns))
+		f |= NETNS_IGMP_QUIET;
 	return f;
 }
 
@@ -113,15 +123,17 @@ static void *maker_main(void *arg)
 	struct topo_err e = {{0}};
 	int orig = netns_self(&e);
 	int r = orig < 0 ? orig : 0;
+	struct timespec t0, t1;
 
-	for (int i = 0; i < t->n_ns && !r; i++) {
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!r) {
 		struct stat st;
-		bool cancel;
+		int i;
 
 		pthread_mutex_lock(&m->mu);
-		cancel = m->cancel;
+		i = m->cancel || m->err ? t->n_ns : m->next++;
 		pthread_mutex_unlock(&m->mu);
-		if (cancel)
+		if (i >= t->n_ns)
 			break;
 		r = netns_create(t->ns[i].name, orig, ns_flags(t, i), &t->ns[i].fd, &p->nl[i], &e);
 		if (!r && fstat(t->ns[i].fd, &st)) {
@@ -131,23 +143,28 @@ static void *maker_main(void *arg)
 		if (!r)
 			t->ns[i].inum = st.st_ino;
 		pthread_mutex_lock(&m->mu);
-		if (r) {
+		if (r && !m->err) {
 			m->err = r;
 			m->msg = e;
-		} else {
-			m->ready = i + 1;
+		}
+		if (!r) {
+			m->made[i] = true;
+			while (m->ready < t->n_ns && m->made[m->ready])
+				m->ready++;
 		}
 		pthread_cond_broadcast(&m->cv);
 		pthread_mutex_unlock(&m->mu);
 	}
 	if (orig >= 0)
 		close(orig);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	pthread_mutex_lock(&m->mu);
+	m->busy_ms += (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
 	if (r && !m->err) {
 		m->err = r;
 		m->msg = e;
 	}
-	m->done = true;
+	m->running--;
 	pthread_cond_broadcast(&m->cv);
 	pthread_mutex_unlock(&m->mu);
 	return NULL;
@@ -157,9 +174,11 @@ static void *maker_main(void *arg)
 static int wait_ready(struct maker *m, int n, struct topo_err *err)
 {
 	int r = 0;
+	struct timespec t0, t1;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pthread_mutex_lock(&m->mu);
-	while (m->ready < n && !m->err && !m->done) {
+	while (m->ready < n && !m->err && m->running) {
 		struct timespec ts;
 
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -184,6 +203,8 @@ static int wait_ready(struct maker *m, int n, struct topo_err *err)
 		topo_err_set(err, "topo: the namespace maker stopped early");
 	}
 	pthread_mutex_unlock(&m->mu);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	m->wait_ms += (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
 	return r;
 }
 
@@ -416,45 +437,49 @@ static int wait_operational(struct topo *t, struct topo_err *err)
 			  "waiting for the links to settle");
 }
 
-static int pair_ns(const struct topo *t, int i)
-{
-	const struct topo_pair *p = &t->pairs[i];
-
-	return p->client_ns > p->server_ns ? p->client_ns : p->server_ns;
-}
-
 int build_topology(struct topo *t, struct topo_err *err)
 {
 	struct maker m = {.t = t};
 	struct nl_batch b;
-	pthread_t th;
-	int n_infra = 0, r, ready, a = 0;
+	pthread_t th[BUILD_MAKERS];
+	int n_infra = 0, r = 0, a = 0, started = 0;
 
 	for (int i = 0; i < t->n_ns && infra(t, i); i++)
 		n_infra++;
+	m.made = calloc(t->n_ns ? t->n_ns : 1, sizeof(bool));
+	if (!m.made)
+		return oom(err);
 	pthread_mutex_init(&m.mu, NULL);
 	pthread_cond_init(&m.cv, NULL);
 	nl_batch_init(&b);
 	topo_phase(NULL);
-	r = pthread_create(&th, NULL, maker_main, &m);
-	if (r) {
+	m.running = BUILD_MAKERS;
+	for (int i = 0; i < BUILD_MAKERS; i++) {
+		r = pthread_create(&th[started], NULL, maker_main, &m);
+		if (r)
+			break;
+		started++;
+	}
+	if (!started) {
 		topo_err_set(err, "topo: cannot start a thread: %s", strerror(r));
+		free(m.made);
 		return -r;
 	}
-	r = wait_ready(&m, n_infra, err);
+	pthread_mutex_lock(&m.mu);
+	m.running = started;
+	pthread_mutex_unlock(&m.mu);
+	/*
+	 * All namespaces first: making them while devices are created in the same run was
+	 * slower on two cores than not (both sides take RTNL, and spin on it).
+	 */
+	r = wait_ready(&m, t->n_ns, err);
+	topo_phase("namespaces");
 	if (r >= 0 && n_infra)
 		r = build_chunk(t, &b, n_infra, -1, 0, err);
 	topo_phase("shared devices");
 	while (r >= 0 && a < t->n_pairs) {
-		int z = a + 1;
+		int z = a + BUILD_CHUNK < t->n_pairs ? a + BUILD_CHUNK : t->n_pairs;
 
-		ready = wait_ready(&m, pair_ns(t, a) + 1, err);
-		if (ready < 0) {
-			r = ready;
-			break;
-		}
-		while (z < t->n_pairs && z - a < BUILD_CHUNK && pair_ns(t, z) < ready)
-			z++;
 		r = build_chunk(t, &b, n_infra, a, z, err);
 		if (!r && topo_signal_pending())
 			r = -EINTR;
@@ -465,18 +490,23 @@ int build_topology(struct topo *t, struct topo_err *err)
 	pthread_mutex_lock(&m.mu);
 	m.cancel = true;
 	pthread_mutex_unlock(&m.mu);
-	pthread_join(th, NULL);
+	for (int i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
 	if (!r && m.err) {
 		r = m.err;
 		*err = m.msg;
 	}
 	topo_phase("pairs");
+	if (getenv("NETSTAGE_TOPO_TIMING"))
+		fprintf(stderr, "topo: namespace threads busy %.1f ms, builder waited %.1f ms\n",
+			m.busy_ms, m.wait_ms);
 	if (!r)
 		r = wait_operational(t, err);
 	topo_phase("links operational");
 	nl_batch_free(&b);
 	pthread_mutex_destroy(&m.mu);
 	pthread_cond_destroy(&m.cv);
+	free(m.made);
 	return r;
 }
 

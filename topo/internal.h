@@ -147,6 +147,7 @@ enum {
 	NETNS_IPV6_OFF = 1 << 0,   /* disable IPv6 before any device exists */
 	NETNS_FORWARD = 1 << 1,	   /* route between its devices (IPv4, and IPv6 when on) */
 	NETNS_IPV6_QUIET = 1 << 2, /* IPv6 on, but no DAD or router solicitations */
+	NETNS_IGMP_QUIET = 1 << 3, /* no IGMP reports for link-local groups (bridges join one) */
 };
 int netns_dir_prepare(struct topo_err *err);
 int netns_self(struct topo_err *err);
