@@ -215,6 +215,7 @@ static const char *const counter_names[NS_CNT_COUNT] = {
 	[NS_CNT_EXPIRED] = "expired",
 	[NS_CNT_XMIT_UNMATCHED] = "xmit_unmatched",
 	[NS_CNT_IGNORED] = "filtered_out",
+	[NS_CNT_RAW_LOST] = "raw_events_lost",
 };
 
 /* The fields of struct cpu_softirq, for writing and reading them alike. */

@@ -169,6 +169,7 @@ enum ns_counter {
 	NS_CNT_EXPIRED,	       /* state found older than max_age_ns */
 	NS_CNT_XMIT_UNMATCHED, /* a transmit that ended without a matching start on its CPU */
 	NS_CNT_IGNORED,	       /* packets a protocol/port filter excluded */
+	NS_CNT_RAW_LOST,       /* raw events the ring buffer had no room for */
 	NS_CNT_COUNT
 };
 
@@ -214,7 +215,7 @@ struct ns_sock {
 	__u64 queue_fail;  /* udp:udp_fail_queue_rcv_skb */
 };
 
-/* One record of --raw: a packet at a stage. */
+/* One record of --raw (docs/RAW.md): a packet at a stage. */
 struct ns_event {
 	__u64 ts;
 	__u64 skb;
@@ -227,7 +228,7 @@ struct ns_event {
 	__u8 from;
 	__u8 hop;
 	__u8 pad;
-	__u32 pad2;
+	__u32 tag; /* the packet's content tag: with skb, it names the packet */
 };
 
 #endif /* NETSTAGE_H */

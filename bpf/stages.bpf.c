@@ -300,8 +300,10 @@ static __always_inline void emit(__u32 tag, __u64 addr, __u16 slot, __u8 stage, 
 	if (!raw_every || (tag >> 8) % raw_every)
 		return;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e)
+	if (!e) {
+		count(NS_CNT_RAW_LOST);
 		return;
+	}
 	e->ts = now;
 	e->skb = addr;
 	e->netns = dev ? dev->nd_net.net->ns.inum : 0;
@@ -313,7 +315,7 @@ static __always_inline void emit(__u32 tag, __u64 addr, __u16 slot, __u8 stage, 
 	e->from = from;
 	e->hop = hop;
 	e->pad = 0;
-	e->pad2 = 0;
+	e->tag = tag;
 	bpf_ringbuf_submit(e, 0);
 }
 
@@ -437,6 +439,8 @@ static __always_inline bool on_stage(const struct sk_buff *skb, const struct net
 		if (c->softirq_entry[1] > p->ts) {
 			record(slot, NS_STAGE_RX_SOFTIRQ, from, c->softirq_entry[1] - p->ts, hop,
 			       false, p->segs, c);
+			emit(tag, addr, slot, NS_STAGE_RX_SOFTIRQ, from, hop, c->softirq_entry[1],
+			     skb->len, dev);
 			from = NS_STAGE_RX_SOFTIRQ;
 			p->ts = c->softirq_entry[1];
 		}
@@ -531,6 +535,7 @@ int BPF_PROG(tx_done, struct sk_buff *skb, int rc, struct net_device *dev, unsig
 	     p->stage != NS_STAGE_TX_DONE))
 		return 0;
 	record(f->slot, NS_STAGE_TX_DONE, p->stage, now - p->ts, f->hop, false, p->segs, c);
+	emit(p->tag, addr, f->slot, NS_STAGE_TX_DONE, p->stage, f->hop, now, len, dev);
 	p->stage = NS_STAGE_TX_DONE;
 	p->ts = now;
 	return 0;
@@ -594,6 +599,8 @@ int BPF_PROG(sock_enqueue, const struct sock *sk)
 		now = bpf_ktime_get_ns();
 		record(p->slot, NS_STAGE_SOCK_ENQUEUE, NS_STAGE_RX_CORE, now - p->ts, p->hop, false,
 		       p->segs, c);
+		emit(p->tag, c->rx_skb, p->slot, NS_STAGE_SOCK_ENQUEUE, NS_STAGE_RX_CORE, p->hop,
+		     now, 0, NULL);
 		p->stage = NS_STAGE_SOCK_ENQUEUE;
 		p->ts = now;
 	}

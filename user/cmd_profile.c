@@ -12,6 +12,8 @@
 #include "user/commands.h"
 #include "user/collect.h"
 #include "user/loader.h"
+#include "user/probe_opts.h"
+#include "user/raw_writer.h"
 #include "user/session.h"
 #include "user/sysinfo.h"
 #include "analysis/table.h"
@@ -28,6 +30,8 @@ static const struct cli_opt opts[] = {
 	{ OPT_DURATION, "duration", 'd', "S",
 	  "seconds to watch, 1 to 86400 (default 10); Ctrl-C ends it early and keeps the result" },
 	{ OPT_OUTPUT, "output", 'o', "FILE", "write the result as JSON to FILE ('-' for stdout)" },
+	PROBE_OPTS_SAMPLING,
+	PROBE_OPTS_FILTERS,
 	{ 0 },
 };
 
@@ -48,6 +52,9 @@ int cmd_profile(int argc, char **argv)
 	struct cli_parser p;
 	struct topo *t = NULL;
 	struct loader *l = NULL;
+	struct loader_opts lo = { 0 };
+	struct probe_opts po = { 0 };
+	struct raw_writer *raw = NULL;
 	struct result r = { 0 };
 	struct timespec t0, t1;
 	long duration = 10;
@@ -55,6 +62,12 @@ int cmd_profile(int argc, char **argv)
 
 	cli__init(&p, &cmd, argc, argv);
 	while ((id = cli__next(&p)) > 0) {
+		int handled = probe_opts__handle(&p, id, &po);
+
+		if (handled < 0)
+			return 2;
+		if (handled)
+			continue;
 		switch (id) {
 		case OPT_NETNS:
 		case OPT_DEV:
@@ -99,9 +112,13 @@ int cmd_profile(int argc, char **argv)
 		return 1;
 	}
 	session__catch_signals();
-	rc = loader__start(&l, &(struct loader_opts){ .topo = t }, err, sizeof(err));
+	lo.topo = t;
+	probe_opts__apply(&po, &lo);
+	rc = loader__start(&l, &lo, err, sizeof(err));
 	if (!rc)
 		rc = collect__begin(l);
+	if (!rc && po.raw)
+		rc = raw_writer__start(&raw, l, po.raw, err, sizeof(err));
 	if (rc) {
 		cli__error(&cmd, "%s", err);
 		goto out;
@@ -132,6 +149,18 @@ int cmd_profile(int argc, char **argv)
 		cli__error(&cmd, "reading the probes' maps failed: %s", strerror(-rc));
 		goto out;
 	}
+	if (raw) {
+		unsigned long long n = 0;
+
+		rc = raw_writer__stop(raw, &n);
+		raw = NULL;
+		if (rc) {
+			cli__error(&cmd, "%s: writing the raw events failed: %s", po.raw,
+				   strerror(-rc));
+			goto out;
+		}
+		session__note("profile", "%llu raw events in %s", n, po.raw);
+	}
 	table__sort_stages(&r);
 	table__print_result(&r, output && !strcmp(output, "-") ? stderr : stdout);
 	if (output && result__write(&r, output, err, sizeof(err))) {
@@ -140,6 +169,7 @@ int cmd_profile(int argc, char **argv)
 	}
 	exit_code = 0;
 out:
+	raw_writer__stop(raw, NULL);
 	loader__destroy(l);
 	topo__down(t);
 	result__free(&r);

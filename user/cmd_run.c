@@ -14,6 +14,8 @@
 #include "user/commands.h"
 #include "user/collect.h"
 #include "user/load.h"
+#include "user/probe_opts.h"
+#include "user/raw_writer.h"
 #include "user/loader.h"
 #include "user/session.h"
 #include "user/sysinfo.h"
@@ -55,6 +57,7 @@ static const struct cli_opt opts[] = {
 	{ OPT_LAYOUT, "layout", 0, "local|switched", "one host, or two nodes joined by a wire (default local)" },
 	{ OPT_REPEAT, "repeat", 0, "R", "repetitions on the same topology, 1 to 100 (default 1)" },
 	{ OPT_OUTPUT, "output", 'o', "FILE", "write the result as JSON to FILE ('-' for stdout)" },
+	PROBE_OPTS_SAMPLING,
 	{ 0 },
 };
 
@@ -74,6 +77,7 @@ struct run_args {
 	struct load_spec load;
 	int repeat;
 	const char *output;
+	struct probe_opts probe;
 };
 
 static int parse(int argc, char **argv, struct run_args *a, bool *help)
@@ -94,6 +98,12 @@ static int parse(int argc, char **argv, struct run_args *a, bool *help)
 	a->repeat = 1;
 	cli__init(&p, &cmd, argc, argv);
 	while ((id = cli__next(&p)) > 0) {
+		int handled = probe_opts__handle(&p, id, &a->probe);
+
+		if (handled < 0)
+			return -1;
+		if (handled)
+			continue;
 		switch (id) {
 		case OPT_KIND:
 			a->spec.kind = topo_kind__parse(p.arg);
@@ -316,6 +326,8 @@ int cmd_run(int argc, char **argv)
 	struct topo_err terr = { { 0 } };
 	struct topo *t = NULL;
 	struct loader *l = NULL;
+	struct loader_opts lo = { 0 };
+	struct raw_writer *raw = NULL;
 	struct result r = { 0 };
 	struct timespec t0, t1;
 	char err[512];
@@ -346,9 +358,13 @@ int cmd_run(int argc, char **argv)
 		cli__error(&cmd, "%s", terr.msg);
 		goto out;
 	}
-	rc = loader__start(&l, &(struct loader_opts){ .topo = t }, err, sizeof(err));
+	lo.topo = t;
+	probe_opts__apply(&a.probe, &lo);
+	rc = loader__start(&l, &lo, err, sizeof(err));
 	if (!rc)
 		rc = collect__begin(l);
+	if (!rc && a.probe.raw)
+		rc = raw_writer__start(&raw, l, a.probe.raw, err, sizeof(err));
 	if (rc) {
 		cli__error(&cmd, "%s", err);
 		goto out;
@@ -373,6 +389,18 @@ int cmd_run(int argc, char **argv)
 		cli__error(&cmd, "reading the probes' maps failed: %s", strerror(-rc));
 		goto out;
 	}
+	if (raw) {
+		unsigned long long n = 0;
+
+		rc = raw_writer__stop(raw, &n);
+		raw = NULL;
+		if (rc) {
+			cli__error(&cmd, "%s: writing the raw events failed: %s", a.probe.raw,
+				   strerror(-rc));
+			goto out;
+		}
+		session__note("run", "%llu raw events in %s", n, a.probe.raw);
+	}
 	table__sort_stages(&r);
 	table__print_result(&r, a.output && !strcmp(a.output, "-") ? stderr : stdout);
 	if (a.output && result__write(&r, a.output, err, sizeof(err))) {
@@ -381,6 +409,7 @@ int cmd_run(int argc, char **argv)
 	}
 	exit_code = 0;
 out:
+	raw_writer__stop(raw, NULL);
 	loader__destroy(l);
 	topo__down(t);
 	result__free(&r);

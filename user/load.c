@@ -41,10 +41,15 @@ static void child_setup(const char *netns_path)
 	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
 		_exit(EXIT_NO_NETNS);
 	close(fd);
-	/* libiperf prints its whole JSON document to stdout: keep it off the terminal. */
+	/*
+	 * libiperf prints its whole JSON document to stdout, and warnings such as
+	 * "block size exceeds TCP MSS" to stderr: keep both off the terminal.
+	 * Failures come back in the JSON's "error" and in exit codes.
+	 */
 	null = open("/dev/null", O_WRONLY);
 	if (null >= 0) {
 		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
 		close(null);
 	}
 }
