@@ -30,7 +30,7 @@ mac() { # deterministic MAC for device number $1
 }
 
 ip_up() { # KIND PAIRS ID
-	local kind=$1 pairs=$2 id=$3 p=nstbench-$3 i=nsb$3 h c s n mode
+	local kind=$1 pairs=$2 p=nstbench-$3 i=nsb$3 h c s n
 	h=$p-h0
 	case $kind in
 	veth-bridge)
@@ -87,7 +87,7 @@ ip_up() { # KIND PAIRS ID
 			ipcmd -n "$ns" link set "${i}$side$n" up
 			ipcmd -n "$ns" addr add "198.18.$n.$addr/24" dev "${i}$side$n"
 			if [ "$kind" != ipvlan ]; then
-				ipcmd -n "$ns" neigh add "198.18.$n.$peer" lladdr "$(mac $n $peer)" \
+				ipcmd -n "$ns" neigh add "198.18.$n.$peer" lladdr "$(mac $n "$peer")" \
 					dev "${i}$side$n" nud permanent
 			fi
 		done

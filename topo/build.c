@@ -703,6 +703,7 @@ int build_remove_named(char (*names)[NAME_MAX + 1], int n, FILE *log, struct top
 
 	if (!jobs)
 		return oom(err);
+	topo_phase(NULL);
 	for (int pass = 0; pass < 2; pass++) {
 		n_jobs = 0;
 		for (int i = 0; i < n; i++)
@@ -714,6 +715,7 @@ int build_remove_named(char (*names)[NAME_MAX + 1], int n, FILE *log, struct top
 			ret = r;
 			*err = e2;
 		}
+		topo_phase(pass ? "down: containers' devices" : "down: shared devices");
 	}
 	free(jobs);
 	for (int i = 0; i < n; i++) {
@@ -733,5 +735,6 @@ int build_remove_named(char (*names)[NAME_MAX + 1], int n, FILE *log, struct top
 		if (!r && log)
 			fprintf(log, "removed namespace %s\n", names[i]);
 	}
+	topo_phase("down: namespaces");
 	return ret ? ret : removed;
 }
