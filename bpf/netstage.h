@@ -138,7 +138,7 @@ struct ns_pkt {
 	__u8 hop;   /* devices crossed so far */
 	__u16 cpu;  /* CPU of its last stage */
 	__u16 segs; /* wire segments it carries */
-	__u32 pad;
+	__u32 netns; /* inode of the namespace of its last stage's device */
 };
 #define NS_PKT_IGNORED 0xff /* followed only to know that a filter excludes it */
 

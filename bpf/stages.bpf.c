@@ -138,14 +138,15 @@ static __always_inline __u64 ptr_value(const void *ptr)
 	return *(volatile __u64 *)s;
 }
 
-static __always_inline bool dev_watched(const struct net_device *dev, __u32 *info)
+static __always_inline bool dev_watched(const struct net_device *dev, __u32 *info, __u32 *inum)
 {
 	__u64 key;
 	__u32 h;
 
 	if (!dev)
 		return false;
-	key = NS_DEV_KEY(dev->nd_net.net->ns.inum, dev->ifindex);
+	*inum = dev->nd_net.net->ns.inum;
+	key = NS_DEV_KEY(*inum, dev->ifindex);
 	h = ns_key_hash(key);
 #pragma unroll
 	for (int i = 0; i < NS_DEV_PROBES; i++) {
@@ -259,12 +260,46 @@ static __always_inline bool flow_matches(const struct sk_buff *skb)
 	return bpf_ntohs(ports[0]) == filter_port || bpf_ntohs(ports[1]) == filter_port;
 }
 
-static __always_inline struct ns_pkt *pkt_slot(__u64 addr)
+/*
+ * The per-packet state is 2-way set-associative: a skb address hashes to a
+ * set of two adjacent slots (one cache line). Heavily reused addresses
+ * colliding in one slot would otherwise take turns evicting each other.
+ */
+static __always_inline __u32 pkt_set(__u64 addr)
 {
 	/* skbs come from a slab of 256-byte objects: drop the low bits, mix the rest. */
-	__u32 idx = (__u32)(((addr >> 8) * 0x9E3779B97F4A7C15ULL) >> 32) & pkt_mask;
+	return ((__u32)(((addr >> 8) * 0x9E3779B97F4A7C15ULL) >> 32) & pkt_mask) & ~1U;
+}
 
-	return bpf_map_lookup_elem(&pkts, &idx);
+/* The slot following this skb address, or NULL. */
+static __always_inline struct ns_pkt *pkt_find(__u64 addr)
+{
+	__u32 idx = pkt_set(addr);
+	struct ns_pkt *p = bpf_map_lookup_elem(&pkts, &idx);
+
+	if (p && p->skb == addr)
+		return p;
+	idx++;
+	p = bpf_map_lookup_elem(&pkts, &idx);
+	return p && p->skb == addr ? p : NULL;
+}
+
+static __always_inline bool terminal(__u8 stage);
+
+/* Where to start following a packet: its own slot, a free or finished one, or the older. */
+static __always_inline struct ns_pkt *pkt_victim(__u64 addr, __u64 now)
+{
+	__u32 idx = pkt_set(addr), idx1 = idx + 1;
+	struct ns_pkt *a = bpf_map_lookup_elem(&pkts, &idx);
+	struct ns_pkt *b = bpf_map_lookup_elem(&pkts, &idx1);
+
+	if (!a || !b)
+		return NULL;
+	if (a->skb == addr || !a->skb || terminal(a->stage) || now - a->ts > max_age_ns)
+		return a;
+	if (b->skb == addr || !b->skb || terminal(b->stage) || now - b->ts > max_age_ns)
+		return b;
+	return a->ts <= b->ts ? a : b;
 }
 
 static __always_inline struct ns_cpu *this_cpu(void)
@@ -380,12 +415,17 @@ static __always_inline bool start(struct ns_pkt *p, const struct sk_buff *skb, _
 	return true;
 }
 
-/* Is this CPU inside the transmit of this very skb (a stacked device's lower transmit)? */
-static __always_inline bool in_own_xmit(struct ns_cpu *c, __u64 addr)
+/*
+ * A packet received in one namespace can be transmitted again only by
+ * forwarding inside that namespace (a bridge). Transmitted from another, it
+ * is a new packet that happens to look the same (a duplicate ACK on a
+ * reused skb address).
+ */
+static __always_inline bool resent(const struct ns_pkt *p, __u8 stage, __u32 inum)
 {
-	if (!c || c->depth == 0)
-		return false;
-	return c->frames[(c->depth - 1) & (NS_XMIT_DEPTH - 1)].skb == addr;
+	return stage == NS_STAGE_TX_QUEUE && p->netns != inum &&
+	       (p->stage == NS_STAGE_RX_CORE || p->stage == NS_STAGE_SOCK_ENQUEUE ||
+		p->stage == NS_STAGE_RX_SOFTIRQ || p->stage == NS_STAGE_RX_ENQUEUE);
 }
 
 /*
@@ -398,19 +438,18 @@ static __always_inline bool on_stage(const struct sk_buff *skb, const struct net
 	struct ns_cpu *c;
 	struct ns_pkt *p;
 	__u64 addr, now;
-	__u32 info, cpu, tag;
+	__u32 info, cpu, tag, inum;
 	__u16 slot;
 	__u8 hop, from;
 
-	if (!dev_watched(dev, &info))
+	if (!dev_watched(dev, &info, &inum))
 		return false;
 	tag = content_tag(skb);
 	if (!sampled(tag))
 		return false;
 	addr = ptr_value(skb);
-	p = pkt_slot(addr);
 	c = this_cpu();
-	if (!p || !c)
+	if (!c)
 		return false;
 	slot = NS_DEV_INFO_SLOT(info);
 	now = bpf_ktime_get_ns();
@@ -420,10 +459,23 @@ static __always_inline bool on_stage(const struct sk_buff *skb, const struct net
 	frame->slot = slot;
 	frame->hop = 0;
 
-	if (stage == NS_STAGE_TX_QUEUE && skb->sk && !in_own_xmit(c, addr))
-		return start(p, skb, addr, tag, slot, stage, now, cpu, true, dev);
-	if (!live(p, addr, tag, now) || terminal(p->stage))
-		return start(p, skb, addr, tag, slot, stage, now, cpu, false, dev);
+	/*
+	 * No live state with this packet's tag: it starts here, from a local
+	 * socket or (state lost, traffic from outside) midway. A reused skb
+	 * address carries another tag, so it starts afresh even when its last
+	 * free fired no tracepoint. A bridge's or stacked device's further
+	 * transmit of the same packet finds its state and goes on.
+	 */
+	p = pkt_find(addr);
+	if (!p || !live(p, addr, tag, now) || terminal(p->stage) || resent(p, stage, inum)) {
+		if (!p)
+			p = pkt_victim(addr, now);
+		if (!p)
+			return false;
+		p->netns = inum;
+		return start(p, skb, addr, tag, slot, stage, now, cpu,
+			     stage == NS_STAGE_TX_QUEUE && skb->sk, dev);
+	}
 	if (p->stage == NS_PKT_IGNORED)
 		return false;
 
@@ -453,6 +505,7 @@ static __always_inline bool on_stage(const struct sk_buff *skb, const struct net
 	p->stage = stage;
 	p->hop = hop;
 	p->cpu = cpu;
+	p->netns = inum;
 	frame->hop = hop;
 	return true;
 }
@@ -504,9 +557,9 @@ int BPF_PROG(tx_done, struct sk_buff *skb, int rc, struct net_device *dev, unsig
 	struct ns_pkt *p;
 	struct ns_hist *h;
 	__u64 addr, now;
-	__u32 info, idx, cpu;
+	__u32 info, idx, cpu, inum;
 
-	if (!dev_watched(dev, &info))
+	if (!dev_watched(dev, &info, &inum))
 		return 0;
 	c = this_cpu();
 	if (!c || c->depth == 0)
@@ -527,7 +580,7 @@ int BPF_PROG(tx_done, struct sk_buff *skb, int rc, struct net_device *dev, unsig
 		if (f->hop > h->hop)
 			h->hop = f->hop;
 	}
-	p = pkt_slot(addr);
+	p = pkt_find(addr);
 	cpu = bpf_get_smp_processor_id();
 	/* Still ours only if nothing received it meanwhile (another CPU, or a reuse). */
 	if (!p || p->skb != addr || p->cpu != cpu ||
@@ -593,7 +646,7 @@ int BPF_PROG(sock_enqueue, const struct sock *sk)
 		s->data_ready++;
 	if (!c || !c->softirq_entry[1] || !c->rx_skb)
 		return 0;
-	p = pkt_slot(c->rx_skb);
+	p = pkt_find(c->rx_skb);
 	cpu = bpf_get_smp_processor_id();
 	if (p && p->skb == c->rx_skb && p->stage == NS_STAGE_RX_CORE && p->cpu == cpu) {
 		now = bpf_ktime_get_ns();
@@ -619,7 +672,7 @@ int BPF_PROG(deliver, const struct sk_buff *skb, int len)
 	if (!sampled(tag))
 		return 0;
 	addr = ptr_value(skb);
-	p = pkt_slot(addr);
+	p = pkt_find(addr);
 	now = bpf_ktime_get_ns();
 	/* No device here (UDP reuses skb->dev as scratch): only packets we follow count. */
 	if (!p || !live(p, addr, tag, now) || terminal(p->stage) || p->stage == NS_PKT_IGNORED)
@@ -675,7 +728,7 @@ static __always_inline void on_drop(const struct sk_buff *skb, __u32 reason)
 {
 	__u32 tag = content_tag(skb);
 	__u64 addr = ptr_value(skb), now = bpf_ktime_get_ns();
-	struct ns_pkt *p = pkt_slot(addr);
+	struct ns_pkt *p = pkt_find(addr);
 	struct ns_drop_key key = {};
 	__u64 one = 1, *c;
 
