@@ -5,8 +5,8 @@
 #
 # Usage:
 #   bench/topo.sh BUILD_DIR [ROUNDS] [PAIRS]      the comparison, every kind (default 5 rounds, 128 pairs)
-#   bench/topo.sh cycle netstage|ip KIND PAIRS BUILD_DIR   one build and teardown (for outside timers)
-#   bench/topo.sh ip-up KIND PAIRS ID / ip-down ID          the `ip` side alone
+#   bench/topo.sh cycle netstage|ip|ip-names KIND PAIRS BUILD_DIR   one build and teardown
+#   bench/topo.sh ip-up KIND PAIRS ID / ip-down ID [names]           the `ip` side alone
 # KIND: veth, veth-bridge, macvlan (bridge mode), ipvlan (l3, when the kernel has it).
 # Layout: local, IPv6 off, static neighbours, as `netstage topo up` builds it.
 # Needs root. Run it on a quiet machine: it says so when the load is high.
@@ -17,7 +17,9 @@ die() {
 	exit 1
 }
 
-# The `ip` side uses its own names (nstbench-*, nsb*): netstage never sees them as its own.
+# The `ip` side uses its own names (nstbench-*, nsb*; device group G): netstage never sees
+# them as its own.
+G=4242
 ipcmd() { ip "$@" || die "ip $* failed"; }
 
 ns_quiet() { # the same sysctls netstage sets before any device exists
@@ -36,13 +38,13 @@ ip_up() { # KIND PAIRS ID
 	veth-bridge)
 		ipcmd netns add "$h"
 		ns_quiet "$h"
-		ipcmd -n "$h" link add "${i}br0" type bridge
+		ipcmd -n "$h" link add "${i}br0" group $G type bridge
 		ipcmd -n "$h" link set "${i}br0" up
 		;;
 	macvlan | ipvlan)
 		ipcmd netns add "$h"
 		ns_quiet "$h"
-		ipcmd -n "$h" link add "${i}lo0" type veth peer name "${i}lp0"
+		ipcmd -n "$h" link add "${i}lo0" group $G type veth peer name "${i}lp0" group $G
 		ipcmd -n "$h" link set "${i}lo0" up
 		ipcmd -n "$h" link set "${i}lp0" up
 		;;
@@ -58,26 +60,26 @@ ip_up() { # KIND PAIRS ID
 		ns_quiet "$s"
 		case $kind in
 		veth)
-			ipcmd -n "$c" link add "${i}c$n" address "$(mac $n 1)" type veth peer name "${i}s$n" \
-				address "$(mac $n 2)" netns "$s"
+			ipcmd -n "$c" link add "${i}c$n" address "$(mac $n 1)" group $G type veth \
+				peer name "${i}s$n" address "$(mac $n 2)" group $G netns "$s"
 			;;
 		veth-bridge)
-			ipcmd -n "$h" link add "${i}pc$n" type veth peer name "${i}c$n" address "$(mac $n 1)" \
-				netns "$c"
+			ipcmd -n "$h" link add "${i}pc$n" group $G type veth peer name "${i}c$n" \
+				address "$(mac $n 1)" group $G netns "$c"
 			ipcmd -n "$h" link set "${i}pc$n" master "${i}br0" up
-			ipcmd -n "$h" link add "${i}ps$n" type veth peer name "${i}s$n" address "$(mac $n 2)" \
-				netns "$s"
+			ipcmd -n "$h" link add "${i}ps$n" group $G type veth peer name "${i}s$n" \
+				address "$(mac $n 2)" group $G netns "$s"
 			ipcmd -n "$h" link set "${i}ps$n" master "${i}br0" up
 			;;
 		macvlan)
-			ipcmd -n "$h" link add "${i}c$n" link "${i}lo0" address "$(mac $n 1)" netns "$c" \
-				type macvlan mode bridge
-			ipcmd -n "$h" link add "${i}s$n" link "${i}lo0" address "$(mac $n 2)" netns "$s" \
-				type macvlan mode bridge
+			ipcmd -n "$h" link add "${i}c$n" link "${i}lo0" address "$(mac $n 1)" group $G \
+				netns "$c" type macvlan mode bridge
+			ipcmd -n "$h" link add "${i}s$n" link "${i}lo0" address "$(mac $n 2)" group $G \
+				netns "$s" type macvlan mode bridge
 			;;
 		ipvlan)
-			ipcmd -n "$h" link add "${i}c$n" link "${i}lo0" netns "$c" type ipvlan mode l3
-			ipcmd -n "$h" link add "${i}s$n" link "${i}lo0" netns "$s" type ipvlan mode l3
+			ipcmd -n "$h" link add "${i}c$n" link "${i}lo0" group $G netns "$c" type ipvlan mode l3
+			ipcmd -n "$h" link add "${i}s$n" link "${i}lo0" group $G netns "$s" type ipvlan mode l3
 			;;
 		esac
 		for side in c s; do
@@ -94,9 +96,24 @@ ip_up() { # KIND PAIRS ID
 	done
 }
 
-ip_down() { # ID
-	local ns
-	for ns in $(ip netns list | awk '{ print $1 }' | grep "^nstbench-$1-"); do
+# Teardown as netstage does it: the devices (by group, the host first, then whatever is
+# left in the containers), then the names. With "names", only `ip netns del`: the kernel
+# then deletes the devices later, on its own, after the command has returned.
+ip_down() { # ID [names]
+	local ns all
+	all=$(ip netns list | awk '{ print $1 }' | grep "^nstbench-$1-")
+	if [ "${2:-}" != names ]; then
+		for ns in $(echo "$all" | grep -e '-h0$'); do
+			ipcmd -n "$ns" link del group $G
+		done
+		# Without a host (direct veth pairs), each pair goes from its client's side.
+		if ! echo "$all" | grep -q -e '-h0$'; then
+			for ns in $(echo "$all" | grep -e '-c[0-9]*$'); do
+				ipcmd -n "$ns" link del group $G
+			done
+		fi
+	fi
+	for ns in $all; do
 		ipcmd netns del "$ns"
 	done
 }
@@ -115,6 +132,10 @@ cycle() { # netstage|ip KIND PAIRS BUILD_DIR
 	ip)
 		ip_up "$2" "$3" c$$
 		ip_down c$$
+		;;
+	ip-names)
+		ip_up "$2" "$3" c$$
+		ip_down c$$ names
 		;;
 	esac
 }
@@ -135,9 +156,10 @@ compare() { # BUILD_DIR ROUNDS PAIRS
 	echo "bench/topo: $pairs pairs, local layout, $rounds rounds, netstage and ip alternating; load $load"
 	awk -v l="$load" 'BEGIN { exit !(l > 1.0) }' &&
 		echo "bench/topo: warning: the machine is busy (load $load): figures will be noisy"
-	printf '%-12s %10s %10s %10s %10s %8s %8s\n' kind "up" "down" "ip up" "ip down" "up x" "down x"
+	printf '%-12s %8s %8s %8s %8s %8s %7s %7s %7s\n' kind up down "ip up" "ip down" \
+		"netns del" "up x" "down x" "del x"
 	for kind in $kinds; do
-		local -a nu=() nd=() iu=() id=()
+		local -a nu=() nd=() iu=() id=() in=()
 		for ((r = 0; r < rounds; r++)); do
 			t0=$(now_ns)
 			run=$("$out/netstage" topo up --kind "$kind" --pairs "$pairs" -q) || die "netstage topo up failed"
@@ -155,18 +177,27 @@ compare() { # BUILD_DIR ROUNDS PAIRS
 			ip_down b$r
 			t1=$(now_ns)
 			id+=($(((t1 - t0) / 1000)))
-			sleep 1 # let the kernel free the namespaces before the next round
+			sleep 1 # let the kernel free the namespaces before the next build
+			ip_up "$kind" "$pairs" n$r
+			t0=$(now_ns)
+			ip_down n$r names
+			t1=$(now_ns)
+			in+=($(((t1 - t0) / 1000)))
+			sleep 1
 		done
-		local mu md miu mid
+		local mu md miu mid min
 		mu=$(printf '%s\n' "${nu[@]}" | median)
 		md=$(printf '%s\n' "${nd[@]}" | median)
 		miu=$(printf '%s\n' "${iu[@]}" | median)
 		mid=$(printf '%s\n' "${id[@]}" | median)
-		awk -v k="$kind" -v a="$mu" -v b="$md" -v c="$miu" -v d="$mid" 'BEGIN {
-			printf "%-12s %9.3fs %9.3fs %9.3fs %9.3fs %7.1fx %7.1fx\n", k, a / 1e6, b / 1e6,
-				c / 1e6, d / 1e6, c / a, d / b }'
+		min=$(printf '%s\n' "${in[@]}" | median)
+		awk -v k="$kind" -v a="$mu" -v b="$md" -v c="$miu" -v d="$mid" -v e="$min" 'BEGIN {
+			printf "%-12s %7.3fs %7.3fs %7.3fs %7.3fs %8.3fs %6.1fx %6.1fx %6.1fx\n", k,
+				a / 1e6, b / 1e6, c / 1e6, d / 1e6, e / 1e6, c / a, d / b, e / b }'
 	done
-	echo "(medians of whole commands; 'up x' = ip time / netstage time)"
+	echo "(seconds: medians of whole commands; x: the ip script's time / netstage's."
+	echo " ip down deletes the devices, then the names, as netstage does; netns del only"
+	echo " removes the names and leaves the devices to the kernel's cleanup, after it returns)"
 }
 
 case ${1:-} in
