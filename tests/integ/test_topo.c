@@ -24,6 +24,7 @@
 #include <netinet/icmp6.h>
 #include <netinet/ip_icmp.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -772,4 +773,49 @@ Test(topo_integ, one_change_at_a_time, .timeout = 60)
 		      "the build waited for the lock");
 	waitpid(pid, NULL, 0);
 	topo__down(t);
+}
+
+Test(topo_integ, a_failure_mid_build_rolls_back, .timeout = 60)
+{
+	int before_ns, before_runs = 0, after_runs = 0, status, pfd[2];
+	char msg[512] = "";
+	pid_t pid;
+	DIR *d;
+	struct dirent *de;
+
+	need_root();
+	before_ns = count_prefix(TOPO_NS_PREFIX);
+	d = opendir(TOPO_RUNS_DIR);
+	while (d && (de = readdir(d)))
+		before_runs += topo_run_id_valid(de->d_name);
+	if (d)
+		closedir(d);
+	cr_assert_eq(pipe(pfd), 0);
+	pid = fork();
+	if (pid == 0) {
+		/* Too few descriptors for 129 namespaces and their sockets: it fails midway. */
+		struct rlimit rl = {96, 96};
+		struct topo_spec spec = {.kind = TOPO_VETH_BRIDGE, .mode = -1, .pairs = 64};
+		struct topo_err err = {{0}};
+		struct topo *t;
+		int r;
+
+		setrlimit(RLIMIT_NOFILE, &rl);
+		r = topo__up(&spec, &t, &err);
+		if (write(pfd[1], err.msg, strlen(err.msg)) < 0)
+			_exit(4);
+		_exit(r ? 3 : 0);
+	}
+	close(pfd[1]);
+	cr_assert_geq(read(pfd[0], msg, sizeof(msg) - 1), 0);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 3, "the build failed: %#x", status);
+	cr_assert(strstr(msg, "Too many open files"), "the error says why: %s", msg);
+	cr_assert_eq(count_prefix(TOPO_NS_PREFIX), before_ns, "nothing of it is left");
+	d = opendir(TOPO_RUNS_DIR);
+	while (d && (de = readdir(d)))
+		after_runs += topo_run_id_valid(de->d_name);
+	if (d)
+		closedir(d);
+	cr_assert_eq(after_runs, before_runs, "nor its state");
 }
