@@ -410,7 +410,8 @@ int topo__dev_stats(const struct topo *t, int dev, struct rtnl_link_stats64 *out
 	return r;
 }
 
-/* Probe creation in a namespace nobody can see: it vanishes with the socket. */
+/* Probe creation in a namespace nobody can see: it vanishes with the socket. A veth pair
+ * first (every layout has them; the lower device of macvlan/ipvlan is one), then the kind. */
 static int probe(enum topo_kind kind, int mode, struct topo_err *err)
 {
 	char buf[NL_MSG_MAX];
@@ -469,6 +470,27 @@ static int probe(enum topo_kind kind, int mode, struct topo_err *err)
 					  "netstage needs it for every layout");
 		return r;
 	}
+	if (kind == TOPO_VETH) {
+		nl_close(nl);
+		return 0;
+	}
+	if (kind == TOPO_VETH_BRIDGE) {
+		nlh = mnl_nlmsg_put_header(buf);
+		nlh->nlmsg_type = RTM_NEWLINK;
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
+		mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, "nstprobebr");
+		li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+		mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+		mnl_attr_nest_end(nlh, li);
+		r = nl_request(nl, nlh, err, "bridge: creating a test bridge");
+		nl_close(nl);
+		if (r == -EOPNOTSUPP)
+			topo_err_set(err, "veth-bridge: this kernel has no bridge driver "
+					  "(CONFIG_BRIDGE); use --kind veth or macvlan, or run on a "
+					  "kernel with bridging");
+		return r;
+	}
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_NEWLINK;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
@@ -525,10 +547,7 @@ int topo__probe_kind(enum topo_kind kind, int mode, struct topo_err *err)
 		topo_err_set(err, "%s", msgs[kind][slot]);
 		return cache[kind][slot];
 	}
-	if (kind == TOPO_VETH || kind == TOPO_VETH_BRIDGE)
-		r = 0; /* veth and bridge failures name their driver when the build meets them */
-	else
-		r = probe(kind, mode, err);
+	r = probe(kind, mode, err);
 	/* Only a verdict about the kernel is kept, not a passing lack of privilege. */
 	if (r == 0)
 		cache[kind][slot] = 1;
