@@ -486,9 +486,10 @@ static int probe(enum topo_kind kind, int mode, struct topo_err *err)
 		r = nl_request(nl, nlh, err, "bridge: creating a test bridge");
 		nl_close(nl);
 		if (r == -EOPNOTSUPP)
-			topo_err_set(err, "veth-bridge: this kernel has no bridge driver "
-					  "(CONFIG_BRIDGE); use --kind veth or macvlan, or run on a "
-					  "kernel with bridging");
+			topo_err_set(err,
+				     "veth-bridge: this kernel has no bridge driver "
+				     "(CONFIG_BRIDGE); use --kind veth or macvlan, or run on a "
+				     "kernel with bridging");
 		return r;
 	}
 	nlh = mnl_nlmsg_put_header(buf);
