@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Building and tearing down topologies. The build makes every namespace
- * first (entering each once, to set its sysctls before any device exists
- * and to open a socket in it), then creates every device from one socket
- * per lower-device namespace in batches, then configures each namespace in
- * one batch: aliases, addresses, static neighbours, routes, bridge entries.
- * A failure or a SIGINT/SIGTERM during the build removes all of it.
+ * The topo API around the build (build.c): the lock, the run state,
+ * leftovers of crashed runs, signals during a build (SIGINT/SIGTERM/SIGHUP
+ * are held and end in a rollback), keeping a topology after the process
+ * ends, listing and removing runs.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -417,12 +415,12 @@ static int remove_strays(FILE *log, struct topo_err *err)
 	return removed;
 }
 
-static void remove_state_files(const char *keep_kept)
+/* Every run's state file (and a half-written one): after --all, no run is left. */
+static void remove_state_files(void)
 {
 	DIR *d = opendir(TOPO_RUNS_DIR);
 	struct dirent *de;
 
-	(void)keep_kept;
 	while (d && (de = readdir(d))) {
 		if (topo_run_id_valid(de->d_name))
 			state_remove(de->d_name);
@@ -452,7 +450,7 @@ int topo__down_all(FILE *log, struct topo_err *err)
 	s = remove_strays(log, err);
 	if (r >= 0 && s > 0)
 		r += s;
-	remove_state_files(NULL);
+	remove_state_files();
 	state_unlock(lock);
 	restore_signals(&old);
 	return r;
