@@ -142,8 +142,22 @@ run: deps
 	$(OUT)/netstage run --kind veth-bridge --duration 5 -o $(RESULTS)/veth-bridge.json
 	$(OUT)/netstage run --kind macvlan --mode bridge --duration 5 -o $(RESULTS)/macvlan.json
 
+# Benchmark helpers: empty programs on the probes' hooks (the bpf_stats floor).
+$(OUT)/bench/%.bpf.o: bench/%.bpf.c | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/bench/%.skel.h: $(OUT)/bench/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(OUT)/bench/empty_probes: bench/empty_probes.c $(OUT)/bench/empty.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -I$(OUT)/bench $< -lbpf -lelf -lz -o $@
+
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all $(OUT)/bench/empty_probes
 	$(Q)bench/run.sh $(OUT)
 
 format:

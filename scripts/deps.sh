@@ -7,10 +7,11 @@ set -eu
 # Build: clang and bpftool for the BPF side, the libraries for the user side.
 BUILD_PKGS="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
 	libmnl-dev libiperf-dev libjson-c-dev libcriterion-dev"
-# Tests and benchmarks: iproute2 to check from outside, bpftrace as the
+# Tests and benchmarks: iproute2 to check from outside, iperf3 and jq for
+# the unprobed baseline of the overhead benchmark, bpftrace as the
 # overhead peer, gnuplot and chromium for the HTML report, qemu and busybox
 # for the VM tests on a distro kernel.
-TEST_PKGS="iproute2 procps kmod bpftrace gnuplot-nox chromium qemu-system-x86 busybox-static cpio
+TEST_PKGS="iproute2 procps kmod iperf3 jq bpftrace gnuplot-nox chromium qemu-system-x86 busybox-static cpio
 	zstd xz-utils apt-utils"
 
 if [ "$(id -u)" -ne 0 ]; then

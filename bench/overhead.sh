@@ -1,0 +1,207 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# What the stage probes cost. On one veth+bridge container pair, iperf3
+# throughput without probes and with them, in alternating pairs of runs:
+# netstage following every packet, netstage following 1 in 16, and the
+# five-probe bpftrace script of KERNEL-FACTS.md as the peer. Then a pass with
+# kernel.bpf_stats_enabled: each program's mean run time beside an empty
+# program on the same hook, and invocations per packet.
+#
+# Usage: bench/overhead.sh BUILD_DIR [ROUNDS] [SECONDS] [PROTOS]
+#   ROUNDS  pairs of runs per configuration and protocol (default 10)
+#   SECONDS length of each iperf3 run (default 4)
+#   PROTOS  "tcp udp" (default)
+set -eu
+out=${1:?usage: bench/overhead.sh BUILD_DIR [ROUNDS] [SECONDS] [PROTOS]}
+rounds=${2:-10}
+secs=${3:-4}
+protos=${4:-tcp udp}
+ns=$out/netstage
+empty=$out/bench/empty_probes
+for tool in "$ns" "$empty"; do
+	[ -x "$tool" ] || { echo "overhead: $tool is missing; run make bench" >&2; exit 2; }
+done
+for tool in iperf3 jq bpftrace bpftool; do
+	command -v $tool >/dev/null || { echo "overhead: $tool is missing; run make deps" >&2; exit 2; }
+done
+
+tmp=$(mktemp -d /tmp/netstage-overhead.XXXXXX)
+agent=
+run=$("$ns" topo up --kind veth-bridge --pairs 1 | sed -n 's/^run \([a-z0-9]*\):.*/\1/p')
+[ -n "$run" ] || { echo "overhead: topo up failed" >&2; exit 1; }
+C=netstage-$run-c0 S=netstage-$run-s0 H=netstage-$run-h0
+cleanup() {
+	[ -n "$agent" ] && kill -INT "$agent" 2>/dev/null && wait "$agent" 2>/dev/null
+	sysctl -qw kernel.bpf_stats_enabled=0
+	"$ns" topo down "$run" >/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+cat >"$tmp/peer.bt" <<'EOF'
+tracepoint:net:net_dev_queue { @q[args->skbaddr] = nsecs; }
+tracepoint:net:netif_receive_skb /@q[args->skbaddr]/ {
+	@lat = hist(nsecs - @q[args->skbaddr]); delete(@q[args->skbaddr]); }
+tracepoint:skb:consume_skb { delete(@q[args->skbaddr]); }
+tracepoint:irq:softirq_entry /args->vec == 3/ { @se[cpu] = nsecs; }
+tracepoint:irq:softirq_exit /args->vec == 3 && @se[cpu]/ { @sirq = sum(nsecs - @se[cpu]); }
+EOF
+
+# Wait until a file holds a line matching a pattern (an agent says it is attached).
+wait_for() { # file pattern what
+	for _ in $(seq 200); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "overhead: $3 did not start: $(tail -2 "$1")" >&2
+	exit 1
+}
+
+# One iperf3 run; prints the receiver's bit/s.
+iperf_once() { # proto
+	local args=""
+	[ "$1" = udp ] && args="-u -b 0 -l 1472"
+	ip netns exec "$S" iperf3 -s -1 -B 198.18.0.2 >/dev/null 2>&1 &
+	local srv=$!
+	for _ in $(seq 100); do
+		ip netns exec "$S" ss -ltnH 'sport = :5201' | grep -q . && break
+		sleep 0.02
+	done
+	# shellcheck disable=SC2086
+	ip netns exec "$C" iperf3 -c 198.18.0.2 -B 198.18.0.1 -t "$secs" $args -J >"$tmp/ip.json" \
+		2>/dev/null || true
+	wait "$srv" || true
+	jq -r '.end.sum_received.bits_per_second // 0' "$tmp/ip.json"
+}
+
+start_agent() { # config
+	case $1 in
+	netstage | netstage-s16)
+		local extra=""
+		[ "$1" = netstage-s16 ] && extra="--sample 16"
+		# shellcheck disable=SC2086
+		"$ns" profile --netns "$C" --netns "$S" --netns "$H" --duration 86400 $extra \
+			-o "$tmp/profile.json" 2>"$tmp/agent.err" >/dev/null &
+		agent=$!
+		wait_for "$tmp/agent.err" watching netstage ;;
+	bpftrace)
+		BPFTRACE_MAP_KEYS_MAX=1000000 bpftrace "$tmp/peer.bt" >"$tmp/agent.err" 2>&1 &
+		agent=$!
+		wait_for "$tmp/agent.err" Attaching bpftrace ;;
+	empty)
+		"$empty" >"$tmp/agent.err" 2>&1 &
+		agent=$!
+		wait_for "$tmp/agent.err" attached empty_probes ;;
+	esac
+}
+
+stop_agent() {
+	# bpftrace would print (and first clear, one syscall a key) its maps: not needed here.
+	if grep -q Attaching "$tmp/agent.err" 2>/dev/null; then
+		kill -KILL "$agent" 2>/dev/null || true
+	else
+		kill -INT "$agent" 2>/dev/null || true
+	fi
+	wait "$agent" 2>/dev/null || true
+	agent=
+}
+
+# CPU seconds a process has used (user + system).
+cpu_seconds() { # pid
+	awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"
+}
+
+echo "overhead: veth-bridge pair, iperf3 ${secs} s runs, $rounds alternating pairs per configuration"
+results=$tmp/results
+: >"$results"
+for r in $(seq "$rounds"); do
+	for proto in $protos; do
+		for config in netstage netstage-s16 bpftrace; do
+			base=$(iperf_once "$proto")
+			start_agent $config
+			cpu0=$(cpu_seconds "$agent")
+			with=$(iperf_once "$proto")
+			cpu1=$(cpu_seconds "$agent")
+			stop_agent
+			echo "$proto $config $base $with $cpu0 $cpu1" >>"$results"
+			awk -v r="$r" -v n="$rounds" -v p="$proto" -v c=$config -v b="$base" -v w="$with" \
+				'BEGIN { printf "  round %d/%d %s %-13s without %6.2f with %6.2f Gbit/s\n", r, n, p, c, b / 1e9, w / 1e9 }' 
+		done
+	done
+done
+
+echo
+echo "throughput with / without (median over $rounds pairs, [min, max]); userspace CPU of netstage"
+for proto in $protos; do
+	for config in netstage netstage-s16 bpftrace; do
+		awk -v p="$proto" -v c="$config" -v secs="$secs" '
+			BEGIN { n = 0 }
+			$1 == p && $2 == c && $3 > 0 { r[n] = $4 / $3; b[n] = $3; w[n] = $4; cpu += $6 - $5; n++ }
+			function median(a, n,   i, j, t) {
+				for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+				return n % 2 ? a[int(n / 2)] : (a[n / 2 - 1] + a[n / 2]) / 2
+			}
+			END {
+				if (!n) { printf "  %s %-13s no runs\n", p, c; exit }
+				m = median(r, n); lo = r[0]; hi = r[n - 1]
+				printf "  %s %-13s ratio %.3f [%.3f, %.3f]  without %.2f  with %.2f Gbit/s", p, c, m, lo, hi, median(b, n) / 1e9, median(w, n) / 1e9
+				if (c != "bpftrace") printf "  userspace CPU %.2f%% of a core", 100 * cpu / (n * secs)
+				printf "\n"
+			}' "$results"
+	done
+	awk -v p="$proto" '
+		$1 == p && $3 > 0 { r[$2] += 1 - $4 / $3; n[$2]++ }
+		END { if (n["netstage"] && n["bpftrace"] && r["bpftrace"] > 0)
+			printf "  %s netstage costs %.2f of what bpftrace costs (mean cost %.3f vs %.3f)\n", p,
+				(r["netstage"] / n["netstage"]) / (r["bpftrace"] / n["bpftrace"]),
+				r["netstage"] / n["netstage"], r["bpftrace"] / n["bpftrace"] }' "$results"
+done
+
+# ---- bpf_stats: run time per invocation, beside empty programs on the same hooks ----
+prog_stats() { # -> "name run_cnt run_time_ns" per tracing program
+	bpftool prog show 2>/dev/null | awk '
+		/ tracing  name / { for (i = 1; i <= NF; i++) { if ($i == "name") n = $(i + 1);
+			if ($i == "run_time_ns") t = $(i + 1); if ($i == "run_cnt") c = $(i + 1) }
+			if (c) print n, c, t; c = 0 }'
+}
+rx_packets() {
+	ip -n "$S" -s -j link show "nst${run}s0" | jq '.[0].stats64.rx.packets'
+}
+stats_pass() { # label netstage-args proto
+	start_agent empty
+	local empty_pid=$agent
+	agent=
+	# shellcheck disable=SC2086
+	"$ns" profile --netns "$C" --netns "$S" --netns "$H" --duration 86400 $2 \
+		-o "$tmp/profile.json" 2>"$tmp/agent.err" >/dev/null &
+	agent=$!
+	wait_for "$tmp/agent.err" watching netstage
+	prog_stats >"$tmp/before"
+	local p0 p1
+	p0=$(rx_packets)
+	iperf_once "$3" >/dev/null
+	p1=$(rx_packets)
+	prog_stats >"$tmp/after"
+	stop_agent
+	agent=$empty_pid
+	stop_agent
+	echo "  $1, $3, $((p1 - p0)) packets at the receiver:"
+	awk -v pk=$((p1 - p0)) 'NR == FNR { c0[$1] = $2; t0[$1] = $3; next }
+		{ c = $2 - c0[$1]; t = $3 - t0[$1]; if (c <= 0) next; ns[$1] = t / c; cnt[$1] = c }
+		END {
+			for (n in ns) if (n !~ /^e_/) {
+				e = "e_" n; fl = (e in ns) ? ns[e] : -1
+				above = (fl >= 0) ? ns[n] - fl : 0
+				printf "    %-18s %7.1f ns/run  empty %6.1f  above %6.1f  %5.2f runs/packet\n", n, ns[n], fl, above, cnt[n] / pk
+			}
+		}' "$tmp/before" "$tmp/after" | sort
+}
+echo
+echo "bpf_stats (a pass of its own: the statistics cost time themselves)"
+sysctl -qw kernel.bpf_stats_enabled=1
+for proto in $protos; do
+	stats_pass "every packet" "" "$proto"
+	stats_pass "1 in 16" "--sample 16" "$proto"
+done
+sysctl -qw kernel.bpf_stats_enabled=0
