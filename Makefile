@@ -160,8 +160,11 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(OUT)/bench/empty_probes
 	$(Q)bench/run.sh $(OUT)
 
+# Format the C files changed since HEAD (or FILES=...): never the whole tree,
+# whose files others may be editing.
+FILES ?= $(shell git diff --name-only HEAD -- '*.c' '*.h' | grep -v '^vmlinux/')
 format:
-	clang-format -i $(wildcard bpf/*.c bpf/*.h topo/*.[ch] user/*.[ch] analysis/*.[ch] tests/*/*.c)
+	$(if $(strip $(FILES)),clang-format -i $(FILES),@echo 'format: no changed C files (give FILES=...)')
 
 clean:
 	rm -rf $(OUT)
