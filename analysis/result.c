@@ -341,6 +341,10 @@ json_object *result__to_json(const struct result *r)
 				add_dbl(rep, "lost_packets", t->repeats[i].lost_packets);
 				add_dbl(rep, "packets", t->repeats[i].sent_packets);
 			}
+			if (t->repeats[i].sender_cpu > 0 || t->repeats[i].receiver_cpu > 0) {
+				add_dbl(rep, "sender_cpu_percent", t->repeats[i].sender_cpu);
+				add_dbl(rep, "receiver_cpu_percent", t->repeats[i].receiver_cpu);
+			}
 			json_object_array_add(arr, rep);
 		}
 		json_object_object_add(o, "repeats", arr);
@@ -539,6 +543,8 @@ static void read_rest(json_object *root, struct result *r)
 				t->repeats[i].retransmits = get_dbl(rep, "retransmits");
 				t->repeats[i].lost_packets = get_dbl(rep, "lost_packets");
 				t->repeats[i].sent_packets = get_dbl(rep, "packets");
+				t->repeats[i].sender_cpu = get_dbl(rep, "sender_cpu_percent");
+				t->repeats[i].receiver_cpu = get_dbl(rep, "receiver_cpu_percent");
 				t->n_repeats++;
 			}
 		}

@@ -85,6 +85,8 @@ struct repeat_stat {
 	double retransmits;
 	double lost_packets;
 	double sent_packets;
+	/* iperf3's CPU use of its sending and receiving processes, % of one CPU, summed over pairs */
+	double sender_cpu, receiver_cpu;
 };
 
 struct throughput {

@@ -282,6 +282,9 @@ static int drive_load(const struct run_args *a, const struct topo *t, struct res
 			rs->retransmits += res[i].retransmits;
 			rs->lost_packets += res[i].lost_packets;
 			rs->sent_packets += res[i].packets;
+			/* iperf3's host is the client, which receives with --reverse. */
+			rs->sender_cpu += a->load.reverse ? res[i].cpu_receiver : res[i].cpu_sender;
+			rs->receiver_cpu += a->load.reverse ? res[i].cpu_sender : res[i].cpu_receiver;
 			if (res[i].seconds > seconds)
 				seconds = res[i].seconds;
 			if (topo__dev_stats(t, receiver_dev(t, i, a->load.reverse), &after) == 0)
