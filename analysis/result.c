@@ -60,6 +60,7 @@ struct stage_stat *result__add_stage(struct result *r)
 	s = &r->stages[r->n_stages++];
 	s->master_kind = -1;
 	s->n_devices = 1;
+	s->path = RESULT_PATH_ANY;
 	return s;
 }
 
@@ -73,6 +74,7 @@ struct stage_stat *result__add_span(struct result *r)
 	s = &r->spans[r->n_spans++];
 	s->master_kind = -1;
 	s->n_devices = 1;
+	s->path = RESULT_PATH_ANY;
 	return s;
 }
 
@@ -93,6 +95,7 @@ struct drop_stat *result__add_drop(struct result *r)
 	if (!d)
 		return NULL;
 	r->drops = d;
+	r->drops[r->n_drops].path = RESULT_PATH_ANY;
 	return &r->drops[r->n_drops++];
 }
 
@@ -178,6 +181,21 @@ static json_object *hist_to_json(const struct ns_hist *h)
 	return lat;
 }
 
+static const char *path_name(int path)
+{
+	return path == RESULT_PATH_CLIENT ? "client->server" :
+	       path == RESULT_PATH_SERVER ? "server->client" : NULL;
+}
+
+static int path_parse(const char *name)
+{
+	if (name && !strcmp(name, "client->server"))
+		return RESULT_PATH_CLIENT;
+	if (name && !strcmp(name, "server->client"))
+		return RESULT_PATH_SERVER;
+	return RESULT_PATH_ANY;
+}
+
 static json_object *stage_to_json(const struct stage_stat *s)
 {
 	json_object *o = json_object_new_object();
@@ -192,6 +210,8 @@ static json_object *stage_to_json(const struct stage_stat *s)
 	if (s->master_kind >= 0)
 		add_str(o, "master_kind", dev_kind__name(s->master_kind));
 	add_int(o, "hop", s->hop);
+	if (path_name(s->path))
+		add_str(o, "path", path_name(s->path));
 	add_str(o, "ifname", s->ifname);
 	add_str(o, "netns", s->netns);
 	if (s->n_devices > 1)
@@ -301,6 +321,8 @@ json_object *result__to_json(const struct result *r)
 		add_int(o, "streams", c->streams);
 	if (c->repeat)
 		add_int(o, "repeat", c->repeat);
+	if (!strcmp(c->command, "run"))
+		json_object_object_add(o, "reverse", json_object_new_boolean(c->reverse));
 	if (!strcmp(c->proto, "udp"))
 		add_u64(o, "bitrate", c->bitrate);
 	if (c->netns[0])
@@ -391,6 +413,8 @@ json_object *result__to_json(const struct result *r)
 		add_str(dj, "stage", stage__name(d->stage));
 		add_str(dj, "device_kind", dev_kind__name(d->dev_kind));
 		add_str(dj, "ifname", d->ifname);
+		if (path_name(d->path))
+			add_str(dj, "path", path_name(d->path));
 		add_u64(dj, "count", d->count);
 		json_object_array_add(arr, dj);
 	}
@@ -475,6 +499,7 @@ static int read_stages(json_object *root, const char *key, struct result *r,
 			s->dev_kind = NS_DEV_OTHER;
 		s->master_kind = master ? dev_kind__parse(master) : -1;
 		s->hop = (int)get_dbl(o, "hop");
+		s->path = path_parse(get_str(o, "path"));
 		s->n_devices = json_object_object_get_ex(o, "devices", NULL) ?
 				       (int)get_dbl(o, "devices") :
 				       1;
@@ -492,7 +517,7 @@ static int read_stages(json_object *root, const char *key, struct result *r,
 
 static void read_rest(json_object *root, struct result *r)
 {
-	json_object *o, *arr, *feat, *notes;
+	json_object *o, *arr, *feat, *notes, *v;
 
 	if (json_object_object_get_ex(root, "config", &o)) {
 		struct result_config *c = &r->config;
@@ -508,6 +533,7 @@ static void read_rest(json_object *root, struct result *r)
 		c->streams = (int)get_dbl(o, "streams");
 		c->repeat = (int)get_dbl(o, "repeat");
 		c->duration = get_dbl(o, "duration");
+		c->reverse = json_object_object_get_ex(o, "reverse", &v) && json_object_get_boolean(v);
 		c->bitrate = get_u64(o, "bitrate");
 	}
 	if (json_object_object_get_ex(root, "kernel", &o)) {
@@ -608,6 +634,7 @@ static void read_rest(json_object *root, struct result *r)
 			d->stage = stage < 0 ? NS_STAGE_NONE : stage;
 			d->dev_kind = kind < 0 ? NS_DEV_OTHER : kind;
 			d->count = get_u64(dj, "count");
+			d->path = path_parse(get_str(dj, "path"));
 		}
 	}
 	if (json_object_object_get_ex(root, "untracked", &o))

@@ -19,15 +19,20 @@ struct stage_stat {
 	int dev_kind; /* enum ns_dev_kind */
 	int master_kind; /* enum ns_dev_kind of its master, -1 when not enslaved */
 	int hop;
+	int path; /* RESULT_PATH_*: which side the packets started on */
 	int n_devices; /* devices merged into this entry (more than 1 on large topologies) */
 	char ifname[IFNAMSIZ + 8]; /* its name, or a pattern such as "nst1a2bc*" when merged */
 	char netns[128];
 	struct ns_hist hist;
 };
 
+/* Paths of a run: packets the client sent, packets the server sent, or not told apart. */
+enum { RESULT_PATH_ANY = -1, RESULT_PATH_CLIENT = 0, RESULT_PATH_SERVER = 1 };
+
 struct drop_stat {
 	char reason[64]; /* the kernel's drop reason, without the SKB_DROP_REASON_ prefix */
 	int stage; /* the packet's last stage before the drop */
+	int path; /* RESULT_PATH_* */
 	int dev_kind;
 	char ifname[IFNAMSIZ + 8];
 	__u64 count;
@@ -75,6 +80,7 @@ struct result_config {
 	int streams;
 	int repeat;
 	double duration;
+	bool reverse; /* the server sent the data */
 	__u64 bitrate;
 	char netns[256]; /* profile: the namespaces watched, comma-separated */
 };

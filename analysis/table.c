@@ -21,6 +21,8 @@ static int cmp_stage(const void *a, const void *b)
 	const struct stage_stat *x = a, *y = b;
 	int d;
 
+	if (x->path != y->path)
+		return x->path - y->path;
 	if (x->hop != y->hop)
 		return x->hop - y->hop;
 	d = strcmp(x->ifname, y->ifname);
@@ -61,15 +63,36 @@ const char *table__fmt_rate(double bps, char *buf, size_t len)
 	return buf;
 }
 
+static const char *path_title(const struct result *r, int path)
+{
+	bool reverse = r->config.reverse;
+
+	if (path == RESULT_PATH_CLIENT)
+		return reverse ? "packets from the client (acknowledgements of a TCP run):" :
+				 "packets from the client (the data):";
+	if (path == RESULT_PATH_SERVER)
+		return reverse ? "packets from the server (the data):" :
+				 "packets from the server (acknowledgements of a TCP run):";
+	return NULL;
+}
+
 void table__print_stages(const struct result *r, FILE *out)
 {
 	char p50[16], p99[16], max[16], cpu[16], kind[24];
+	int path = -2;
 
-	fprintf(out, "%3s %-15s %-14s %-10s %-10s %9s %7s %7s %7s %8s\n", "hop", "device", "kind",
-		"stage", "from", "packets", "p50 ns", "p99 ns", "max ns", "cpu ns/p");
 	for (int i = 0; i < r->n_stages; i++) {
 		const struct stage_stat *s = &r->stages[i];
 		bool entry = s->from == NS_STAGE_NONE;
+
+		if (s->path != path) {
+			path = s->path;
+			if (path_title(r, path))
+				fprintf(out, "%s%s\n", i ? "\n" : "", path_title(r, path));
+			fprintf(out, "%3s %-14s %-12s %-12s %-12s %9s %7s %7s %7s %7s\n", "hop",
+				"device", "kind", "stage", "from", "packets", "p50 ns", "p99 ns",
+				"max ns", "cpu ns");
+		}
 
 		if (s->master_kind >= 0)
 			snprintf(kind, sizeof(kind), "%s@%s", dev_kind__name(s->dev_kind),
@@ -89,7 +112,7 @@ void table__print_stages(const struct result *r, FILE *out)
 			fmt_ns(hist__mean(&s->hist), cpu, sizeof(cpu));
 		else
 			strcpy(cpu, "-");
-		fprintf(out, "%3d %-15s %-14s %-10s %-10s %9llu %7s %7s %7s %8s\n", s->hop,
+		fprintf(out, "%3d %-14s %-12s %-12s %-12s %9llu %7s %7s %7s %7s\n", s->hop,
 			s->ifname, kind, stage__name(s->stage), entry ? "-" : stage__name(s->from),
 			(unsigned long long)s->hist.count, p50, p99, max, cpu);
 	}

@@ -83,6 +83,7 @@ enum ns_dev_kind {
 #define NS_DEV_PROBES		  4
 #define NS_NETNS_TABLE		  2048 /* watched namespaces, same scheme, keyed by inode */
 #define NS_MAX_SLOTS		  256  /* histogram slots; devices beyond that share slots by role */
+#define NS_MAX_GROUPS		  2    /* paths kept apart: packets started on the client side or not */
 #define NS_DEV_KEY(inum, ifindex) (((__u64)(inum) << 32) | (__u32)(ifindex))
 #define NS_DEV_INFO(slot, kind)	  ((__u32)(slot) | ((__u32)(kind) << 16))
 #define NS_DEV_INFO_SLOT(info)	  ((info) & 0xffff)
@@ -133,7 +134,8 @@ struct ns_pkt {
 	__u64 skb;  /* the skb this slot follows; 0 when free */
 	__u64 ts;   /* time of its last stage */
 	__u32 tag;  /* a hash of its content: a reused skb address carries another */
-	__u16 slot; /* device slot of its last stage */
+	__u8 slot;  /* device slot of its last stage */
+	__u8 group; /* the side it started on (its path): statistics are kept per group */
 	__u8 stage; /* its last stage, or NS_PKT_IGNORED */
 	__u8 hop;   /* devices crossed so far */
 	__u16 cpu;  /* CPU of its last stage */
@@ -175,7 +177,8 @@ enum ns_counter {
 
 struct ns_drop_key {
 	__u32 reason; /* enum skb_drop_reason of the running kernel */
-	__u16 slot;   /* device slot where the packet was last seen */
+	__u8 slot;    /* device slot where the packet was last seen */
+	__u8 group;   /* its path */
 	__u8 stage;   /* its last stage before the drop */
 	__u8 half;
 };
@@ -227,7 +230,7 @@ struct ns_event {
 	__u8 stage;
 	__u8 from;
 	__u8 hop;
-	__u8 pad;
+	__u8 group;
 	__u32 tag; /* the packet's content tag: with skb, it names the packet */
 };
 

@@ -28,7 +28,10 @@ const volatile __u32 netns_keys[NS_NETNS_TABLE] = {};
 const volatile bool direct_reads = false;
 const volatile __u64 max_age_ns = 1000000000ULL;
 const volatile __u32 pkt_mask = 0;	 /* entries of pkts - 1, a power of two minus one */
-const volatile __u32 hist_half = 0;	 /* slots * NS_EDGE_COUNT */
+const volatile __u32 n_slots = 1;
+const volatile __u32 n_groups = 1;	 /* 2 keeps the client's and the server's packets apart */
+const volatile __u8 slot_group[NS_MAX_SLOTS] = {}; /* the group of a packet starting there */
+const volatile __u32 hist_half = 0;	 /* groups * slots * NS_EDGE_COUNT */
 const volatile __u32 span_half = 0;	 /* slots * NS_SPAN_COUNT */
 const volatile __u32 sample_every = 1;	 /* follow 1 packet in N */
 const volatile __u32 raw_every = 0;	 /* 0: no raw events; N: events of 1 packet in N */
@@ -327,8 +330,9 @@ static __always_inline bool live(const struct ns_pkt *p, __u64 addr, __u32 tag, 
 	return p->skb == addr && p->tag == tag && now - p->ts <= max_age_ns;
 }
 
-static __always_inline void emit(__u32 tag, __u64 addr, __u16 slot, __u8 stage, __u8 from,
-				 __u8 hop, __u64 now, __u32 len, const struct net_device *dev)
+static __always_inline void emit(__u32 tag, __u64 addr, __u16 slot, __u8 group, __u8 stage,
+				 __u8 from, __u8 hop, __u64 now, __u32 len,
+				 const struct net_device *dev)
 {
 	struct ns_event *e;
 
@@ -349,19 +353,24 @@ static __always_inline void emit(__u32 tag, __u64 addr, __u16 slot, __u8 stage, 
 	e->stage = stage;
 	e->from = from;
 	e->hop = hop;
-	e->pad = 0;
+	e->group = group;
 	e->tag = tag;
 	bpf_ringbuf_submit(e, 0);
 }
 
-static __always_inline void record(__u16 slot, __u8 to, __u8 from, __u64 delta, __u8 hop,
-				   bool cross_cpu, __u16 segs, struct ns_cpu *c)
+static __always_inline void record(__u16 slot, __u8 group, __u8 to, __u8 from, __u64 delta,
+				   __u8 hop, bool cross_cpu, __u16 segs, struct ns_cpu *c)
 {
-	__u32 idx = half() * hist_half + (__u32)slot * NS_EDGE_COUNT + NS_EDGE(to, from);
+	__u32 idx = half() * hist_half + ((group & (NS_MAX_GROUPS - 1)) * n_slots + slot) *
+						 NS_EDGE_COUNT + NS_EDGE(to, from);
 	struct ns_hist *h = bpf_map_lookup_elem(&hists, &idx);
 	struct ns_softirq *s;
 
-	if (!h)
+	/*
+	 * Another CPU may have moved the state on between our read of its time
+	 * and now: a "negative" interval is such a race, not a measurement.
+	 */
+	if (!h || (__s64)delta < 0)
 		return;
 	ns_hist_add(h, delta);
 	h->segs += segs;
@@ -400,6 +409,7 @@ static __always_inline bool start(struct ns_pkt *p, const struct sk_buff *skb, _
 	p->tag = tag;
 	p->ts = now;
 	p->slot = slot;
+	p->group = n_groups > 1 ? slot_group[slot & (NS_MAX_SLOTS - 1)] : 0;
 	p->hop = 0;
 	p->cpu = cpu;
 	if ((filter_proto || filter_port) && !flow_matches(skb)) {
@@ -410,8 +420,8 @@ static __always_inline bool start(struct ns_pkt *p, const struct sk_buff *skb, _
 	p->stage = stage;
 	p->segs = wire_segs(skb);
 	count(from_socket ? NS_CNT_STARTED : NS_CNT_MIDWAY);
-	record(slot, stage, NS_STAGE_NONE, 0, 0, false, p->segs, NULL);
-	emit(tag, addr, slot, stage, NS_STAGE_NONE, 0, now, skb->len, dev);
+	record(slot, p->group, stage, NS_STAGE_NONE, 0, 0, false, p->segs, NULL);
+	emit(tag, addr, slot, p->group, stage, NS_STAGE_NONE, 0, now, skb->len, dev);
 	return true;
 }
 
@@ -489,17 +499,17 @@ static __always_inline bool on_stage(const struct sk_buff *skb, const struct net
 	if (stage == NS_STAGE_RX_CORE) {
 		/* The packet waited for a NET_RX softirq that began after it was queued. */
 		if (c->softirq_entry[1] > p->ts) {
-			record(slot, NS_STAGE_RX_SOFTIRQ, from, c->softirq_entry[1] - p->ts, hop,
-			       false, p->segs, c);
-			emit(tag, addr, slot, NS_STAGE_RX_SOFTIRQ, from, hop, c->softirq_entry[1],
-			     skb->len, dev);
+			record(slot, p->group, NS_STAGE_RX_SOFTIRQ, from, c->softirq_entry[1] - p->ts,
+			       hop, false, p->segs, c);
+			emit(tag, addr, slot, p->group, NS_STAGE_RX_SOFTIRQ, from, hop,
+			     c->softirq_entry[1], skb->len, dev);
 			from = NS_STAGE_RX_SOFTIRQ;
 			p->ts = c->softirq_entry[1];
 		}
 		c->rx_skb = addr;
 	}
-	record(slot, stage, from, now - p->ts, hop, cpu != p->cpu, p->segs, c);
-	emit(tag, addr, slot, stage, from, hop, now, skb->len, dev);
+	record(slot, p->group, stage, from, now - p->ts, hop, cpu != p->cpu, p->segs, c);
+	emit(tag, addr, slot, p->group, stage, from, hop, now, skb->len, dev);
 	p->ts = now;
 	p->slot = slot;
 	p->stage = stage;
@@ -587,8 +597,9 @@ int BPF_PROG(tx_done, struct sk_buff *skb, int rc, struct net_device *dev, unsig
 	    (p->stage != NS_STAGE_TX_START && p->stage != NS_STAGE_RX_ENQUEUE &&
 	     p->stage != NS_STAGE_TX_DONE))
 		return 0;
-	record(f->slot, NS_STAGE_TX_DONE, p->stage, now - p->ts, f->hop, false, p->segs, c);
-	emit(p->tag, addr, f->slot, NS_STAGE_TX_DONE, p->stage, f->hop, now, len, dev);
+	record(f->slot, p->group, NS_STAGE_TX_DONE, p->stage, now - p->ts, f->hop, false, p->segs,
+	       c);
+	emit(p->tag, addr, f->slot, p->group, NS_STAGE_TX_DONE, p->stage, f->hop, now, len, dev);
 	p->stage = NS_STAGE_TX_DONE;
 	p->ts = now;
 	return 0;
@@ -650,10 +661,10 @@ int BPF_PROG(sock_enqueue, const struct sock *sk)
 	cpu = bpf_get_smp_processor_id();
 	if (p && p->skb == c->rx_skb && p->stage == NS_STAGE_RX_CORE && p->cpu == cpu) {
 		now = bpf_ktime_get_ns();
-		record(p->slot, NS_STAGE_SOCK_ENQUEUE, NS_STAGE_RX_CORE, now - p->ts, p->hop, false,
-		       p->segs, c);
-		emit(p->tag, c->rx_skb, p->slot, NS_STAGE_SOCK_ENQUEUE, NS_STAGE_RX_CORE, p->hop,
-		     now, 0, NULL);
+		record(p->slot, p->group, NS_STAGE_SOCK_ENQUEUE, NS_STAGE_RX_CORE, now - p->ts,
+		       p->hop, false, p->segs, c);
+		emit(p->tag, c->rx_skb, p->slot, p->group, NS_STAGE_SOCK_ENQUEUE, NS_STAGE_RX_CORE,
+		     p->hop, now, 0, NULL);
 		p->stage = NS_STAGE_SOCK_ENQUEUE;
 		p->ts = now;
 	}
@@ -678,9 +689,9 @@ int BPF_PROG(deliver, const struct sk_buff *skb, int len)
 	if (!p || !live(p, addr, tag, now) || terminal(p->stage) || p->stage == NS_PKT_IGNORED)
 		return 0;
 	cpu = bpf_get_smp_processor_id();
-	record(p->slot, NS_STAGE_DELIVER, p->stage, now - p->ts, p->hop, cpu != p->cpu, p->segs,
-	       NULL);
-	emit(tag, addr, p->slot, NS_STAGE_DELIVER, p->stage, p->hop, now, skb->len, NULL);
+	record(p->slot, p->group, NS_STAGE_DELIVER, p->stage, now - p->ts, p->hop, cpu != p->cpu,
+	       p->segs, NULL);
+	emit(tag, addr, p->slot, p->group, NS_STAGE_DELIVER, p->stage, p->hop, now, skb->len, NULL);
 	p->ts = now;
 	p->stage = NS_STAGE_DELIVER;
 	p->cpu = cpu;
@@ -736,6 +747,7 @@ static __always_inline void on_drop(const struct sk_buff *skb, __u32 reason)
 		return;
 	key.reason = reason;
 	key.slot = p->slot;
+	key.group = p->group;
 	key.stage = p->stage;
 	key.half = half();
 	c = bpf_map_lookup_elem(&drops, &key);
@@ -743,8 +755,9 @@ static __always_inline void on_drop(const struct sk_buff *skb, __u32 reason)
 		(*c)++;
 	else
 		bpf_map_update_elem(&drops, &key, &one, BPF_NOEXIST);
-	record(p->slot, NS_STAGE_DROP, p->stage, now - p->ts, p->hop, false, p->segs, NULL);
-	emit(tag, addr, p->slot, NS_STAGE_DROP, p->stage, p->hop, now, skb->len, NULL);
+	record(p->slot, p->group, NS_STAGE_DROP, p->stage, now - p->ts, p->hop, false, p->segs,
+	       NULL);
+	emit(tag, addr, p->slot, p->group, NS_STAGE_DROP, p->stage, p->hop, now, skb->len, NULL);
 	p->stage = NS_STAGE_DROP;
 	p->ts = now;
 }

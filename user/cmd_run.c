@@ -215,6 +215,7 @@ static void fill_config(const struct run_args *a, struct result *r)
 	c->streams = a->load.streams;
 	c->repeat = a->repeat;
 	c->duration = a->load.duration_s;
+	c->reverse = a->load.reverse;
 	c->bitrate = a->load.bitrate;
 }
 

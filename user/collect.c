@@ -55,7 +55,7 @@ static const char *netns_name(const struct loader *l, __u32 inum)
  * non-empty ones to the result through add(), and clear them.
  */
 static int take_hists(const struct loader *l, int fd, __u32 base, __u32 n, __u32 per_slot,
-		      struct stage_stat *(*add)(struct result *), struct result *r,
+		      int n_groups, struct stage_stat *(*add)(struct result *), struct result *r,
 		      void (*name)(struct stage_stat *s, __u32 i))
 {
 	struct ns_hist *vals = calloc(l->n_cpus, sizeof(*vals));
@@ -85,7 +85,9 @@ static int take_hists(const struct loader *l, int fd, __u32 base, __u32 n, __u32
 		}
 		s->hop = sum.hop;
 		s->hist = sum;
-		describe_slot(l, i / per_slot, s);
+		/* Laid out as [group][slot][per_slot]. */
+		describe_slot(l, (i / per_slot) % l->n_slots, s);
+		s->path = n_groups > 1 ? (int)(i / (per_slot * l->n_slots)) : RESULT_PATH_ANY;
 		name(s, i % per_slot);
 	}
 out:
@@ -247,6 +249,7 @@ static int take_drops(const struct loader *l, __u32 half, struct result *r)
 		describe_slot(l, key.slot, &where);
 		loader__drop_reason(l, key.reason, d->reason, sizeof(d->reason));
 		d->stage = key.stage;
+		d->path = l->n_groups > 1 ? key.group : RESULT_PATH_ANY;
 		d->dev_kind = where.dev_kind;
 		snprintf(d->ifname, sizeof(d->ifname), "%s", where.ifname);
 		d->count = n;
@@ -326,10 +329,10 @@ int collect__snapshot(struct loader *l, struct result *r)
 	skel->bss->active_half = old ^ 1;
 	wait_for_programs();
 	rc = take_hists(l, bpf_map__fd(skel->maps.hists), old * hist_half, hist_half,
-			NS_EDGE_COUNT, result__add_stage, r, name_edge);
+			NS_EDGE_COUNT, l->n_groups, result__add_stage, r, name_edge);
 	if (!rc)
 		rc = take_hists(l, bpf_map__fd(skel->maps.spans), old * span_half, span_half,
-				NS_SPAN_COUNT, result__add_span, r, name_span);
+				NS_SPAN_COUNT, 1, result__add_span, r, name_span);
 	if (!rc)
 		rc = take_counters(l, old, r);
 	if (!rc)

@@ -353,7 +353,17 @@ static int open_configured(struct loader *l, const struct loader_opts *o, unsign
 	ro->direct_reads = direct_reads;
 	ro->pkt_mask = pkt_entries - 1;
 	ro->max_age_ns = o->max_age_ns ? o->max_age_ns : 1000000000ULL;
-	ro->hist_half = (__u32)l->n_slots * NS_EDGE_COUNT;
+	/*
+	 * On a topology netstage built, the client's packets and the server's
+	 * (the data and the acknowledgements of a TCP run) are kept apart by
+	 * the side they start on; they cross the same devices both ways.
+	 */
+	l->n_groups = o->topo->owned ? 2 : 1;
+	ro->n_slots = l->n_slots;
+	ro->n_groups = l->n_groups;
+	for (int i = 0; i < l->n_slots; i++)
+		ro->slot_group[i] = o->topo->devs[l->slots[i].dev].role == TOPO_DEV_SERVER_IF;
+	ro->hist_half = (__u32)l->n_groups * l->n_slots * NS_EDGE_COUNT;
 	ro->span_half = (__u32)l->n_slots * NS_SPAN_COUNT;
 	ro->sample_every = o->sample_every > 1 ? o->sample_every : 1;
 	ro->raw_every = o->raw_every;

@@ -51,6 +51,7 @@ struct loader {
 	const struct topo *topo;
 	int n_slots;
 	struct loader_slot slots[NS_MAX_SLOTS];
+	int n_groups; /* 2: a packet's path (started at the client or the server) is kept */
 	int n_cpus;
 	bool direct_reads; /* packet bytes read with plain loads, not a helper */
 	unsigned long long *softnet_base; /* per CPU dropped, time_squeeze at the last snapshot */
