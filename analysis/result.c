@@ -88,6 +88,16 @@ struct sock_stat *result__add_sock(struct result *r)
 	return &r->socks[r->n_socks++];
 }
 
+struct netns_stat *result__add_netns(struct result *r)
+{
+	struct netns_stat *n = grow(r->namespaces, r->n_namespaces, sizeof(*n));
+
+	if (!n)
+		return NULL;
+	r->namespaces = n;
+	return &r->namespaces[r->n_namespaces++];
+}
+
 struct drop_stat *result__add_drop(struct result *r)
 {
 	struct drop_stat *d = grow(r->drops, r->n_drops, sizeof(*d));
@@ -123,6 +133,7 @@ void result__free(struct result *r)
 	free(r->spans);
 	free(r->drops);
 	free(r->socks);
+	free(r->namespaces);
 	free(r->softirq.per_cpu);
 	memset(r, 0, sizeof(*r));
 }
@@ -404,6 +415,25 @@ json_object *result__to_json(const struct result *r)
 	}
 	json_object_object_add(root, "sockets", arr);
 
+	if (r->n_namespaces) {
+		arr = json_object_new_array();
+		for (int i = 0; i < r->n_namespaces; i++) {
+			const struct netns_stat *n = &r->namespaces[i];
+			json_object *nj = json_object_new_object();
+
+			add_str(nj, "netns", n->netns);
+			add_u64(nj, "inode", n->inum);
+			if (n->pid) {
+				add_int(nj, "pid", n->pid);
+				add_str(nj, "command", n->comm);
+				add_str(nj, "cgroup", n->cgroup);
+			}
+			add_str(nj, "label", n->label);
+			json_object_array_add(arr, nj);
+		}
+		json_object_object_add(root, "namespaces", arr);
+	}
+
 	arr = json_object_new_array();
 	for (int i = 0; i < r->n_drops; i++) {
 		const struct drop_stat *d = &r->drops[i];
@@ -597,6 +627,22 @@ static void read_rest(json_object *root, struct result *r)
 				cpu_from_json(json_object_array_get_idx(arr, i), &r->softirq.per_cpu[i]);
 				r->softirq.n_cpus++;
 			}
+		}
+	}
+	if (json_object_object_get_ex(root, "namespaces", &arr) &&
+	    json_object_is_type(arr, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(arr); i++) {
+			json_object *nj = json_object_array_get_idx(arr, i);
+			struct netns_stat *n = result__add_netns(r);
+
+			if (!n)
+				break;
+			copy_str(n->netns, sizeof(n->netns), get_str(nj, "netns"));
+			n->inum = (__u32)get_u64(nj, "inode");
+			n->pid = (int)get_dbl(nj, "pid");
+			copy_str(n->comm, sizeof(n->comm), get_str(nj, "command"));
+			copy_str(n->cgroup, sizeof(n->cgroup), get_str(nj, "cgroup"));
+			copy_str(n->label, sizeof(n->label), get_str(nj, "label"));
 		}
 	}
 	if (json_object_object_get_ex(root, "sockets", &arr) &&

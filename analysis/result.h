@@ -63,6 +63,16 @@ struct sock_stat {
 	__u64 delivered, bytes, data_ready, rcvq_full, queue_fail;
 };
 
+/* A namespace a profile watched, and the container behind it where that can be known. */
+struct netns_stat {
+	char netns[128]; /* its name, or the path given */
+	__u32 inum;
+	int pid; /* a process inside (the oldest), 0 if none */
+	char comm[32];
+	char cgroup[256];
+	char label[96];
+};
+
 struct feature {
 	char name[48];
 	bool on;
@@ -118,6 +128,8 @@ struct result {
 	struct drop_stat *drops;
 	int n_socks;
 	struct sock_stat *socks;
+	int n_namespaces;
+	struct netns_stat *namespaces;
 	struct softirq_stat softirq;
 	__u64 counters[NS_CNT_COUNT];
 	double profile_seconds;
@@ -135,6 +147,7 @@ struct stage_stat *result__add_stage(struct result *r);
 struct stage_stat *result__add_span(struct result *r);
 struct drop_stat *result__add_drop(struct result *r);
 struct sock_stat *result__add_sock(struct result *r);
+struct netns_stat *result__add_netns(struct result *r);
 struct feature *result__add_feature(struct result *r, const char *name, bool on, const char *note);
 
 #endif /* NETSTAGE_RESULT_H */

@@ -185,6 +185,10 @@ void table__print_result(const struct result *r, FILE *out)
 			c->proto, c->mtu, c->layout, c->duration);
 	else
 		fprintf(out, "\n== profile of %s for %.1f s ==\n", c->netns, r->profile_seconds);
+	for (int i = 0; i < r->n_namespaces; i++)
+		if (r->namespaces[i].pid)
+			fprintf(out, "namespace %s: %s, pid %d, cgroup %s\n", r->namespaces[i].netns,
+				r->namespaces[i].label, r->namespaces[i].pid, r->namespaces[i].cgroup);
 	if (r->throughput.present) {
 		fprintf(out, "throughput: %s", table__fmt_rate(r->throughput.bits_per_second, rate,
 								 sizeof(rate)));

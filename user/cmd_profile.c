@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "user/cli.h"
 #include "user/commands.h"
+#include "user/container.h"
 #include "user/collect.h"
 #include "user/loader.h"
 #include "user/probe_opts.h"
@@ -97,11 +98,14 @@ int cmd_profile(int argc, char **argv)
 		cli__error(&cmd, "unexpected argument '%s'", argv[p.rest]);
 		return 2;
 	}
-	if (!n_netns) {
-		cli__error(&cmd, "give at least one --netns NAME|PATH (see 'ip netns' or "
-				 "/proc/PID/ns/net of a process in the container)");
+	if (!n_netns && !n_devs) {
+		cli__error(&cmd, "give --netns NAME|PATH (see 'ip netns', or /proc/PID/ns/net of a "
+				 "process in the container) or --dev IFNAME of this namespace");
 		return 2;
 	}
+	/* Interfaces alone: they are in this process's namespace (the host's, say). */
+	if (!n_netns)
+		netns[n_netns++] = "/proc/self/ns/net";
 	if (geteuid() != 0) {
 		cli__error(&cmd, "needs root to load BPF programs; run it with sudo");
 		return 1;
@@ -131,6 +135,24 @@ int cmd_profile(int argc, char **argv)
 			 netns[i]);
 	}
 	r.config.duration = duration;
+	/* Name each namespace after the container in it, where a process there tells. */
+	for (int i = 0; i < t->n_ns; i++) {
+		struct netns_stat *n = result__add_netns(&r);
+		struct container_info ci;
+
+		if (!n)
+			break;
+		snprintf(n->netns, sizeof(n->netns), "%.127s",
+			 t->ns[i].name[0] ? t->ns[i].name : t->ns[i].path);
+		n->inum = t->ns[i].inum;
+		snprintf(n->label, sizeof(n->label), "%s", t->ns[i].label);
+		if (container__find(t->ns[i].inum, &ci) == 0) {
+			n->pid = ci.pid;
+			snprintf(n->comm, sizeof(n->comm), "%s", ci.comm);
+			snprintf(n->cgroup, sizeof(n->cgroup), "%s", ci.cgroup);
+			snprintf(n->label, sizeof(n->label), "%s", ci.label);
+		}
+	}
 	sysinfo__fill(&r, &l->features);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (long s = 0; s < duration && !session_stop; s++) {
