@@ -13,6 +13,10 @@ static const char *const stage_names[NS_STAGE_COUNT] = {
 	[NS_STAGE_SOCK_ENQUEUE] = "sock_enqueue",
 	[NS_STAGE_DELIVER] = "deliver",
 	[NS_STAGE_DROP] = "drop",
+	[NS_STAGE_DRV_XMIT] = "drv_xmit",
+	[NS_STAGE_DRV_DONE] = "drv_done",
+	[NS_STAGE_RX_HANDLER] = "rx_handler",
+	[NS_STAGE_BR_FORWARD] = "br_forward",
 };
 
 static const char *const dev_kind_names[NS_DEV_KIND_COUNT] = {

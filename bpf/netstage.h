@@ -28,6 +28,11 @@ enum ns_stage {
 	NS_STAGE_SOCK_ENQUEUE,	/* sock:sk_data_ready in that softirq: queued to its socket */
 	NS_STAGE_DELIVER,	/* skb:skb_copy_datagram_iovec: the application copies it */
 	NS_STAGE_DROP,		/* skb:kfree_skb */
+	/* Module-level points, where the kernel allows fentry/fexit (docs/STAGES.md). */
+	NS_STAGE_DRV_XMIT,	/* the driver's transmit function is entered (veth_xmit, ...) */
+	NS_STAGE_DRV_DONE,	/* it returns */
+	NS_STAGE_RX_HANDLER,	/* a bridge port's, macvlan's or ipvlan's rx_handler takes it */
+	NS_STAGE_BR_FORWARD,	/* the bridge forwards it to a port (br_forward) */
 	NS_STAGE_COUNT
 };
 
@@ -48,15 +53,23 @@ static inline int ns_edge_is_cpu(int to, int from)
 	switch (to) {
 	case NS_STAGE_TX_START:
 		return from == NS_STAGE_TX_QUEUE;
-	case NS_STAGE_RX_ENQUEUE:
+	case NS_STAGE_DRV_XMIT:
 		return from == NS_STAGE_TX_START;
+	case NS_STAGE_RX_ENQUEUE:
+		return from == NS_STAGE_TX_START || from == NS_STAGE_DRV_XMIT;
+	case NS_STAGE_DRV_DONE:
+		return from == NS_STAGE_DRV_XMIT || from == NS_STAGE_RX_ENQUEUE;
 	case NS_STAGE_TX_DONE:
 		return from == NS_STAGE_TX_START || from == NS_STAGE_RX_ENQUEUE ||
-		       from == NS_STAGE_TX_DONE;
+		       from == NS_STAGE_TX_DONE || from == NS_STAGE_DRV_DONE;
+	case NS_STAGE_RX_HANDLER:
+		return from == NS_STAGE_RX_CORE;
+	case NS_STAGE_BR_FORWARD:
+		return from == NS_STAGE_RX_HANDLER || from == NS_STAGE_RX_CORE;
 	case NS_STAGE_TX_QUEUE:
-		return from == NS_STAGE_RX_CORE;
+		return from == NS_STAGE_RX_CORE || from == NS_STAGE_BR_FORWARD;
 	case NS_STAGE_SOCK_ENQUEUE:
-		return from == NS_STAGE_RX_CORE;
+		return from == NS_STAGE_RX_CORE || from == NS_STAGE_RX_HANDLER;
 	default:
 		return 0;
 	}
@@ -162,6 +175,7 @@ struct ns_cpu {
 	__u64 softirq_entry[2]; /* entry time of the running NET_TX [0] / NET_RX [1], 0 if none */
 	__u64 raised[2];	/* when NET_TX / NET_RX was raised and not yet run, 0 if not */
 	__u64 rx_skb;		/* the packet the receive core works on (rx_core until it is queued) */
+	__u64 drv_poll_entry;	/* entry time of a running veth_poll, 0 if none */
 };
 
 enum ns_counter {
@@ -198,6 +212,8 @@ struct ns_softirq {
 	__u64 napi_polls;
 	__u64 napi_work;	 /* packets the polls processed */
 	__u64 napi_budget_hits;	 /* polls that used their whole budget */
+	__u64 drv_poll_ns;	 /* time in a driver's own NAPI poll (veth_poll, with fentry) */
+	__u64 drv_polls;
 };
 
 /* A socket of a watched namespace: deliveries and queueing trouble. */

@@ -141,16 +141,12 @@ static __always_inline __u64 ptr_value(const void *ptr)
 	return *(volatile __u64 *)s;
 }
 
-static __always_inline bool dev_watched(const struct net_device *dev, __u32 *info, __u32 *inum)
+/* Is the device (netns inode, ifindex) watched? Its packed info in *info. */
+static __always_inline bool key_watched(__u32 inum, __u32 ifindex, __u32 *info)
 {
-	__u64 key;
-	__u32 h;
+	__u64 key = NS_DEV_KEY(inum, ifindex);
+	__u32 h = ns_key_hash(key);
 
-	if (!dev)
-		return false;
-	*inum = dev->nd_net.net->ns.inum;
-	key = NS_DEV_KEY(*inum, dev->ifindex);
-	h = ns_key_hash(key);
 #pragma unroll
 	for (int i = 0; i < NS_DEV_PROBES; i++) {
 		__u32 at = (h + i) & dev_mask & (NS_DEV_TABLE - 1);
@@ -163,6 +159,14 @@ static __always_inline bool dev_watched(const struct net_device *dev, __u32 *inf
 			return false;
 	}
 	return false;
+}
+
+static __always_inline bool dev_watched(const struct net_device *dev, __u32 *info, __u32 *inum)
+{
+	if (!dev)
+		return false;
+	*inum = dev->nd_net.net->ns.inum;
+	return key_watched(*inum, dev->ifindex, info);
 }
 
 static __always_inline bool netns_watched(__u32 inum)
@@ -331,8 +335,8 @@ static __always_inline bool live(const struct ns_pkt *p, __u64 addr, __u32 tag, 
 }
 
 static __always_inline void emit(__u32 tag, __u64 addr, __u16 slot, __u8 group, __u8 stage,
-				 __u8 from, __u8 hop, __u64 now, __u32 len,
-				 const struct net_device *dev)
+				 __u8 from, __u8 hop, __u64 now, __u32 len, __u32 inum,
+				 __u32 ifindex)
 {
 	struct ns_event *e;
 
@@ -345,8 +349,8 @@ static __always_inline void emit(__u32 tag, __u64 addr, __u16 slot, __u8 group, 
 	}
 	e->ts = now;
 	e->skb = addr;
-	e->netns = dev ? dev->nd_net.net->ns.inum : 0;
-	e->ifindex = dev ? dev->ifindex : 0;
+	e->netns = inum;
+	e->ifindex = ifindex;
 	e->len = len;
 	e->slot = slot;
 	e->cpu = bpf_get_smp_processor_id();
@@ -386,32 +390,96 @@ static __always_inline void record(__u16 slot, __u8 group, __u8 to, __u8 from, _
 	}
 }
 
+/* What a stage needs to know of a packet and its device. */
+struct pkt_view {
+	__u64 addr; /* the skb's address */
+	__u32 tag;
+	__u32 inum; /* the device's namespace */
+	__u32 ifindex;
+	__u32 info; /* the device's entry in the table */
+	__u32 len;
+	bool from_socket; /* a local socket's packet at tx_queue */
+};
+
+/* From an skb the program may read (tracepoints, fentry): plain loads. */
+static __always_inline bool view_of(const struct sk_buff *skb, const struct net_device *dev,
+				    __u8 stage, struct pkt_view *v)
+{
+	if (!dev_watched(dev, &v->info, &v->inum))
+		return false;
+	v->tag = content_tag(skb);
+	if (!sampled(v->tag))
+		return false;
+	v->addr = ptr_value(skb);
+	v->ifindex = dev->ifindex;
+	v->len = skb->len;
+	v->from_socket = stage == NS_STAGE_TX_QUEUE && skb->sk;
+	return true;
+}
+
+/*
+ * From an skb known only by its address (a handler's struct sk_buff **, which
+ * 6.1 gives as a number): every field with a helper. Only module probes,
+ * where fentry runs, take this path.
+ */
+static __always_inline bool view_of_addr(__u64 addr, struct pkt_view *v)
+{
+	const struct sk_buff *skb = (const void *)addr;
+	const struct net_device *dev = BPF_CORE_READ(skb, dev);
+	const unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 th = BPF_CORE_READ(skb, transport_header), nh = BPF_CORE_READ(skb, network_header);
+	__u64 w[2] = {};
+	__u32 id = 0, h;
+
+	if (!dev)
+		return false;
+	v->inum = BPF_CORE_READ(dev, nd_net.net, ns.inum);
+	v->ifindex = BPF_CORE_READ(dev, ifindex);
+	if (!key_watched(v->inum, v->ifindex, &v->info))
+		return false;
+	/* The same tag as content_tag(), read with helpers. */
+	if (BPF_CORE_READ(skb, protocol) == bpf_htons(0x0800))
+		bpf_probe_read_kernel(&id, sizeof(id), head + nh + 4);
+	bpf_probe_read_kernel(w, sizeof(w), head + (th != (__u16)~0U ? th : nh));
+	h = id ^ (__u32)(w[0] ^ (w[0] >> 32) ^ w[1] ^ (w[1] >> 29));
+	h *= 0x9E3779B1U;
+	h ^= h >> 15;
+	v->tag = h | 1;
+	if (!sampled(v->tag))
+		return false;
+	v->addr = addr;
+	v->len = BPF_CORE_READ(skb, len);
+	v->from_socket = false;
+	return true;
+}
+
 /*
  * A packet's first stage seen: a local socket queued it, or it comes from
  * where nothing watched it (or its state was lost). Overwrites the slot.
  */
-static __always_inline bool start(struct ns_pkt *p, const struct sk_buff *skb, __u64 addr,
-				  __u32 tag, __u16 slot, __u8 stage, __u64 now, __u32 cpu,
-				  bool from_socket, const struct net_device *dev)
+static __always_inline bool start(struct ns_pkt *p, const struct sk_buff *skb,
+				  const struct pkt_view *v, __u16 slot, __u8 stage, __u64 now,
+				  __u32 cpu)
 {
 	if (p->skb && p->stage != NS_PKT_IGNORED && !terminal(p->stage)) {
 		/*
 		 * Lost in transit. A packet already queued to its socket only loses
 		 * its deliver stage, which UDP datagrams never reach anyway.
 		 */
-		if (p->skb != addr && now - p->ts <= max_age_ns &&
+		if (p->skb != v->addr && now - p->ts <= max_age_ns &&
 		    p->stage != NS_STAGE_SOCK_ENQUEUE)
 			count(NS_CNT_EVICTED);
-		else if (p->skb == addr && p->tag == tag)
+		else if (p->skb == v->addr && p->tag == v->tag)
 			count(NS_CNT_EXPIRED);
 	}
-	p->skb = addr;
-	p->tag = tag;
+	p->skb = v->addr;
+	p->tag = v->tag;
 	p->ts = now;
 	p->slot = slot;
 	p->group = n_groups > 1 ? slot_group[slot & (NS_MAX_SLOTS - 1)] : 0;
 	p->hop = 0;
 	p->cpu = cpu;
+	p->netns = v->inum;
 	if ((filter_proto || filter_port) && !flow_matches(skb)) {
 		p->stage = NS_PKT_IGNORED;
 		count(NS_CNT_IGNORED);
@@ -419,9 +487,10 @@ static __always_inline bool start(struct ns_pkt *p, const struct sk_buff *skb, _
 	}
 	p->stage = stage;
 	p->segs = wire_segs(skb);
-	count(from_socket ? NS_CNT_STARTED : NS_CNT_MIDWAY);
+	count(v->from_socket ? NS_CNT_STARTED : NS_CNT_MIDWAY);
 	record(slot, p->group, stage, NS_STAGE_NONE, 0, 0, false, p->segs, NULL);
-	emit(tag, addr, slot, p->group, stage, NS_STAGE_NONE, 0, now, skb->len, dev);
+	emit(v->tag, v->addr, slot, p->group, stage, NS_STAGE_NONE, 0, now, v->len, v->inum,
+	     v->ifindex);
 	return true;
 }
 
@@ -435,36 +504,31 @@ static __always_inline bool resent(const struct ns_pkt *p, __u8 stage, __u32 inu
 {
 	return stage == NS_STAGE_TX_QUEUE && p->netns != inum &&
 	       (p->stage == NS_STAGE_RX_CORE || p->stage == NS_STAGE_SOCK_ENQUEUE ||
-		p->stage == NS_STAGE_RX_SOFTIRQ || p->stage == NS_STAGE_RX_ENQUEUE);
+		p->stage == NS_STAGE_RX_SOFTIRQ || p->stage == NS_STAGE_RX_ENQUEUE ||
+		p->stage == NS_STAGE_RX_HANDLER);
 }
 
 /*
  * A stage of a packet on a device. Returns true when the packet is followed,
- * with the device slot and hop in *frame.
+ * with the device slot and hop in *frame. skb is NULL for views read by
+ * address: those go on with a packet but never start one.
  */
-static __always_inline bool on_stage(const struct sk_buff *skb, const struct net_device *dev,
+static __always_inline bool on_stage(const struct sk_buff *skb, const struct pkt_view *v,
 				     __u8 stage, struct ns_xmit_frame *frame)
 {
-	struct ns_cpu *c;
+	struct ns_cpu *c = this_cpu();
 	struct ns_pkt *p;
-	__u64 addr, now;
-	__u32 info, cpu, tag, inum;
+	__u64 now;
+	__u32 cpu;
 	__u16 slot;
 	__u8 hop, from;
 
-	if (!dev_watched(dev, &info, &inum))
-		return false;
-	tag = content_tag(skb);
-	if (!sampled(tag))
-		return false;
-	addr = ptr_value(skb);
-	c = this_cpu();
 	if (!c)
 		return false;
-	slot = NS_DEV_INFO_SLOT(info);
+	slot = NS_DEV_INFO_SLOT(v->info);
 	now = bpf_ktime_get_ns();
 	cpu = bpf_get_smp_processor_id();
-	frame->skb = addr;
+	frame->skb = v->addr;
 	frame->ts = now;
 	frame->slot = slot;
 	frame->hop = 0;
@@ -476,48 +540,62 @@ static __always_inline bool on_stage(const struct sk_buff *skb, const struct net
 	 * free fired no tracepoint. A bridge's or stacked device's further
 	 * transmit of the same packet finds its state and goes on.
 	 */
-	p = pkt_find(addr);
-	if (!p || !live(p, addr, tag, now) || terminal(p->stage) || resent(p, stage, inum)) {
+	p = pkt_find(v->addr);
+	if (!p || !live(p, v->addr, v->tag, now) || terminal(p->stage) ||
+	    resent(p, stage, v->inum)) {
+		if (!skb)
+			return false;
 		if (!p)
-			p = pkt_victim(addr, now);
+			p = pkt_victim(v->addr, now);
 		if (!p)
 			return false;
-		p->netns = inum;
-		return start(p, skb, addr, tag, slot, stage, now, cpu,
-			     stage == NS_STAGE_TX_QUEUE && skb->sk, dev);
+		return start(p, skb, v, slot, stage, now, cpu);
 	}
 	if (p->stage == NS_PKT_IGNORED)
 		return false;
 
 	from = p->stage;
 	hop = p->hop;
-	/* A hop is a device boundary: the forwarding driver hands the skb on. */
+	/*
+	 * A hop is a device boundary: a forwarding driver hands the skb on, or
+	 * an rx_handler hands it up to a macvlan or ipvlan.
+	 */
 	if (stage == NS_STAGE_RX_ENQUEUE ||
+	    (stage == NS_STAGE_RX_HANDLER && p->slot != slot) ||
 	    (stage == NS_STAGE_RX_CORE && from != NS_STAGE_RX_ENQUEUE &&
-	     from != NS_STAGE_TX_DONE && p->slot != slot))
+	     from != NS_STAGE_TX_DONE && from != NS_STAGE_DRV_DONE && p->slot != slot))
 		hop++;
 	if (stage == NS_STAGE_RX_CORE) {
 		/* The packet waited for a NET_RX softirq that began after it was queued. */
 		if (c->softirq_entry[1] > p->ts) {
 			record(slot, p->group, NS_STAGE_RX_SOFTIRQ, from, c->softirq_entry[1] - p->ts,
 			       hop, false, p->segs, c);
-			emit(tag, addr, slot, p->group, NS_STAGE_RX_SOFTIRQ, from, hop,
-			     c->softirq_entry[1], skb->len, dev);
+			emit(v->tag, v->addr, slot, p->group, NS_STAGE_RX_SOFTIRQ, from, hop,
+			     c->softirq_entry[1], v->len, v->inum, v->ifindex);
 			from = NS_STAGE_RX_SOFTIRQ;
 			p->ts = c->softirq_entry[1];
 		}
-		c->rx_skb = addr;
+		c->rx_skb = v->addr;
 	}
 	record(slot, p->group, stage, from, now - p->ts, hop, cpu != p->cpu, p->segs, c);
-	emit(tag, addr, slot, p->group, stage, from, hop, now, skb->len, dev);
+	emit(v->tag, v->addr, slot, p->group, stage, from, hop, now, v->len, v->inum, v->ifindex);
 	p->ts = now;
 	p->slot = slot;
 	p->stage = stage;
 	p->hop = hop;
 	p->cpu = cpu;
-	p->netns = inum;
+	p->netns = v->inum;
 	frame->hop = hop;
 	return true;
+}
+
+/* A stage of a packet the program may read. */
+static __always_inline bool at_stage(const struct sk_buff *skb, const struct net_device *dev,
+				     __u8 stage, struct ns_xmit_frame *frame)
+{
+	struct pkt_view v;
+
+	return view_of(skb, dev, stage, &v) && on_stage(skb, &v, stage, frame);
 }
 
 SEC("tp_btf/net_dev_queue")
@@ -525,7 +603,7 @@ int BPF_PROG(tx_queue, struct sk_buff *skb)
 {
 	struct ns_xmit_frame f;
 
-	on_stage(skb, skb->dev, NS_STAGE_TX_QUEUE, &f);
+	at_stage(skb, skb->dev, NS_STAGE_TX_QUEUE, &f);
 	return 0;
 }
 
@@ -535,7 +613,7 @@ int BPF_PROG(tx_start, const struct sk_buff *skb, const struct net_device *dev)
 	struct ns_xmit_frame f;
 	struct ns_cpu *c;
 
-	if (!on_stage(skb, dev, NS_STAGE_TX_START, &f))
+	if (!at_stage(skb, dev, NS_STAGE_TX_START, &f))
 		return 0;
 	c = this_cpu();
 	if (!c || c->depth >= NS_XMIT_DEPTH)
@@ -550,7 +628,7 @@ int BPF_PROG(rx_enqueue, struct sk_buff *skb)
 {
 	struct ns_xmit_frame f;
 
-	on_stage(skb, skb->dev, NS_STAGE_RX_ENQUEUE, &f);
+	at_stage(skb, skb->dev, NS_STAGE_RX_ENQUEUE, &f);
 	return 0;
 }
 
@@ -595,11 +673,13 @@ int BPF_PROG(tx_done, struct sk_buff *skb, int rc, struct net_device *dev, unsig
 	/* Still ours only if nothing received it meanwhile (another CPU, or a reuse). */
 	if (!p || p->skb != addr || p->cpu != cpu ||
 	    (p->stage != NS_STAGE_TX_START && p->stage != NS_STAGE_RX_ENQUEUE &&
-	     p->stage != NS_STAGE_TX_DONE))
+	     p->stage != NS_STAGE_TX_DONE && p->stage != NS_STAGE_DRV_DONE &&
+	     p->stage != NS_STAGE_DRV_XMIT))
 		return 0;
 	record(f->slot, p->group, NS_STAGE_TX_DONE, p->stage, now - p->ts, f->hop, false, p->segs,
 	       c);
-	emit(p->tag, addr, f->slot, p->group, NS_STAGE_TX_DONE, p->stage, f->hop, now, len, dev);
+	emit(p->tag, addr, f->slot, p->group, NS_STAGE_TX_DONE, p->stage, f->hop, now, len, inum,
+	     dev->ifindex);
 	p->stage = NS_STAGE_TX_DONE;
 	p->ts = now;
 	return 0;
@@ -610,7 +690,7 @@ int BPF_PROG(rx_core, struct sk_buff *skb)
 {
 	struct ns_xmit_frame f;
 
-	on_stage(skb, skb->dev, NS_STAGE_RX_CORE, &f);
+	at_stage(skb, skb->dev, NS_STAGE_RX_CORE, &f);
 	return 0;
 }
 
@@ -659,12 +739,14 @@ int BPF_PROG(sock_enqueue, const struct sock *sk)
 		return 0;
 	p = pkt_find(c->rx_skb);
 	cpu = bpf_get_smp_processor_id();
-	if (p && p->skb == c->rx_skb && p->stage == NS_STAGE_RX_CORE && p->cpu == cpu) {
+	/* After rx_core, or after a macvlan's or ipvlan's rx_handler handed it up. */
+	if (p && p->skb == c->rx_skb && p->cpu == cpu &&
+	    (p->stage == NS_STAGE_RX_CORE || p->stage == NS_STAGE_RX_HANDLER)) {
 		now = bpf_ktime_get_ns();
-		record(p->slot, p->group, NS_STAGE_SOCK_ENQUEUE, NS_STAGE_RX_CORE, now - p->ts,
-		       p->hop, false, p->segs, c);
-		emit(p->tag, c->rx_skb, p->slot, p->group, NS_STAGE_SOCK_ENQUEUE, NS_STAGE_RX_CORE,
-		     p->hop, now, 0, NULL);
+		record(p->slot, p->group, NS_STAGE_SOCK_ENQUEUE, p->stage, now - p->ts, p->hop,
+		       false, p->segs, c);
+		emit(p->tag, c->rx_skb, p->slot, p->group, NS_STAGE_SOCK_ENQUEUE, p->stage, p->hop,
+		     now, 0, p->netns, 0);
 		p->stage = NS_STAGE_SOCK_ENQUEUE;
 		p->ts = now;
 	}
@@ -691,7 +773,8 @@ int BPF_PROG(deliver, const struct sk_buff *skb, int len)
 	cpu = bpf_get_smp_processor_id();
 	record(p->slot, p->group, NS_STAGE_DELIVER, p->stage, now - p->ts, p->hop, cpu != p->cpu,
 	       p->segs, NULL);
-	emit(tag, addr, p->slot, p->group, NS_STAGE_DELIVER, p->stage, p->hop, now, skb->len, NULL);
+	emit(tag, addr, p->slot, p->group, NS_STAGE_DELIVER, p->stage, p->hop, now, skb->len,
+	     p->netns, 0);
 	p->ts = now;
 	p->stage = NS_STAGE_DELIVER;
 	p->cpu = cpu;
@@ -757,7 +840,8 @@ static __always_inline void on_drop(const struct sk_buff *skb, __u32 reason)
 		bpf_map_update_elem(&drops, &key, &one, BPF_NOEXIST);
 	record(p->slot, p->group, NS_STAGE_DROP, p->stage, now - p->ts, p->hop, false, p->segs,
 	       NULL);
-	emit(tag, addr, p->slot, p->group, NS_STAGE_DROP, p->stage, p->hop, now, skb->len, NULL);
+	emit(tag, addr, p->slot, p->group, NS_STAGE_DROP, p->stage, p->hop, now, skb->len, p->netns,
+	     0);
 	p->stage = NS_STAGE_DROP;
 	p->ts = now;
 }
@@ -861,5 +945,177 @@ int BPF_PROG(napi_poll, struct napi_struct *napi, int work, int budget)
 	s->napi_work += work;
 	if (work >= budget)
 		s->napi_budget_hits++;
+	return 0;
+}
+
+/* ---- Module-level probes: fentry/fexit, where the kernel allows them ---- */
+
+/* The driver's own transmit function: entered... */
+static __always_inline void drv_xmit(const struct sk_buff *skb, const struct net_device *dev)
+{
+	struct ns_xmit_frame f;
+
+	at_stage(skb, dev, NS_STAGE_DRV_XMIT, &f);
+}
+
+/* ...and returned. Like tx_done: the skb may be gone, its address is all we use. */
+static __always_inline void drv_done(const struct sk_buff *skb)
+{
+	struct ns_cpu *c = this_cpu();
+	struct ns_xmit_frame *f;
+	struct ns_pkt *p;
+	__u64 addr, now;
+
+	if (!c || c->depth == 0)
+		return;
+	addr = ptr_value(skb);
+	f = &c->frames[(c->depth - 1) & (NS_XMIT_DEPTH - 1)];
+	p = pkt_find(addr);
+	if (f->skb != addr || !p || p->cpu != bpf_get_smp_processor_id() ||
+	    (p->stage != NS_STAGE_DRV_XMIT && p->stage != NS_STAGE_RX_ENQUEUE))
+		return;
+	now = bpf_ktime_get_ns();
+	record(f->slot, p->group, NS_STAGE_DRV_DONE, p->stage, now - p->ts, f->hop, false, p->segs,
+	       c);
+	emit(p->tag, addr, f->slot, p->group, NS_STAGE_DRV_DONE, p->stage, f->hop, now, 0,
+	     p->netns, 0);
+	p->stage = NS_STAGE_DRV_DONE;
+	p->ts = now;
+}
+
+SEC("fentry/veth_xmit")
+int BPF_PROG(veth_xmit_in, struct sk_buff *skb, struct net_device *dev)
+{
+	drv_xmit(skb, dev);
+	return 0;
+}
+
+SEC("fexit/veth_xmit")
+int BPF_PROG(veth_xmit_out, struct sk_buff *skb, struct net_device *dev, int ret)
+{
+	drv_done(skb);
+	return 0;
+}
+
+SEC("fentry/macvlan_start_xmit")
+int BPF_PROG(macvlan_xmit_in, struct sk_buff *skb, struct net_device *dev)
+{
+	drv_xmit(skb, dev);
+	return 0;
+}
+
+SEC("fexit/macvlan_start_xmit")
+int BPF_PROG(macvlan_xmit_out, struct sk_buff *skb, struct net_device *dev, int ret)
+{
+	drv_done(skb);
+	return 0;
+}
+
+SEC("fentry/ipvlan_start_xmit")
+int BPF_PROG(ipvlan_xmit_in, struct sk_buff *skb, struct net_device *dev)
+{
+	drv_xmit(skb, dev);
+	return 0;
+}
+
+SEC("fexit/ipvlan_start_xmit")
+int BPF_PROG(ipvlan_xmit_out, struct sk_buff *skb, struct net_device *dev, int ret)
+{
+	drv_done(skb);
+	return 0;
+}
+
+SEC("fentry/br_dev_xmit")
+int BPF_PROG(br_xmit_in, struct sk_buff *skb, struct net_device *dev)
+{
+	drv_xmit(skb, dev);
+	return 0;
+}
+
+SEC("fexit/br_dev_xmit")
+int BPF_PROG(br_xmit_out, struct sk_buff *skb, struct net_device *dev, int ret)
+{
+	drv_done(skb);
+	return 0;
+}
+
+/*
+ * An rx_handler's skb comes as struct sk_buff **, an argument 6.1's verifier
+ * will not let a program load from its context ("not a struct"): copy the
+ * argument with a helper, then the skb pointer it points to, then go by address.
+ */
+static __always_inline void rx_handler(unsigned long long *ctx)
+{
+	struct ns_xmit_frame f;
+	struct pkt_view v;
+	__u64 pskb = 0, addr = 0;
+
+	bpf_probe_read_kernel(&pskb, sizeof(pskb), &ctx[0]);
+	if (pskb)
+		bpf_probe_read_kernel(&addr, sizeof(addr), (void *)pskb);
+	if (addr && view_of_addr(addr, &v))
+		on_stage(NULL, &v, NS_STAGE_RX_HANDLER, &f);
+}
+
+/* The bridge takes a frame on a port. */
+SEC("fentry/br_handle_frame")
+int br_rx(unsigned long long *ctx)
+{
+	rx_handler(ctx);
+	return 0;
+}
+
+/*
+ * macvlan and ipvlan: after their handler ran, skb->dev is the upper device
+ * the packet is handed to (no tracepoint shows that device otherwise).
+ */
+SEC("fexit/macvlan_handle_frame")
+int macvlan_rx(unsigned long long *ctx)
+{
+	rx_handler(ctx);
+	return 0;
+}
+
+SEC("fexit/ipvlan_handle_frame")
+int ipvlan_rx(unsigned long long *ctx)
+{
+	rx_handler(ctx);
+	return 0;
+}
+
+SEC("fentry/br_forward")
+int BPF_PROG(br_fwd, const struct net_bridge_port *to, struct sk_buff *skb, bool local_rcv,
+	     bool local_orig)
+{
+	struct ns_xmit_frame f;
+
+	at_stage(skb, skb->dev, NS_STAGE_BR_FORWARD, &f);
+	return 0;
+}
+
+/* veth's own NAPI poll (veth with GRO or XDP on): its time, per CPU. */
+SEC("fentry/veth_poll")
+int BPF_PROG(veth_poll_in, struct napi_struct *napi, int budget)
+{
+	struct ns_cpu *c = this_cpu();
+
+	if (c)
+		c->drv_poll_entry = bpf_ktime_get_ns();
+	return 0;
+}
+
+SEC("fexit/veth_poll")
+int BPF_PROG(veth_poll_out, struct napi_struct *napi, int budget, int ret)
+{
+	struct ns_cpu *c = this_cpu();
+	struct ns_softirq *s = softirq_stats();
+
+	if (!c || !c->drv_poll_entry)
+		return 0;
+	if (s) {
+		s->drv_poll_ns += bpf_ktime_get_ns() - c->drv_poll_entry;
+		s->drv_polls++;
+	}
+	c->drv_poll_entry = 0;
 	return 0;
 }

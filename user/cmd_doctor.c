@@ -100,7 +100,11 @@ int cmd_doctor(int argc, char **argv)
 	line("BTF", pr.btf, pr.btf ? "/sys/kernel/btf/vmlinux" : pr.btf_why);
 	line("tp_btf", pr.tp_btf, pr.tp_btf ? "the stage probes' backend" : pr.tp_btf_why);
 	line("fentry", pr.fentry,
-	     pr.fentry ? "module-level probes (veth_xmit, ...) can attach" : pr.fentry_why);
+	     pr.fentry ? "module-level probes can attach" : pr.fentry_why);
+	line("module probes", pr.modules[0] != '\0',
+	     pr.modules[0] ? pr.modules :
+	     pr.fentry	   ? "none of their functions is loaded (modules load with a topology)" :
+			     "fentry refused: netstage uses tracepoints instead");
 	line("drop reasons", pr.kfree_skb_reason,
 	     pr.kfree_skb_reason ? "kfree_skb carries the kernel's reason" :
 				   "kfree_skb has no reason argument (kernel before 5.17)");

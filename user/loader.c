@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -12,12 +13,15 @@
 #include "user/cli.h"
 #include "stages.skel.h"
 
+/*
+ * libbpf's messages only with -v or NETSTAGE_VERBOSE=1 (for tests and the VM):
+ * otherwise the loader explains failures in its own words.
+ */
 static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (level == LIBBPF_DEBUG && !cli_verbose)
+	(void)level;
+	if (!cli_verbose && !getenv("NETSTAGE_VERBOSE"))
 		return 0;
-	if (!cli_verbose)
-		return 0; /* errors are explained by the loader in its own words */
 	return vfprintf(stderr, fmt, ap);
 }
 
@@ -74,6 +78,52 @@ static const char *prog_tp(const struct bpf_program *prog)
 	const char *slash = strchr(sec, '/');
 
 	return slash ? slash + 1 : NULL;
+}
+
+/* fentry/fexit programs (module-level probes), as opposed to BTF tracepoints. */
+static bool is_module_probe(const struct bpf_program *prog)
+{
+	enum bpf_attach_type t = bpf_program__expected_attach_type(prog);
+
+	return t == BPF_TRACE_FENTRY || t == BPF_TRACE_FEXIT;
+}
+
+/* Is the function in the kernel's BTF or in a loaded module's (/sys/kernel/btf/<module>)? */
+static bool func_exists(struct btf *vmlinux, const char *name)
+{
+	struct dirent *de;
+	bool found = false;
+	DIR *dir;
+
+	if (btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC) > 0)
+		return true;
+	dir = opendir("/sys/kernel/btf");
+	if (!dir)
+		return false;
+	while (!found && (de = readdir(dir))) {
+		char path[300];
+		struct btf *mod;
+
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, "vmlinux"))
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/btf/%s", de->d_name);
+		mod = btf__parse_split(path, vmlinux);
+		if (!mod)
+			continue;
+		found = btf__find_by_name_kind(mod, name, BTF_KIND_FUNC) > 0;
+		btf__free(mod);
+	}
+	closedir(dir);
+	return found;
+}
+
+static void add_name(char *list, size_t len, const char *name)
+{
+	size_t used = strlen(list);
+
+	if (strstr(list, name))
+		return;
+	snprintf(list + used, len - used, "%s%s", used ? "," : "", name);
 }
 
 static void add_missing(struct probe_report *pr, const char *tp)
@@ -141,8 +191,14 @@ void loader__probe(struct probe_report *pr)
 			{
 				const char *tp = prog_tp(prog);
 
-				if (tp && tp_args(btf, tp) < 0)
-					add_missing(pr, tp);
+				if (!tp)
+					continue;
+				if (!is_module_probe(prog)) {
+					if (tp_args(btf, tp) < 0)
+						add_missing(pr, tp);
+				} else if (pr->fentry && func_exists(btf, tp)) {
+					add_name(pr->modules, sizeof(pr->modules), tp);
+				}
 			}
 			stages_bpf__destroy(skel);
 		}
@@ -160,6 +216,13 @@ void loader__report_features(const struct probe_report *pr, struct result *r)
 	result__add_feature(r, "bpf_stats", pr->bpf_stats, "");
 	result__add_feature(r, "all_tracepoints", !pr->missing[0],
 			    pr->missing[0] ? pr->missing : "");
+	/* What the loader used, once loaded: the same report says it. */
+	result__add_feature(r, "module_probes", pr->modules[0] != '\0',
+			    pr->modules[0] ? pr->modules :
+			    pr->fentry     ? "no module function to attach to" :
+					     "fentry refused: tracepoints only");
+	result__add_feature(r, "direct_packet_reads", pr->direct_reads,
+			    pr->direct_reads ? "" : "packet bytes read with bpf_probe_read_kernel");
 }
 
 /* ---- slots: which histograms a device's events go to ---- */
@@ -307,16 +370,25 @@ out:
 	return rc;
 }
 
-static void choose_programs(struct loader *l)
+static void choose_programs(struct loader *l, bool module_probes)
 {
 	struct bpf_program *prog;
 
+	l->modules[0] = '\0';
 	bpf_object__for_each_program(prog, l->skel->obj)
 	{
 		const char *tp = prog_tp(prog);
+		bool on;
 
-		if (tp && tp_args(l->vmlinux_btf, tp) < 0)
-			bpf_program__set_autoload(prog, false);
+		if (!tp)
+			continue;
+		if (is_module_probe(prog))
+			on = module_probes && l->features.fentry && func_exists(l->vmlinux_btf, tp);
+		else
+			on = tp_args(l->vmlinux_btf, tp) >= 0;
+		bpf_program__set_autoload(prog, on);
+		if (on && is_module_probe(prog))
+			add_name(l->modules, sizeof(l->modules), tp);
 	}
 	/* One kfree_skb program, with or without the reason argument. */
 	if (l->features.kfree_skb_reason)
@@ -327,7 +399,8 @@ static void choose_programs(struct loader *l)
 
 /* Open the object and set everything that must be known before load. */
 static int open_configured(struct loader *l, const struct loader_opts *o, unsigned int pkt_entries,
-			   int max_slots, bool direct_reads, char *err, size_t errlen)
+			   int max_slots, bool direct_reads, bool module_probes, char *err,
+			   size_t errlen)
 {
 	struct stages_bpf__rodata *ro;
 	int *dev_slot;
@@ -375,14 +448,14 @@ static int open_configured(struct loader *l, const struct loader_opts *o, unsign
 	/* Room for a burst of events between two reads of the ring. */
 	if (o->raw_every)
 		bpf_map__set_max_entries(l->skel->maps.events, 16 << 20);
-	choose_programs(l);
+	choose_programs(l, module_probes);
 	return 0;
 }
 
 int loader__start(struct loader **out, const struct loader_opts *o, char *err, size_t errlen)
 {
 	unsigned int pkt_entries = o->pkt_entries ? o->pkt_entries : 65536;
-	int max_slots = o->max_slots ? o->max_slots : 64;
+	int max_slots = o->max_slots ? o->max_slots : 32;
 	struct loader *l;
 	int rc;
 
@@ -418,18 +491,37 @@ int loader__start(struct loader **out, const struct loader_opts *o, char *err, s
 	 * loads through skb->head (6.16 on); older kernels refuse that program,
 	 * and get the one that reads them with bpf_probe_read_kernel.
 	 */
-	rc = open_configured(l, o, pkt_entries, max_slots, true, err, errlen);
-	if (rc)
-		goto fail;
-	rc = stages_bpf__load(l->skel);
-	l->direct_reads = rc == 0;
-	if (rc) {
-		stages_bpf__destroy(l->skel);
-		l->skel = NULL;
-		rc = open_configured(l, o, pkt_entries, max_slots, false, err, errlen);
-		if (rc)
-			goto fail;
-		rc = stages_bpf__load(l->skel);
+	/*
+	 * Packet bytes are read with plain loads where the verifier allows
+	 * loads through skb->head (6.16 on); older kernels refuse that program
+	 * and get the one that reads them with bpf_probe_read_kernel. Module
+	 * probes go last if nothing else loads.
+	 */
+	{
+		static const struct {
+			bool direct, modules;
+		} tries[] = { { true, true }, { false, true }, { false, false } };
+		size_t i;
+
+		rc = -ENOENT;
+		for (i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+			if (!tries[i].modules && !l->features.fentry)
+				continue; /* the same as the try before */
+			stages_bpf__destroy(l->skel);
+			l->skel = NULL;
+			rc = open_configured(l, o, pkt_entries, max_slots, tries[i].direct,
+					     tries[i].modules, err, errlen);
+			if (rc)
+				goto fail;
+			rc = stages_bpf__load(l->skel);
+			if (!rc) {
+				l->direct_reads = tries[i].direct;
+				l->features.direct_reads = l->direct_reads;
+				snprintf(l->features.modules, sizeof(l->features.modules), "%s",
+					 l->modules);
+				break;
+			}
+		}
 		if (rc) {
 			snprintf(err, errlen,
 				 "loading the stage probes failed: %s; run with -v for the "

@@ -14,8 +14,10 @@
 
 struct probe_report {
 	bool btf, tp_btf, fentry, kfree_skb_reason, bpf_stats;
+	bool direct_reads; /* set once loaded: packet bytes read with plain loads */
 	char btf_why[160], tp_btf_why[160], fentry_why[200];
 	char missing[256]; /* tracepoints this kernel lacks, comma-separated */
+	char modules[256]; /* module-level probe targets: that exist (probe), attached (loaded) */
 };
 
 /* Probe BTF, tp_btf, fentry and the tracepoints the programs use. Never fails. */
@@ -25,7 +27,7 @@ void loader__report_features(const struct probe_report *pr, struct result *r);
 
 struct loader_opts {
 	const struct topo *topo; /* every device of it is watched */
-	int max_slots; /* histogram slots; 0: 64. More devices share slots by role */
+	int max_slots; /* histogram slots; 0: 32. More devices share slots by role */
 	unsigned int pkt_entries; /* per-packet state slots, a power of two; 0: 65536 */
 	unsigned long long max_age_ns; /* 0: 1 s */
 	unsigned int sample_every; /* follow 1 packet in N; 0 or 1: all */
@@ -54,6 +56,7 @@ struct loader {
 	int n_groups; /* 2: a packet's path (started at the client or the server) is kept */
 	int n_cpus;
 	bool direct_reads; /* packet bytes read with plain loads, not a helper */
+	char modules[256]; /* module-level probes attached (fentry/fexit targets) */
 	unsigned long long *softnet_base; /* per CPU dropped, time_squeeze at the last snapshot */
 };
 
