@@ -115,6 +115,8 @@ Test(hist, merge_adds_counts_and_keeps_extremes)
 	hist__add(&b, 5);
 	hist__add(&b, 1000);
 	b.hop = 2;
+	a.segs = 2;
+	b.segs = 90; /* GSO packets: the wire segments add up too */
 	hist__merge(&a, &b);
 	hist__merge(&a, &empty);
 	cr_assert_eq(a.count, 4);
@@ -122,6 +124,7 @@ Test(hist, merge_adds_counts_and_keeps_extremes)
 	cr_assert_eq(a.min, 5);
 	cr_assert_eq(a.max, 1000);
 	cr_assert_eq(a.hop, 2);
+	cr_assert_eq(a.segs, 92);
 	cr_assert_eq(a.buckets[hist__bucket(1000)], 1);
 }
 
