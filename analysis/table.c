@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "analysis/table.h"
@@ -220,4 +221,399 @@ void table__print_result(const struct result *r, FILE *out)
 	if (r->counters[NS_CNT_IGNORED])
 		fprintf(out, ", %llu filtered out", (unsigned long long)r->counters[NS_CNT_IGNORED]);
 	fprintf(out, "\n");
+}
+
+/* ---- attribution ---- */
+
+/* ns per byte shown per kB (1000 bytes): "103.2", "2613", with "+-se" when known. */
+static const char *fmt_kb(double ns_per_byte, double se, bool present, char *buf, size_t len)
+{
+	double v = ns_per_byte * 1000, e = se * 1000;
+
+	if (!present) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	if (se > 0)
+		snprintf(buf, len, fabs(v) < 100 ? "%.1f+-%.1f" : "%.0f+-%.0f", v, e);
+	else
+		snprintf(buf, len, fabs(v) < 100 ? "%.1f" : "%.0f", v);
+	return buf;
+}
+
+static const char *fmt_signed_kb(double ns_per_byte, double se, char *buf, size_t len)
+{
+	double v = ns_per_byte * 1000, e = se * 1000;
+
+	if (se > 0)
+		snprintf(buf, len, fabs(v) < 100 ? "%+.1f+-%.1f" : "%+.0f+-%.0f", v, e);
+	else
+		snprintf(buf, len, fabs(v) < 100 ? "%+.1f" : "%+.0f", v);
+	return buf;
+}
+
+static const char *fmt_pct(double f, double se, char *buf, size_t len)
+{
+	if (!isfinite(f))
+		snprintf(buf, len, "-");
+	else if (se > 0 && isfinite(se))
+		snprintf(buf, len, "%+.0f%%+-%.0f", 100 * f, 100 * se);
+	else
+		snprintf(buf, len, "%+.0f%%", 100 * f);
+	return buf;
+}
+
+static void print_side_line(const struct attribution *at, int s, FILE *out)
+{
+	const struct attr_side *sd = &at->side[s];
+	char rate[32], se[32];
+
+	fprintf(out, "  %c  %-44.44s %s", at->n_sides == 2 ? "AB"[s] : ' ', sd->name,
+		table__fmt_rate(sd->bps, rate, sizeof(rate)));
+	if (sd->bps_se > 0)
+		fprintf(out, " +- %s", table__fmt_rate(sd->bps_se, se, sizeof(se)));
+	fprintf(out, ", %.3f ns/byte", sd->wall_ns_per_byte);
+	if (sd->n_samples > 1)
+		fprintf(out, " (%d repeats)", sd->n_samples);
+	fputc('\n', out);
+	if (sd->has_process_cpu)
+		fprintf(out, "     iperf3 CPU: sender %.0f%%, receiver %.0f%% of one CPU\n",
+			sd->sender_cpu, sd->receiver_cpu);
+}
+
+static void print_gap_rows(const struct attribution *at, FILE *out)
+{
+	char a[32], b[32], d[32], sh[32];
+	double meas_a = 0, meas_b = 0, total_a = 0, total_b = 0;
+	int n = 0, hidden = 0;
+
+	fprintf(out, "\nCPU time by stage, ns per kB delivered (1 kB = 1000 bytes); "
+		     "the stages never overlap in time:\n");
+	for (int i = 0; i < at->n_rows; i++)
+		if (at->rows[i].cpu && at->rows[i].cls != ATTR_OUTSIDE) {
+			total_a += at->rows[i].v[0].ns_per_byte;
+			total_b += at->rows[i].v[1].ns_per_byte;
+		}
+	fprintf(out, " %2s  %-30s %-4s %11s %11s %12s %10s\n", "#", "stage", "path", "A ns/kB",
+		"B ns/kB", "A-B ns/kB", "share");
+	for (int i = 0; i < at->n_rows; i++) {
+		const struct attr_row *r = &at->rows[i];
+
+		if (!r->cpu || r->cls == ATTR_OUTSIDE)
+			continue;
+		meas_a += r->v[0].ns_per_byte;
+		meas_b += r->v[1].ns_per_byte;
+		/* Rows below 0.1% of either run's CPU only clutter the table (JSON has them). */
+		if (fmax(r->v[0].ns_per_byte, r->v[1].ns_per_byte) < 0.001 * fmax(total_a, total_b)) {
+			hidden++;
+			continue;
+		}
+		fprintf(out, " %2d  %-30s %-4s %11s %11s %12s %10s\n", ++n, r->label,
+			attr_dir__name(r->dir),
+			fmt_kb(r->v[0].ns_per_byte, r->v[0].ns_per_byte_se, r->v[0].present, a,
+			       sizeof(a)),
+			fmt_kb(r->v[1].ns_per_byte, r->v[1].ns_per_byte_se, r->v[1].present, b,
+			       sizeof(b)),
+			fmt_signed_kb(r->delta, r->delta_se, d, sizeof(d)),
+			fmt_pct(r->share, r->share_se, sh, sizeof(sh)));
+	}
+	if (hidden)
+		fprintf(out, "     (%d stage%s below 0.1%% of the CPU not shown; --format json lists "
+			     "them)\n",
+			hidden, hidden == 1 ? "" : "s");
+	fprintf(out, "     %-35s %11s %11s %12s %10s\n", "measured stages",
+		fmt_kb(meas_a, 0, true, a, sizeof(a)), fmt_kb(meas_b, 0, true, b, sizeof(b)),
+		fmt_signed_kb(meas_a - meas_b, 0, d, sizeof(d)),
+		fmt_pct(at->explained, at->explained_se, sh, sizeof(sh)));
+	for (int i = 0; i < at->n_rows; i++) {
+		const struct attr_row *r = &at->rows[i];
+
+		if (r->cls != ATTR_OUTSIDE)
+			continue;
+		fprintf(out, "     %-35s %11s %11s %12s %10s\n", r->label,
+			fmt_kb(r->v[0].ns_per_byte, r->v[0].ns_per_byte_se, true, a, sizeof(a)),
+			fmt_kb(r->v[1].ns_per_byte, r->v[1].ns_per_byte_se, true, b, sizeof(b)),
+			fmt_signed_kb(r->delta, r->delta_se, d, sizeof(d)),
+			fmt_pct(r->share, r->share_se, sh, sizeof(sh)));
+	}
+	fprintf(out, "     %-35s %11s %11s %12s %10s\n", "unexplained", "", "",
+		fmt_signed_kb(at->gap * at->unexplained, 0, d, sizeof(d)),
+		fmt_pct(at->unexplained, 0, sh, sizeof(sh)));
+	fprintf(out, "     %-35s %11s %11s %12s %10s\n", "measured gap (wall time)",
+		fmt_kb(at->side[0].wall_ns_per_byte, at->side[0].wall_se, true, a, sizeof(a)),
+		fmt_kb(at->side[1].wall_ns_per_byte, at->side[1].wall_se, true, b, sizeof(b)),
+		fmt_signed_kb(at->gap, at->gap_se, d, sizeof(d)), "100%");
+}
+
+static void print_one_side_rows(const struct attribution *at, FILE *out)
+{
+	char a[32], sh[32];
+	double total = 0;
+	int n = 0;
+
+	for (int i = 0; i < at->n_rows; i++)
+		if (at->rows[i].cpu)
+			total += at->rows[i].v[0].ns_per_byte;
+	fprintf(out, "\nCPU time by stage, ns per kB delivered (1 kB = 1000 bytes); "
+		     "the stages never overlap in time:\n");
+	fprintf(out, " %2s  %-30s %-4s %11s %11s\n", "#", "stage", "path", "ns/kB", "of CPU");
+	for (int i = 0; i < at->n_rows; i++) {
+		const struct attr_row *r = &at->rows[i];
+
+		if (!r->cpu)
+			continue;
+		snprintf(sh, sizeof(sh), "%.0f%%", total > 0 ? 100 * r->v[0].ns_per_byte / total : 0);
+		fprintf(out, " %2d  %-30s %-4s %11s %11s\n", ++n, r->label,
+			r->cls >= ATTR_SOFTIRQ_OTHER && r->cls <= ATTR_OUTSIDE ? "" :
+										  attr_dir__name(r->dir),
+			fmt_kb(r->v[0].ns_per_byte, r->v[0].ns_per_byte_se, true, a, sizeof(a)), sh);
+	}
+	fprintf(out, "     %-35s %11s\n", "wall time (1 / throughput)",
+		fmt_kb(at->side[0].wall_ns_per_byte, at->side[0].wall_se, true, a, sizeof(a)));
+}
+
+/* Short: "950", "12u", "1.4m": a p50/p99 pair in 11 columns. */
+static const char *fmt_short_ns(double v, char *buf, size_t len)
+{
+	if (v < 1000)
+		snprintf(buf, len, "%.0f", v);
+	else if (v < 10e3)
+		snprintf(buf, len, "%.1fu", v / 1e3);
+	else if (v < 1e6)
+		snprintf(buf, len, "%.0fu", v / 1e3);
+	else if (v < 10e6)
+		snprintf(buf, len, "%.1fm", v / 1e6);
+	else if (v < 1e9)
+		snprintf(buf, len, "%.0fm", v / 1e6);
+	else
+		snprintf(buf, len, "%.1fs", v / 1e9);
+	return buf;
+}
+
+static const char *fmt_pair(double p50, double p99, bool present, char *buf, size_t len)
+{
+	char x[16], y[16];
+
+	if (!present) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	snprintf(buf, len, "%s/%s", fmt_short_ns(p50, x, sizeof(x)), fmt_short_ns(p99, y, sizeof(y)));
+	return buf;
+}
+
+static void print_latency_rows(const struct attribution *at, FILE *out)
+{
+	bool two = at->n_sides == 2;
+	char where[112], a[16], b[16], la[40], lb[40];
+	int n = 0;
+
+	fprintf(out, "\nper packet and latency, ns (p50/p99 of the interval; waiting intervals "
+		     "cost no CPU):\n");
+	if (two)
+		fprintf(out, " %2s  %-30s %-4s %-15s %7s %7s %11s %11s\n", "#", "stage", "path",
+			"where A | B", "A ns/p", "B ns/p", "A p50/p99", "B p50/p99");
+	else
+		fprintf(out, " %2s  %-30s %-4s %-15s %8s %13s %9s\n", "#", "stage", "path", "where",
+			"ns/p", "p50/p99", "packets");
+	for (int i = 0; i < at->n_rows; i++) {
+		const struct attr_row *r = &at->rows[i];
+
+		if (r->cls >= ATTR_SOFTIRQ_OTHER && r->cls <= ATTR_OUTSIDE)
+			continue;
+		n++;
+		if (r->cpu)
+			snprintf(a, sizeof(a), "%.0f", r->v[0].ns_per_packet);
+		else
+			snprintf(a, sizeof(a), "-");
+		if (r->cpu && r->v[1].present)
+			snprintf(b, sizeof(b), "%.0f", r->v[1].ns_per_packet);
+		else
+			snprintf(b, sizeof(b), "-");
+		if (!r->v[0].present)
+			snprintf(a, sizeof(a), "-");
+		fmt_pair(r->v[0].p50, r->v[0].p99, r->v[0].present && r->v[0].count, la, sizeof(la));
+		if (two) {
+			fmt_pair(r->v[1].p50, r->v[1].p99, r->v[1].present && r->v[1].count, lb,
+				 sizeof(lb));
+			snprintf(where, sizeof(where), "%s|%s", r->v[0].present ? r->v[0].where : "-",
+				 r->v[1].present ? r->v[1].where : "-");
+			fprintf(out, " %2d  %-30s %-4s %-15.15s %7s %7s %11s %11s\n", n, r->label,
+				attr_dir__name(r->dir), where, a, b, la, lb);
+		} else {
+			fprintf(out, " %2d  %-30s %-4s %-15.15s %8s %13s %9llu\n", n, r->label,
+				attr_dir__name(r->dir), r->v[0].where, a, la,
+				(unsigned long long)r->v[0].count);
+		}
+	}
+}
+
+void table__print_attribution(const struct attribution *at, FILE *out)
+{
+	bool two = at->n_sides == 2;
+
+	if (two)
+		fprintf(out, "\n== attribution: A against B ==\n");
+	else
+		fprintf(out, "\n== where the CPU goes ==\n");
+	for (int s = 0; s < at->n_sides; s++)
+		print_side_line(at, s, out);
+	if (two) {
+		fprintf(out, "  gap: A takes %+.3f ns more per byte than B (%+.1f%%)", at->gap,
+			at->side[1].wall_ns_per_byte > 0 ?
+				100 * at->gap / at->side[1].wall_ns_per_byte :
+				0);
+		if (at->gap_se > 0)
+			fprintf(out, ", +- %.3f (standard error)", at->gap_se);
+		fputc('\n', out);
+		print_gap_rows(at, out);
+		if (at->gap != 0)
+			fprintf(out, "  the measured stages explain %.0f%% of the gap; %s %.0f%%; "
+				     "%.0f%% is unexplained\n",
+				100 * at->explained,
+				at->side[0].has_process_cpu && at->side[1].has_process_cpu ?
+					"the estimate outside the stages (iperf3 CPU) adds" :
+					"no estimate outside the stages:",
+				100 * at->outside, 100 * at->unexplained);
+	} else {
+		print_one_side_rows(at, out);
+	}
+	print_latency_rows(at, out);
+	if (at->note[0])
+		fprintf(out, "note: %s\n", at->note);
+}
+
+/* ---- lost throughput ---- */
+
+/* Words of text from column indent to 100, the first line after what is already printed. */
+static void wrap(FILE *out, const char *text, int indent, int col)
+{
+	const int width = 100;
+	const char *p = text;
+	bool first = true;
+
+	while (*p) {
+		const char *end = p;
+		int len;
+
+		while (*end && *end != ' ')
+			end++;
+		len = (int)(end - p);
+		if (!first && col + 1 + len > width) {
+			fprintf(out, "\n%*s", indent, "");
+			col = indent;
+		} else if (!first) {
+			fputc(' ', out);
+			col++;
+		}
+		first = false;
+		fprintf(out, "%.*s", len, p);
+		col += len;
+		p = end;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', out);
+}
+
+void table__print_anomaly(const struct anomaly *a, char tag, FILE *out)
+{
+	char line[512];
+
+	if (!a->applies)
+		return;
+	fprintf(out, "\n== lost throughput: %s%s%c%s ==\n", a->name, tag ? " (" : "", tag ? tag : ' ',
+		tag ? ")" : "");
+	if (a->udp) {
+		snprintf(line, sizeof(line),
+			 "loss: iperf3 lost %.0f of %.0f datagrams (%.2f%%); the kernel dropped %.0f "
+			 "on the flow's path%s%s%s",
+			 a->lost, a->sent, a->sent > 0 ? 100 * a->lost / a->sent : 0, a->kernel_drops,
+			 a->drop_detail[0] ? " (" : "", a->drop_detail, a->drop_detail[0] ? ")" : "");
+		if (a->lost > 0)
+			snprintf(line + strlen(line), sizeof(line) - strlen(line),
+				 ": %+.1f%% against iperf3", 100 * a->drop_diff);
+	} else {
+		snprintf(line, sizeof(line),
+			 "loss: iperf3 counted %.0f retransmissions; the kernel dropped %.0f on the "
+			 "flow's path%s%s%s",
+			 a->retransmits, a->kernel_drops, a->drop_detail[0] ? " (" : "",
+			 a->drop_detail, a->drop_detail[0] ? ")" : "");
+	}
+	fputs(line, out);
+	fputc('\n', out);
+	if (a->dominant < 0) {
+		fprintf(out, "%s\n", a->summary);
+		return;
+	}
+	fprintf(out, "dominant cause: ");
+	wrap(out, a->findings[a->dominant].what, 4, 16);
+	fprintf(out, "  evidence: ");
+	wrap(out, a->findings[a->dominant].evidence, 4, 12);
+	for (int i = 0; i < a->n_findings; i++) {
+		const struct anomaly_finding *f = &a->findings[i];
+
+		if (i == a->dominant)
+			continue;
+		fprintf(out, "also: ");
+		wrap(out, f->what, 4, 6);
+		fprintf(out, "  evidence: ");
+		wrap(out, f->evidence, 4, 12);
+	}
+}
+
+/* ---- sweeps ---- */
+
+void table__print_series(const struct series_set *set, FILE *out)
+{
+	char title[64], cell[48];
+
+	fprintf(out, "\n== sweep: %d results ==\n", set->n_results);
+	for (int pi = 0; pi < set->n; pi++) {
+		const struct series_panel *p = &set->panels[pi];
+		int pairs[SERIES_MAX_POINTS * SERIES_MAX_SERIES], np = 0;
+
+		fprintf(out, "\n%s: total throughput, Gbit/s +- standard error, against container "
+			     "pairs\n",
+			series__panel_title(p, title, sizeof(title)));
+		for (int si = 0; si < p->n; si++)
+			for (int ti = 0; ti < p->series[si].n; ti++) {
+				int v = p->series[si].pts[ti].pairs, k;
+
+				for (k = 0; k < np && pairs[k] != v; k++)
+					;
+				if (k == np)
+					pairs[np++] = v;
+			}
+		for (int i = 1; i < np; i++)
+			for (int k = i; k > 0 && pairs[k] < pairs[k - 1]; k--) {
+				int t = pairs[k];
+
+				pairs[k] = pairs[k - 1];
+				pairs[k - 1] = t;
+			}
+		fprintf(out, "%6s", "pairs");
+		for (int si = 0; si < p->n && si < 5; si++)
+			fprintf(out, " %18.18s", p->series[si].kind);
+		fputc('\n', out);
+		for (int i = 0; i < np; i++) {
+			fprintf(out, "%6d", pairs[i]);
+			for (int si = 0; si < p->n && si < 5; si++) {
+				const struct series *s = &p->series[si];
+				int ti;
+
+				for (ti = 0; ti < s->n && s->pts[ti].pairs != pairs[i]; ti++)
+					;
+				if (ti == s->n)
+					snprintf(cell, sizeof(cell), "-");
+				else if (s->pts[ti].n > 1)
+					snprintf(cell, sizeof(cell), "%.2f +- %.2f",
+						 s->pts[ti].bps / 1e9, s->pts[ti].bps_se / 1e9);
+				else
+					snprintf(cell, sizeof(cell), "%.2f", s->pts[ti].bps / 1e9);
+				fprintf(out, " %18s", cell);
+			}
+			fputc('\n', out);
+		}
+	}
 }

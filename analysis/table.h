@@ -5,6 +5,12 @@
 
 #include <stdio.h>
 #include "analysis/result.h"
+#include "analysis/attribution.h"
+#include "analysis/anomaly.h"
+#include "analysis/series.h"
+
+/* The schema of `netstage report --format json`. */
+#define REPORT_SCHEMA "netstage/report/1"
 
 /* Sort stages for reading: by hop, then the model's stage order, then device. */
 void table__sort_stages(struct result *r);
@@ -14,5 +20,13 @@ void table__print_stages(const struct result *r, FILE *out);
 void table__print_result(const struct result *r, FILE *out);
 /* "12.3 Gbit/s" style, into buf. */
 const char *table__fmt_rate(double bits_per_second, char *buf, size_t len);
+
+/* The attribution: A against B ranked by share of the gap, or one run's CPU by stage. */
+void table__print_attribution(const struct attribution *at, FILE *out);
+
+/* Lost throughput of one run: loss counts side by side, the dominant cause, the other findings. */
+void table__print_anomaly(const struct anomaly *a, char tag, FILE *out);
+/* A sweep: throughput against pairs, one block per protocol and MTU, a column per kind. */
+void table__print_series(const struct series_set *set, FILE *out);
 
 #endif /* NETSTAGE_TABLE_H */
