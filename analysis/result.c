@@ -7,6 +7,7 @@
 #include "analysis/result.h"
 #include "analysis/hist.h"
 #include "analysis/stage.h"
+#include "analysis/throughput.h"
 
 static void *grow(void *arr, int n, size_t size)
 {
@@ -128,7 +129,7 @@ void result__free(struct result *r)
 	if (!r)
 		return;
 	free(r->features);
-	free(r->throughput.repeats);
+	throughput__free(&r->throughput);
 	free(r->stages);
 	free(r->spans);
 	free(r->drops);
@@ -334,8 +335,16 @@ json_object *result__to_json(const struct result *r)
 		add_int(o, "repeat", c->repeat);
 	if (!strcmp(c->command, "run"))
 		json_object_object_add(o, "reverse", json_object_new_boolean(c->reverse));
-	if (!strcmp(c->proto, "udp"))
+	if (!strcmp(c->proto, "udp") || c->bitrate)
 		add_u64(o, "bitrate", c->bitrate);
+	if (c->streams_total)
+		add_int(o, "streams_total", c->streams_total);
+	if (c->blksize)
+		add_int(o, "blksize", c->blksize);
+	if (!strcmp(c->command, "run") || !strcmp(c->command, "sweep")) {
+		json_object_object_add(o, "probes", json_object_new_boolean(!c->no_probes));
+		add_int(o, "sample", c->sample > 1 ? c->sample : 1);
+	}
 	if (c->netns[0])
 		add_str(o, "netns", c->netns);
 	json_object_object_add(root, "config", o);
@@ -354,35 +363,10 @@ json_object *result__to_json(const struct result *r)
 	json_object_object_add(o, "feature_notes", notes);
 	json_object_object_add(root, "kernel", o);
 
-	if (r->throughput.present) {
-		const struct throughput *t = &r->throughput;
-
-		o = json_object_new_object();
-		add_dbl(o, "bits_per_second", t->bits_per_second);
-		add_dbl(o, "packets_per_second", t->packets_per_second);
-		add_dbl(o, "mean", t->bits_per_second);
-		add_dbl(o, "stderr", t->stderr_bps);
-		arr = json_object_new_array();
-		for (int i = 0; i < t->n_repeats; i++) {
-			json_object *rep = json_object_new_object();
-
-			add_dbl(rep, "bits_per_second", t->repeats[i].bits_per_second);
-			add_dbl(rep, "packets_per_second", t->repeats[i].packets_per_second);
-			if (!strcmp(c->proto, "tcp"))
-				add_dbl(rep, "retransmits", t->repeats[i].retransmits);
-			else {
-				add_dbl(rep, "lost_packets", t->repeats[i].lost_packets);
-				add_dbl(rep, "packets", t->repeats[i].sent_packets);
-			}
-			if (t->repeats[i].sender_cpu > 0 || t->repeats[i].receiver_cpu > 0) {
-				add_dbl(rep, "sender_cpu_percent", t->repeats[i].sender_cpu);
-				add_dbl(rep, "receiver_cpu_percent", t->repeats[i].receiver_cpu);
-			}
-			json_object_array_add(arr, rep);
-		}
-		json_object_object_add(o, "repeats", arr);
-		json_object_object_add(root, "throughput", o);
-	}
+	if (r->system.present)
+		json_object_object_add(root, "system", system__to_json(&r->system));
+	if (r->throughput.present)
+		json_object_object_add(root, "throughput", throughput__to_json(r));
 
 	add_dbl(root, "profile_seconds", r->profile_seconds);
 
@@ -565,6 +549,10 @@ static void read_rest(json_object *root, struct result *r)
 		c->duration = get_dbl(o, "duration");
 		c->reverse = json_object_object_get_ex(o, "reverse", &v) && json_object_get_boolean(v);
 		c->bitrate = get_u64(o, "bitrate");
+		c->streams_total = (int)get_dbl(o, "streams_total");
+		c->blksize = (int)get_dbl(o, "blksize");
+		c->sample = (int)get_dbl(o, "sample");
+		c->no_probes = json_object_object_get_ex(o, "probes", &v) && !json_object_get_boolean(v);
 	}
 	if (json_object_object_get_ex(root, "kernel", &o)) {
 		copy_str(r->kernel_release, sizeof(r->kernel_release), get_str(o, "release"));
@@ -578,33 +566,10 @@ static void read_rest(json_object *root, struct result *r)
 			}
 		}
 	}
-	if (json_object_object_get_ex(root, "throughput", &o)) {
-		struct throughput *t = &r->throughput;
-
-		t->present = true;
-		t->bits_per_second = get_dbl(o, "bits_per_second");
-		t->packets_per_second = get_dbl(o, "packets_per_second");
-		t->stderr_bps = get_dbl(o, "stderr");
-		if (json_object_object_get_ex(o, "repeats", &arr) &&
-		    json_object_is_type(arr, json_type_array)) {
-			int n = (int)json_object_array_length(arr);
-
-			t->repeats = calloc(n ? n : 1, sizeof(*t->repeats));
-			for (int i = 0; t->repeats && i < n; i++) {
-				json_object *rep = json_object_array_get_idx(arr, i);
-
-				t->repeats[i].bits_per_second = get_dbl(rep, "bits_per_second");
-				t->repeats[i].packets_per_second =
-					get_dbl(rep, "packets_per_second");
-				t->repeats[i].retransmits = get_dbl(rep, "retransmits");
-				t->repeats[i].lost_packets = get_dbl(rep, "lost_packets");
-				t->repeats[i].sent_packets = get_dbl(rep, "packets");
-				t->repeats[i].sender_cpu = get_dbl(rep, "sender_cpu_percent");
-				t->repeats[i].receiver_cpu = get_dbl(rep, "receiver_cpu_percent");
-				t->n_repeats++;
-			}
-		}
-	}
+	if (json_object_object_get_ex(root, "system", &o))
+		system__from_json(o, &r->system);
+	if (json_object_object_get_ex(root, "throughput", &o))
+		throughput__from_json(o, r);
 	r->profile_seconds = get_dbl(root, "profile_seconds");
 	if (json_object_object_get_ex(root, "softirq", &o)) {
 		cpu_from_json(o, &r->softirq.total);

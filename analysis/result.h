@@ -92,10 +92,42 @@ struct result_config {
 	double duration;
 	bool reverse; /* the server sent the data */
 	__u64 bitrate;
+	int streams_total; /* --streams-total: split over the pairs; 0 when not given */
+	int blksize; /* bytes per write; 0: iperf3's default */
+	int sample; /* the probes followed 1 packet in this many; 0: every packet */
+	bool no_probes; /* throughput only, the probes were not attached */
 	char netns[256]; /* profile: the namespaces watched, comma-separated */
 };
 
+/*
+ * One container pair in one repetition. "Window" figures cover the window in
+ * which every measured pair ran (docs/EXPERIMENTS.md); "run" figures cover
+ * the pair's whole iperf3 test, as iperf3 reports it.
+ */
+struct pair_stat {
+	int pair;
+	bool ok;
+	char error[256]; /* why it failed */
+	int streams;
+	double start; /* when its test started, s after the clients' release; -1: unknown */
+	/* over the window */
+	double seconds;
+	double bits_per_second; /* iperf3's goodput at the receiver */
+	double bytes;
+	double packets_per_second; /* the receiving interface's rx packets (skbs) */
+	double segments_per_second; /* MTU-sized segments those packets carry (estimate) */
+	double device_packets, device_bytes;
+	double retransmits; /* TCP, the sender's */
+	double lost_packets, packets; /* UDP, the receiver's count */
+	/* over the pair's whole iperf3 test */
+	double run_seconds, run_bits_per_second, run_bytes;
+	double run_device_packets, run_device_bytes; /* the whole load, idle edges included */
+	double lost_percent, jitter_ms, out_of_order; /* UDP */
+	double sender_cpu, receiver_cpu; /* % of one CPU, as iperf3 reports them */
+};
+
 struct repeat_stat {
+	/* Sums over the pairs measured, over the window */
 	double bits_per_second;
 	double packets_per_second;
 	double retransmits;
@@ -103,15 +135,48 @@ struct repeat_stat {
 	double sent_packets;
 	/* iperf3's CPU use of its sending and receiving processes, % of one CPU, summed over pairs */
 	double sender_cpu, receiver_cpu;
+	double bytes, segments_per_second, device_packets, device_bytes;
+	double lost_percent; /* lost / sent, over the pairs */
+	double jitter_ms; /* mean over the pairs */
+	double out_of_order;
+	double run_bytes, run_device_packets, run_device_bytes; /* sums of the pairs' run figures */
+	/* The window */
+	double seconds; /* its length */
+	double window_start, window_end; /* s after the clients' release */
+	double start_spread; /* latest test start - earliest */
+	bool common_window; /* every measured pair ran throughout it */
+	bool starts_known; /* libiperf reported each test's start (else the release was used) */
+	int pairs_measured;
+	int n_pairs;
+	struct pair_stat *pairs; /* every pair, measured or failed */
+	/* What the probes saw in this repetition (when they ran) */
+	bool has_profile;
+	double profile_seconds, packets_followed, net_rx_ns, drops;
 };
 
 struct throughput {
 	bool present; /* absent for `profile` */
-	double bits_per_second; /* mean over repeats */
+	double bits_per_second; /* mean over the repeats that measured a pair */
 	double packets_per_second;
 	double stderr_bps; /* standard error of the mean over repeats */
+	double stddev_bps;
 	int n_repeats;
 	struct repeat_stat *repeats;
+};
+
+/* The machine a result was measured on. */
+#define RESULT_MAX_SYSCTLS 24
+struct result_system {
+	bool present;
+	char distribution[128];
+	char cpu_model[128];
+	int cpus; /* online */
+	char iperf_version[32];
+	int n_sysctls;
+	struct {
+		char name[64];
+		char value[96];
+	} sysctls[RESULT_MAX_SYSCTLS];
 };
 
 struct result {
@@ -119,6 +184,7 @@ struct result {
 	char kernel_release[65];
 	int n_features;
 	struct feature *features;
+	struct result_system system;
 	struct throughput throughput;
 	int n_stages;
 	struct stage_stat *stages;

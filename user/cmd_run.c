@@ -5,22 +5,21 @@
  * removed before it exits, on success, error or Ctrl-C.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <time.h>
-#include <arpa/inet.h>
 #include "user/cli.h"
 #include "user/commands.h"
 #include "user/collect.h"
-#include "user/load.h"
+#include "user/experiment.h"
 #include "user/probe_opts.h"
 #include "user/raw_writer.h"
 #include "user/loader.h"
 #include "user/session.h"
 #include "user/sysinfo.h"
-#include "analysis/stats.h"
 #include "analysis/table.h"
+#include "analysis/throughput.h"
 #include "topo/topo.h"
 
 enum {
@@ -28,54 +27,47 @@ enum {
 	OPT_MODE = 'm',
 	OPT_PAIRS = 'n',
 	OPT_PROTO = 'p',
-	OPT_DURATION = 'd',
 	OPT_OUTPUT = 'o',
-	OPT_STREAMS = 256,
-	OPT_BITRATE,
-	OPT_MTU,
+	OPT_MTU = 256,
 	OPT_LAYOUT,
-	OPT_REPEAT,
-	OPT_BLKSIZE,
-	OPT_REVERSE,
 };
 
 static const struct cli_opt opts[] = {
-	{ OPT_KIND, "kind", 'k', "KIND", "veth, veth-bridge, macvlan or ipvlan (required)" },
-	{ OPT_MODE, "mode", 'm', "MODE",
-	  "macvlan: bridge (default), vepa, private, passthru, source; ipvlan: l2, l3 (default), "
-	  "l3s" },
-	{ OPT_PAIRS, "pairs", 'n', "N", "container pairs, 1 to 256 (default 1)" },
-	{ OPT_PROTO, "proto", 'p', "tcp|udp", "iperf3 protocol (default tcp)" },
-	{ OPT_DURATION, "duration", 'd', "S", "seconds of load per repeat, 1 to 3600 (default 10)" },
-	{ OPT_STREAMS, "streams", 0, "N", "parallel iperf3 streams per pair (default 1)" },
-	{ OPT_BITRATE, "bitrate", 0, "RATE",
-	  "UDP target per stream in bit/s, e.g. 500M; 0 = as fast as possible (default)" },
-	{ OPT_BLKSIZE, "blksize", 0, "BYTES",
-	  "bytes per write (default: iperf3's 128 KiB for TCP, MTU - 28 for UDP)" },
-	{ OPT_REVERSE, "reverse", 0, NULL, "the server sends, the client receives" },
-	{ OPT_MTU, "mtu", 0, "M", "MTU of every device, 68 to 65535 (default 1500)" },
-	{ OPT_LAYOUT, "layout", 0, "local|switched", "one host, or two nodes joined by a wire (default local)" },
-	{ OPT_REPEAT, "repeat", 0, "R", "repetitions on the same topology, 1 to 100 (default 1)" },
-	{ OPT_OUTPUT, "output", 'o', "FILE", "write the result as JSON to FILE ('-' for stdout)" },
-	PROBE_OPTS_SAMPLING,
-	{ 0 },
+    {OPT_KIND, "kind", 'k', "KIND", "veth, veth-bridge, macvlan or ipvlan (required)"},
+    {OPT_MODE, "mode", 'm', "MODE",
+     "macvlan: bridge (default), vepa, private, passthru, source; ipvlan: l2, l3 (default), "
+     "l3s"},
+    {OPT_PAIRS, "pairs", 'n', "N", "container pairs, 1 to 256 (default 1)"},
+    {OPT_PROTO, "proto", 'p', "tcp|udp", "iperf3 protocol (default tcp)"},
+    EXPERIMENT_OPTS,
+    {OPT_MTU, "mtu", 0, "M", "MTU of every device, 68 to 65535 (default 1500)"},
+    {OPT_LAYOUT, "layout", 0, "local|switched",
+     "one host, or two nodes joined by a wire (default local)"},
+    {OPT_OUTPUT, "output", 'o', "FILE", "write the result as JSON to FILE ('-' for stdout)"},
+    PROBE_OPTS_SAMPLING,
+    {0},
 };
 
 static const struct cli_cmd cmd = {
-	.name = "run",
-	.usage = "run --kind KIND [--pairs N] [--proto tcp|udp] [--duration S] [options]",
-	.summary = "Build a container topology in network namespaces, attach the stage probes,\n"
-		   "drive iperf3 through every pair and print throughput and a per-stage table:\n"
-		   "packets, latency p50/p99/max from the previous stage, CPU ns per packet.",
-	.details = "Everything the run builds is removed when it ends, also on Ctrl-C.\n"
-		   "Traffic stays inside the namespaces it builds (198.18.0.0/15).",
-	.opts = opts,
+    .name = "run",
+    .usage = "run --kind KIND [--pairs N] [--proto tcp|udp] [--duration S] [options]",
+    .summary = "Build a container topology in network namespaces, attach the stage probes,\n"
+	       "drive iperf3 through every pair and print throughput and a per-stage table:\n"
+	       "packets, latency p50/p99/max from the previous stage, CPU ns per packet.",
+    .details = "Every pair has its own iperf3 server and client; every server listens before\n"
+	       "any client starts, and the clients start together. Throughput covers the\n"
+	       "window in which every measured pair ran (docs/EXPERIMENTS.md). A pair that\n"
+	       "fails is reported with its reason and the run goes on; the exit code is 1\n"
+	       "only when a repetition measured no pair.\n"
+	       "Everything the run builds is removed when it ends, also on Ctrl-C.\n"
+	       "Traffic stays inside the namespaces it builds (198.18.0.0/15).",
+    .opts = opts,
 };
 
 struct run_args {
 	struct topo_spec spec;
-	struct load_spec load;
-	int repeat;
+	struct experiment e;
+	bool no_probes;
 	const char *output;
 	struct probe_opts probe;
 };
@@ -93,13 +85,14 @@ static int parse(int argc, char **argv, struct run_args *a, bool *help)
 	a->spec.pairs = 1;
 	a->spec.mtu = 1500;
 	a->spec.layout = TOPO_LOCAL;
-	a->load.duration_s = 10;
-	a->load.streams = 1;
-	a->repeat = 1;
+	experiment__defaults(&a->e);
+	a->e.cmd = cmd.name;
 	cli__init(&p, &cmd, argc, argv);
 	while ((id = cli__next(&p)) > 0) {
 		int handled = probe_opts__handle(&p, id, &a->probe);
 
+		if (!handled)
+			handled = experiment__handle_opt(&p, id, &a->e, &a->no_probes);
 		if (handled < 0)
 			return -1;
 		if (handled)
@@ -108,8 +101,10 @@ static int parse(int argc, char **argv, struct run_args *a, bool *help)
 		case OPT_KIND:
 			a->spec.kind = topo_kind__parse(p.arg);
 			if ((int)a->spec.kind < 0) {
-				cli__error(&cmd, "--kind: unknown kind '%s'; use veth, veth-bridge, "
-						 "macvlan or ipvlan", p.arg);
+				cli__error(&cmd,
+					   "--kind: unknown kind '%s'; use veth, veth-bridge, "
+					   "macvlan or ipvlan",
+					   p.arg);
 				return -1;
 			}
 			break;
@@ -126,29 +121,7 @@ static int parse(int argc, char **argv, struct run_args *a, bool *help)
 				cli__error(&cmd, "--proto: '%s' is neither tcp nor udp", p.arg);
 				return -1;
 			}
-			a->load.proto = strcmp(p.arg, "udp") ? LOAD_TCP : LOAD_UDP;
-			break;
-		case OPT_DURATION:
-			if (cli__int(&p, 1, 3600, &v))
-				return -1;
-			a->load.duration_s = v;
-			break;
-		case OPT_STREAMS:
-			if (cli__int(&p, 1, 128, &v))
-				return -1;
-			a->load.streams = v;
-			break;
-		case OPT_BITRATE:
-			if (cli__rate(&p, (unsigned long long *)&a->load.bitrate))
-				return -1;
-			break;
-		case OPT_BLKSIZE:
-			if (cli__int(&p, 1, 1 << 20, &v))
-				return -1;
-			a->load.blksize = v;
-			break;
-		case OPT_REVERSE:
-			a->load.reverse = true;
+			a->e.load.proto = strcmp(p.arg, "udp") ? LOAD_TCP : LOAD_UDP;
 			break;
 		case OPT_MTU:
 			if (cli__int(&p, TOPO_MIN_MTU, TOPO_MAX_MTU, &v))
@@ -158,14 +131,10 @@ static int parse(int argc, char **argv, struct run_args *a, bool *help)
 		case OPT_LAYOUT:
 			a->spec.layout = topo_layout__parse(p.arg);
 			if ((int)a->spec.layout < 0) {
-				cli__error(&cmd, "--layout: '%s' is neither local nor switched", p.arg);
+				cli__error(&cmd, "--layout: '%s' is neither local nor switched",
+					   p.arg);
 				return -1;
 			}
-			break;
-		case OPT_REPEAT:
-			if (cli__int(&p, 1, 100, &v))
-				return -1;
-			a->repeat = v;
 			break;
 		case OPT_OUTPUT:
 			a->output = p.arg;
@@ -190,150 +159,50 @@ static int parse(int argc, char **argv, struct run_args *a, bool *help)
 		if (a->spec.mode < 0) {
 			cli__error(&cmd, "--mode: '%s' is not a mode of %s (%s)", mode,
 				   topo_kind__name(a->spec.kind),
-				   a->spec.kind == TOPO_MACVLAN ? "bridge, vepa, private, passthru, source" :
-				   a->spec.kind == TOPO_IPVLAN ? "l2, l3, l3s" : "it has no modes");
+				   a->spec.kind == TOPO_MACVLAN
+				       ? "bridge, vepa, private, passthru, source"
+				   : a->spec.kind == TOPO_IPVLAN ? "l2, l3, l3s"
+								 : "it has no modes");
 			return -1;
 		}
 	}
-	if (a->load.proto == LOAD_UDP && !a->load.blksize)
-		a->load.blksize = a->spec.mtu - 28; /* one datagram per packet: no IP fragments */
-	return 0;
+	if (a->no_probes && (a->probe.raw || a->probe.sample)) {
+		cli__error(&cmd, "--no-probes leaves nothing to sample or to record raw events of; "
+				 "drop --sample/--raw or --no-probes");
+		return -1;
+	}
+	return experiment__check_pairs(&cmd, &a->e, a->spec.pairs);
 }
 
-static void fill_config(const struct run_args *a, struct result *r)
+static void progress(void *ctx, int rep, int repeat, int elapsed, int duration)
 {
-	struct result_config *c = &r->config;
-
-	snprintf(c->command, sizeof(c->command), "run");
-	snprintf(c->kind, sizeof(c->kind), "%s", topo_kind__name(a->spec.kind));
-	if (a->spec.kind == TOPO_MACVLAN || a->spec.kind == TOPO_IPVLAN)
-		snprintf(c->mode, sizeof(c->mode), "%s", topo_mode__name(a->spec.kind, a->spec.mode));
-	snprintf(c->layout, sizeof(c->layout), "%s", topo_layout__name(a->spec.layout));
-	snprintf(c->proto, sizeof(c->proto), "%s", a->load.proto == LOAD_UDP ? "udp" : "tcp");
-	c->pairs = a->spec.pairs;
-	c->mtu = a->spec.mtu;
-	c->streams = a->load.streams;
-	c->repeat = a->repeat;
-	c->duration = a->load.duration_s;
-	c->reverse = a->load.reverse;
-	c->bitrate = a->load.bitrate;
-}
-
-static void tick(void *ctx, int elapsed, int duration)
-{
-	const char *what = ctx;
+	const struct run_args *a = ctx;
 
 	if (isatty(STDERR_FILENO) || elapsed == 0)
-		session__progress("%s: %d/%d s", what, elapsed, duration);
+		session__progress("iperf3 %s on %d pair%s, repeat %d/%d: %d/%d s",
+				  a->e.load.proto == LOAD_UDP ? "udp" : "tcp", a->spec.pairs,
+				  a->spec.pairs == 1 ? "" : "s", rep, repeat, elapsed, duration);
 }
 
-/* The receiving container's interface of a pair: its counters give packets on the wire. */
-static int receiver_dev(const struct topo *t, int pair, bool reverse)
+/* Did every repetition measure at least one pair? */
+static bool measured(const struct result *r)
 {
-	return reverse ? t->pairs[pair].client_dev : t->pairs[pair].server_dev;
-}
-
-static int drive_load(const struct run_args *a, const struct topo *t, struct result *r)
-{
-	int n = t->n_pairs, rc = 0;
-	struct load_pair *pairs = calloc(n, sizeof(*pairs));
-	struct load_result *res = calloc(n, sizeof(*res));
-	struct rtnl_link_stats64 *before = calloc(n, sizeof(*before));
-	double *bps = calloc(a->repeat, sizeof(*bps));
-	char what[96];
-
-	r->throughput.repeats = calloc(a->repeat, sizeof(*r->throughput.repeats));
-	if (!pairs || !res || !before || !bps || !r->throughput.repeats) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	for (int i = 0; i < n; i++) {
-		pairs[i].server_netns = t->ns[t->pairs[i].server_ns].path;
-		pairs[i].client_netns = t->ns[t->pairs[i].client_ns].path;
-		inet_ntop(AF_INET, &t->pairs[i].server_ip4, pairs[i].server_addr,
-			  sizeof(pairs[i].server_addr));
-		inet_ntop(AF_INET, &t->pairs[i].client_ip4, pairs[i].client_addr,
-			  sizeof(pairs[i].client_addr));
-	}
-	r->throughput.present = true;
-	for (int rep = 0; rep < a->repeat && !session_stop; rep++) {
-		struct repeat_stat *rs = &r->throughput.repeats[rep];
-		double seconds = 0;
-		__u64 packets = 0;
-		int ok = 0;
-
-		for (int i = 0; i < n; i++)
-			topo__dev_stats(t, receiver_dev(t, i, a->load.reverse), &before[i]);
-		snprintf(what, sizeof(what), "iperf3 %s on %d pair%s, repeat %d/%d",
-			 a->load.proto == LOAD_UDP ? "udp" : "tcp", n, n == 1 ? "" : "s", rep + 1,
-			 a->repeat);
-		rc = load__run(&a->load, pairs, n, res, &session_stop, tick, what);
-		session__progress_done();
-		if (rc)
-			goto out;
-		for (int i = 0; i < n; i++) {
-			struct rtnl_link_stats64 after;
-
-			if (!res[i].ok) {
-				session__note("run", "pair %d failed: %s", i, res[i].error);
-				continue;
-			}
-			ok++;
-			rs->bits_per_second += res[i].recv_bps;
-			rs->retransmits += res[i].retransmits;
-			rs->lost_packets += res[i].lost_packets;
-			rs->sent_packets += res[i].packets;
-			/* iperf3's host is the client, which receives with --reverse. */
-			rs->sender_cpu += a->load.reverse ? res[i].cpu_receiver : res[i].cpu_sender;
-			rs->receiver_cpu += a->load.reverse ? res[i].cpu_sender : res[i].cpu_receiver;
-			if (res[i].seconds > seconds)
-				seconds = res[i].seconds;
-			if (topo__dev_stats(t, receiver_dev(t, i, a->load.reverse), &after) == 0)
-				packets += after.rx_packets - before[i].rx_packets;
-		}
-		if (ok == 0) {
-			session__note("run", "no pair measured in repeat %d", rep + 1);
-			rc = -EIO;
-			goto out;
-		}
-		if (ok < n)
-			session__note("run", "%d of %d pairs measured in repeat %d", ok, n, rep + 1);
-		rs->packets_per_second = seconds > 0 ? packets / seconds : 0;
-		bps[rep] = rs->bits_per_second;
-		r->throughput.n_repeats++;
-	}
-	if (session_stop) {
-		rc = -EINTR;
-		goto out;
-	}
-	{
-		struct summary s = stats__summarize(bps, r->throughput.n_repeats);
-		double pps = 0;
-
-		for (int i = 0; i < r->throughput.n_repeats; i++)
-			pps += r->throughput.repeats[i].packets_per_second;
-		r->throughput.bits_per_second = s.mean;
-		r->throughput.stderr_bps = s.stderr_mean;
-		r->throughput.packets_per_second = pps / r->throughput.n_repeats;
-	}
-out:
-	free(pairs);
-	free(res);
-	free(before);
-	free(bps);
-	return rc;
+	for (int i = 0; i < r->throughput.n_repeats; i++)
+		if (!throughput__repeat_counts(&r->throughput.repeats[i]))
+			return false;
+	return r->throughput.n_repeats > 0;
 }
 
 int cmd_run(int argc, char **argv)
 {
 	struct run_args a;
-	struct topo_err terr = { { 0 } };
+	struct topo_err terr = {{0}};
 	struct topo *t = NULL;
 	struct loader *l = NULL;
-	struct loader_opts lo = { 0 };
+	struct loader_opts lo = {0};
 	struct raw_writer *raw = NULL;
-	struct result r = { 0 };
-	struct timespec t0, t1;
+	struct probe_report pr;
+	struct result r = {0};
 	char err[512];
 	bool help = false;
 	int rc, exit_code = 1;
@@ -352,7 +221,14 @@ int cmd_run(int argc, char **argv)
 		return 1;
 	}
 	session__catch_signals();
-	fill_config(&a, &r);
+	/* `netstage run | head` must not kill it before it removes what it built. */
+	signal(SIGPIPE, SIG_IGN);
+	a.e.progress = progress;
+	a.e.ctx = &a;
+	snprintf(r.config.command, sizeof(r.config.command), "run");
+	experiment__config(&a.e, &a.spec, &r);
+	r.config.sample = a.probe.sample;
+	r.config.no_probes = a.no_probes;
 
 	session__progress("building %s, %d pair%s", topo_kind__name(a.spec.kind), a.spec.pairs,
 			  a.spec.pairs == 1 ? "" : "s");
@@ -362,35 +238,31 @@ int cmd_run(int argc, char **argv)
 		cli__error(&cmd, "%s", terr.msg);
 		goto out;
 	}
-	lo.topo = t;
-	probe_opts__apply(&a.probe, &lo);
-	rc = loader__start(&l, &lo, err, sizeof(err));
-	if (!rc)
-		rc = collect__begin(l);
-	if (!rc && a.probe.raw)
-		rc = raw_writer__start(&raw, l, a.probe.raw, err, sizeof(err));
-	if (rc) {
-		cli__error(&cmd, "%s", err);
-		goto out;
+	if (!a.no_probes) {
+		lo.topo = t;
+		probe_opts__apply(&a.probe, &lo);
+		rc = loader__start(&l, &lo, err, sizeof(err));
+		if (!rc)
+			rc = collect__begin(l);
+		if (!rc && a.probe.raw)
+			rc = raw_writer__start(&raw, l, a.probe.raw, err, sizeof(err));
+		if (rc) {
+			cli__error(&cmd, "%s", err);
+			goto out;
+		}
+		pr = l->features;
+	} else {
+		loader__probe(&pr);
 	}
-	sysinfo__fill(&r, &l->features);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = drive_load(&a, t, &r);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (rc == -EINTR) {
+	sysinfo__fill(&r, &pr);
+	rc = experiment__run(&a.e, t, l, &r);
+	if (rc == -EINTR || session_stop) {
 		session__note("run", "interrupted: removing what it built");
 		exit_code = 130;
 		goto out;
 	}
 	if (rc) {
-		if (rc != -EIO)
-			cli__error(&cmd, "driving iperf3 failed: %s", strerror(-rc));
-		goto out;
-	}
-	r.profile_seconds = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-	rc = collect__snapshot(l, &r);
-	if (rc) {
-		cli__error(&cmd, "reading the probes' maps failed: %s", strerror(-rc));
+		cli__error(&cmd, "driving iperf3 failed: %s", strerror(-rc));
 		goto out;
 	}
 	if (raw) {
@@ -409,6 +281,11 @@ int cmd_run(int argc, char **argv)
 	table__print_result(&r, a.output && !strcmp(a.output, "-") ? stderr : stdout);
 	if (a.output && result__write(&r, a.output, err, sizeof(err))) {
 		cli__error(&cmd, "%s", err);
+		goto out;
+	}
+	if (!measured(&r)) {
+		cli__error(&cmd, "no pair was measured in %s: see the reasons above",
+			   a.e.repeat == 1 ? "the run" : "some repetition");
 		goto out;
 	}
 	exit_code = 0;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -10,24 +11,65 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/wait.h>
 #include <json-c/json.h>
 #include <iperf_api.h>
 #include "user/load.h"
 
-#define DEFAULT_PORT 5201
-#define LISTEN_WAIT_MS 5000 /* a server that does not listen by then has failed */
-#define GRACE_S 15 /* connect, parameter exchange and result exchange around the test */
-#define EXIT_NO_NETNS 111
+#define DEFAULT_PORT	   5201
+#define LISTEN_WAIT_MS	   5000 /* a server that does not listen by then has failed */
+#define CONNECT_TIMEOUT_MS 3000
+#define GRACE_S		   15 /* connect, parameter exchange and result exchange around the test */
+#define EXIT_NO_NETNS	   111
 
-struct child {
-	pid_t server, client;
-	int result_fd; /* the client writes its JSON here */
-	char *json;
-	size_t len, cap;
-	bool done;
-};
+/* ---- inside the forked iperf3 processes ---- */
+
+/* Where a forked iperf3 process reports its test's start; -1 in netstage itself. */
+static int start_fd = -1;
+
+static void write_all(int fd, const char *s, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, s, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		s += n;
+		len -= n;
+	}
+}
+
+/*
+ * libiperf calls test->on_test_start right after it stamps its streams' start
+ * time (iperf_init_test), on CLOCK_MONOTONIC. iperf_defaults() points that
+ * hook at this symbol through the GOT, so this definition takes the place of
+ * libiperf's own: it tells the parent when the test started, on the same
+ * clock, then does what the original does (the JSON's "test_start"). If a
+ * libiperf binds the symbol to itself, no start is reported and the window
+ * falls back on the release time (load_window.starts_known).
+ */
+void iperf_on_test_start(struct iperf_test *test)
+{
+	static void (*real)(struct iperf_test *);
+	struct timespec ts;
+	char line[48];
+	int len;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (start_fd >= 0) {
+		len = snprintf(line, sizeof(line), "S %lld\n",
+			       (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+		write_all(start_fd, line, len);
+	}
+	if (!real)
+		real = (void (*)(struct iperf_test *))dlsym(RTLD_NEXT, "iperf_on_test_start");
+	if (real && real != iperf_on_test_start)
+		real(test);
+}
 
 static void child_setup(const char *netns_path)
 {
@@ -54,7 +96,16 @@ static void child_setup(const char *netns_path)
 	}
 }
 
-static struct iperf_test *new_test(char role, int port, const char *bind)
+static double interval_of(const struct load_spec *spec)
+{
+	double iv = spec->interval > 0 ? spec->interval : spec->duration_s / 20.0;
+
+	/* iperf3 refuses intervals under 0.1 s; 1 s is its default. */
+	return iv < 0.1 ? 0.1 : iv > 1 && spec->interval <= 0 ? 1 : iv;
+}
+
+static struct iperf_test *new_test(const struct load_spec *spec, char role, int port,
+				   const char *bind)
 {
 	struct iperf_test *t = iperf_new_test();
 
@@ -65,10 +116,13 @@ static struct iperf_test *new_test(char role, int port, const char *bind)
 	iperf_set_test_server_port(t, port);
 	iperf_set_test_bind_address(t, bind);
 	iperf_set_test_json_output(t, 1);
+	iperf_set_test_reporter_interval(t, interval_of(spec));
+	iperf_set_test_stats_interval(t, interval_of(spec));
 	return t;
 }
 
-static pid_t spawn_server(const struct load_pair *p, int port)
+static pid_t spawn_server(const struct load_spec *spec, const struct load_pair *p, int port,
+			  int report_fd)
 {
 	struct iperf_test *t;
 	pid_t pid = fork();
@@ -77,24 +131,13 @@ static pid_t spawn_server(const struct load_pair *p, int port)
 	if (pid != 0)
 		return pid;
 	child_setup(p->server_netns);
-	t = new_test('s', port, p->server_addr);
+	start_fd = report_fd;
+	t = new_test(spec, 's', port, p->server_addr);
 	if (!t)
 		_exit(1);
 	iperf_set_test_one_off(t, 1);
 	rc = iperf_run_server(t);
 	_exit(rc < 0 ? 1 : 0);
-}
-
-static void write_all(int fd, const char *s, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, s, len);
-
-		if (n <= 0)
-			return;
-		s += n;
-		len -= n;
-	}
 }
 
 static pid_t spawn_client(const struct load_spec *spec, const struct load_pair *p, int port,
@@ -115,7 +158,8 @@ static pid_t spawn_client(const struct load_spec *spec, const struct load_pair *
 	close(barrier[1]);
 	while (read(barrier[0], &go, 1) < 0 && errno == EINTR)
 		;
-	t = new_test('c', port, p->client_addr);
+	start_fd = result_fd;
+	t = new_test(spec, 'c', port, p->client_addr);
 	if (!t)
 		_exit(1);
 	iperf_set_test_server_hostname(t, p->server_addr);
@@ -125,9 +169,13 @@ static pid_t spawn_client(const struct load_spec *spec, const struct load_pair *
 	iperf_set_test_rate(t, spec->bitrate);
 	if (spec->blksize)
 		iperf_set_test_blksize(t, spec->blksize);
-	iperf_set_test_num_streams(t, spec->streams > 0 ? spec->streams : 1);
+	iperf_set_test_num_streams(t, p->streams > 0	  ? p->streams
+				      : spec->streams > 0 ? spec->streams
+							  : 1);
 	iperf_set_test_reverse(t, spec->reverse);
-	iperf_set_test_connect_timeout(t, 3000);
+	iperf_set_test_connect_timeout(t, CONNECT_TIMEOUT_MS);
+	/* The receiver's intervals, when the server receives, come with its output. */
+	iperf_set_test_get_server_output(t, 1);
 	rc = iperf_run_client(t);
 	json = iperf_get_test_json_output_string(t);
 	if (json && *json) {
@@ -140,10 +188,44 @@ static pid_t spawn_client(const struct load_spec *spec, const struct load_pair *
 	_exit(rc < 0 ? 1 : 0);
 }
 
+/* ---- the parent ---- */
+
+struct child {
+	pid_t server, client;
+	int sfd, cfd; /* read ends: the server's start line, the client's start line and JSON */
+	bool s_eof, c_eof;
+	char sline[64];
+	size_t slen;
+	char *out; /* the client's output */
+	size_t len, cap, json_off;
+	double client_start, server_start; /* absolute, CLOCK_MONOTONIC s; 0: not yet */
+	int status;			   /* the client's wait status */
+	bool exited, killed;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* "S <ns>\n": a test's start on CLOCK_MONOTONIC, in s; 0 if s is not such a line. */
+static double start_line(const char *s, size_t len)
+{
+	const char *nl = memchr(s, '\n', len);
+	long long ns;
+
+	if (!nl || len < 3 || s[0] != 'S' || s[1] != ' ' || sscanf(s + 2, "%lld", &ns) != 1)
+		return 0;
+	return ns / 1e9;
+}
+
 /* Is there a TCP socket listening on port in pid's namespace? */
 static bool listening(pid_t pid, int port)
 {
-	static const char *const files[] = { "tcp", "tcp6" };
+	static const char *const files[] = {"tcp", "tcp6"};
 	char path[64], line[512], want[16];
 	bool found = false;
 
@@ -165,39 +247,6 @@ static bool listening(pid_t pid, int port)
 		fclose(f);
 	}
 	return found;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void kill_all(struct child *c, int n)
-{
-	for (int i = 0; i < n; i++) {
-		if (c[i].client > 0)
-			kill(c[i].client, SIGKILL);
-		if (c[i].server > 0)
-			kill(c[i].server, SIGKILL);
-	}
-}
-
-static void reap_all(struct child *c, int n, struct load_result *res)
-{
-	for (int i = 0; i < n; i++) {
-		int status;
-
-		if (c[i].client > 0 && waitpid(c[i].client, &status, 0) > 0 && WIFEXITED(status) &&
-		    WEXITSTATUS(status) == EXIT_NO_NETNS && res)
-			snprintf(res[i].error, sizeof(res[i].error),
-				 "the client could not enter its namespace");
-		if (c[i].server > 0)
-			waitpid(c[i].server, &status, 0);
-		c[i].client = c[i].server = 0;
-	}
 }
 
 static int wait_listening(struct child *c, int n, int port, struct load_result *res,
@@ -224,10 +273,10 @@ static int wait_listening(struct child *c, int n, int port, struct load_result *
 				up[i] = true;
 				ready++;
 				snprintf(res[i].error, sizeof(res[i].error),
-					 WIFEXITED(status) && WEXITSTATUS(status) == EXIT_NO_NETNS ?
-						 "the server could not enter its namespace" :
-						 "the iperf3 server exited before listening (address "
-						 "not configured?)");
+					 WIFEXITED(status) && WEXITSTATUS(status) == EXIT_NO_NETNS
+					     ? "the server could not enter its namespace"
+					     : "the iperf3 server exited before listening (is its "
+					       "address configured?)");
 			}
 		}
 		if (ready < n)
@@ -241,82 +290,262 @@ static int wait_listening(struct child *c, int n, int port, struct load_result *
 	return stop && *stop ? -EINTR : 0;
 }
 
-static int read_results(struct child *c, int n, const struct load_spec *spec,
-			volatile sig_atomic_t *stop, load_tick_fn tick, void *ctx)
+static void sample_all(const struct load_hooks *hooks, struct child *c, struct load_result *res,
+		       int n, double t0)
 {
-	double start = now_s(), deadline = start + spec->duration_s + GRACE_S;
-	struct pollfd *pfd = calloc(n, sizeof(*pfd));
-	int open_fds = n, last_tick = -1;
+	if (!hooks || !hooks->counters)
+		return;
+	for (int i = 0; i < n; i++) {
+		struct load_result *r = &res[i];
+		double before, after;
+		__u64 packets, bytes;
+
+		if (!c[i].client)
+			continue;
+		if (r->n_samples == r->cap_samples) {
+			int cap = r->cap_samples ? 2 * r->cap_samples : 64;
+			struct load_sample *s = realloc(r->samples, cap * sizeof(*s));
+
+			if (!s)
+				continue;
+			r->samples = s;
+			r->cap_samples = cap;
+		}
+		before = now_s();
+		if (hooks->counters(hooks->ctx, i, &packets, &bytes))
+			continue;
+		after = now_s();
+		r->samples[r->n_samples++] = (struct load_sample){
+		    .t = (before + after) / 2 - t0, .packets = packets, .bytes = bytes};
+	}
+}
+
+/* Read what a child wrote; false at the end of its output. */
+static bool drain(struct child *ch, bool server)
+{
+	ssize_t got;
+
+	if (server) {
+		got = read(ch->sfd, ch->sline + ch->slen, sizeof(ch->sline) - 1 - ch->slen);
+		if (got > 0) {
+			ch->slen += got;
+			ch->sline[ch->slen] = '\0';
+			if (!ch->server_start)
+				ch->server_start = start_line(ch->sline, ch->slen);
+		}
+		return got > 0 || (got < 0 && errno == EINTR);
+	}
+	if (ch->cap - ch->len < 4096) {
+		char *bigger = realloc(ch->out, ch->cap * 2 + 8192);
+
+		if (!bigger)
+			return false;
+		ch->out = bigger;
+		ch->cap = ch->cap * 2 + 8192;
+	}
+	got = read(ch->cfd, ch->out + ch->len, ch->cap - ch->len - 1);
+	if (got > 0) {
+		ch->len += got;
+		ch->out[ch->len] = '\0';
+		if (!ch->client_start && ch->len > 2 && ch->out[0] == 'S') {
+			char *nl = memchr(ch->out, '\n', ch->len);
+
+			if (nl) {
+				ch->client_start = start_line(ch->out, ch->len);
+				ch->json_off = nl + 1 - ch->out;
+			}
+		}
+	}
+	return got > 0 || (got < 0 && errno == EINTR);
+}
+
+static double sample_period(const struct load_spec *spec)
+{
+	double p = spec->duration_s / 40.0;
+
+	return p < 0.02 ? 0.02 : p > 0.1 ? 0.1 : p;
+}
+
+/*
+ * Collect the children's output until every client is done or the deadline
+ * passes, sampling the receiving interfaces' counters on the way.
+ */
+static int collect(struct child *c, int n, const struct load_spec *spec,
+		   const struct load_hooks *hooks, volatile sig_atomic_t *stop,
+		   struct load_result *res, double t0)
+{
+	double deadline = t0 + spec->duration_s + GRACE_S, period = sample_period(spec);
+	double next_sample = t0 + period;
+	struct pollfd *pfd = calloc(2 * n, sizeof(*pfd));
+	int last_tick = -1;
 
 	if (!pfd)
 		return -ENOMEM;
-	while (open_fds > 0) {
-		int elapsed = (int)(now_s() - start), rc;
+	for (;;) {
+		double now = now_s(), wait;
+		int open_clients = 0, rc, elapsed = (int)(now - t0);
 
+		for (int i = 0; i < n; i++)
+			open_clients += !c[i].c_eof;
+		if (!open_clients || now > deadline)
+			break;
 		if (stop && *stop) {
 			free(pfd);
 			return -EINTR;
 		}
-		if (now_s() > deadline)
-			break;
-		if (tick && elapsed != last_tick && elapsed <= spec->duration_s) {
-			tick(ctx, elapsed, spec->duration_s);
+		if (hooks && hooks->tick && elapsed != last_tick && elapsed <= spec->duration_s) {
+			hooks->tick(hooks->ctx, elapsed, spec->duration_s);
 			last_tick = elapsed;
 		}
-		for (int i = 0; i < n; i++) {
-			pfd[i].fd = c[i].done ? -1 : c[i].result_fd;
-			pfd[i].events = POLLIN;
-			pfd[i].revents = 0;
+		if (now >= next_sample) {
+			sample_all(hooks, c, res, n, t0);
+			next_sample += period;
+			if (next_sample < now)
+				next_sample = now + period;
 		}
-		rc = poll(pfd, n, 250);
+		for (int i = 0; i < n; i++) {
+			pfd[2 * i] =
+			    (struct pollfd){.fd = c[i].s_eof ? -1 : c[i].sfd, .events = POLLIN};
+			pfd[2 * i + 1] =
+			    (struct pollfd){.fd = c[i].c_eof ? -1 : c[i].cfd, .events = POLLIN};
+		}
+		/* Wake for the next sample, the next tick, the deadline, or at most 250 ms. */
+		now = now_s();
+		wait = next_sample - now;
+		if (hooks && hooks->tick && last_tick < spec->duration_s &&
+		    t0 + last_tick + 1 - now < wait)
+			wait = t0 + last_tick + 1 - now;
+		if (deadline - now < wait)
+			wait = deadline - now;
+		if (wait > 0.25)
+			wait = 0.25;
+		rc = poll(pfd, 2 * n, wait > 0 ? (int)(wait * 1000) + 1 : 0);
 		if (rc < 0 && errno != EINTR) {
+			rc = -errno;
 			free(pfd);
-			return -errno;
+			return rc;
 		}
 		for (int i = 0; i < n && rc > 0; i++) {
-			struct child *ch = &c[i];
-			ssize_t got;
-
-			if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			if (ch->cap - ch->len < 4096) {
-				char *bigger = realloc(ch->json, ch->cap * 2 + 8192);
-
-				if (!bigger) {
-					free(pfd);
-					return -ENOMEM;
-				}
-				ch->json = bigger;
-				ch->cap = ch->cap * 2 + 8192;
-			}
-			got = read(ch->result_fd, ch->json + ch->len, ch->cap - ch->len - 1);
-			if (got > 0) {
-				ch->len += got;
-				ch->json[ch->len] = '\0';
-			} else if (got == 0 || errno != EINTR) {
-				ch->done = true;
-				open_fds--;
-			}
+			if (pfd[2 * i].revents & (POLLIN | POLLHUP | POLLERR))
+				c[i].s_eof = !drain(&c[i], true);
+			if (pfd[2 * i + 1].revents & (POLLIN | POLLHUP | POLLERR))
+				c[i].c_eof = !drain(&c[i], false);
 		}
 	}
 	free(pfd);
+	/* The last counters: everything of the load has crossed the interfaces by now. */
+	sample_all(hooks, c, res, n, t0);
+	/* A server's start line may still wait in its pipe. */
+	for (int i = 0; i < n; i++) {
+		if (c[i].s_eof || c[i].sfd < 0 || c[i].server_start)
+			continue;
+		fcntl(c[i].sfd, F_SETFL, O_NONBLOCK);
+		drain(&c[i], true);
+	}
 	return 0;
 }
 
+static void kill_all(struct child *c, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (c[i].client > 0 && !c[i].c_eof) {
+			kill(c[i].client, SIGKILL);
+			c[i].killed = true;
+		}
+		if (c[i].server > 0)
+			kill(c[i].server, SIGKILL);
+	}
+}
+
+static void reap_all(struct child *c, int n)
+{
+	for (int i = 0; i < n; i++) {
+		int status;
+
+		if (c[i].client > 0 && waitpid(c[i].client, &status, 0) > 0) {
+			c[i].status = status;
+			c[i].exited = true;
+		}
+		if (c[i].server > 0)
+			waitpid(c[i].server, &status, 0);
+	}
+}
+
+/* Why a client gave no result: what it had done, and how it ended. */
+static void name_failure(const struct child *ch, const struct load_spec *spec, double t0,
+			 struct load_result *r)
+{
+	int limit = spec->duration_s + GRACE_S;
+
+	if (ch->killed && ch->client_start)
+		snprintf(r->error, sizeof(r->error),
+			 "its test started %.2f s after the release, but no result came back "
+			 "within %d s: the control connection was starved or the server stopped "
+			 "answering",
+			 ch->client_start - t0, limit);
+	else if (ch->killed)
+		snprintf(r->error, sizeof(r->error),
+			 "the client did not start its test within %d s: connecting or "
+			 "exchanging parameters with the server stalled",
+			 limit);
+	else if (ch->exited && WIFEXITED(ch->status) && WEXITSTATUS(ch->status) == EXIT_NO_NETNS)
+		snprintf(r->error, sizeof(r->error), "the client could not enter its namespace");
+	else if (ch->exited && WIFSIGNALED(ch->status))
+		snprintf(r->error, sizeof(r->error), "the iperf3 client died of signal %d (%s)",
+			 WTERMSIG(ch->status), strsignal(WTERMSIG(ch->status)));
+	else
+		snprintf(r->error, sizeof(r->error), "the iperf3 client ended without a result");
+}
+
+/* 256 pairs make 512 processes and 1024 pipe ends: make room for the descriptors. */
+static int room_for_fds(int n)
+{
+	struct rlimit rl;
+	rlim_t need = 4 * (rlim_t)n + 256;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return -errno;
+	if (rl.rlim_cur >= need)
+		return 0;
+	rl.rlim_cur = rl.rlim_max < need ? rl.rlim_max : need;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	return rl.rlim_cur >= need ? 0 : -EMFILE;
+}
+
 int load__run(const struct load_spec *spec, const struct load_pair *pairs, int n,
-	      struct load_result *res, volatile sig_atomic_t *stop, load_tick_fn tick, void *ctx)
+	      const struct load_hooks *hooks, volatile sig_atomic_t *stop, struct load_result *res,
+	      struct load_window *win)
 {
 	int port = spec->port ? spec->port : DEFAULT_PORT;
-	int barrier[2] = { -1, -1 }, rc = 0;
+	int barrier[2] = {-1, -1}, rc;
 	struct child *c = calloc(n, sizeof(*c));
+	double t0 = 0;
 
+	memset(res, 0, sizeof(*res) * n);
+	if (win)
+		memset(win, 0, sizeof(*win));
 	if (!c)
 		return -ENOMEM;
-	memset(res, 0, sizeof(*res) * n);
-	for (int i = 0; i < n; i++)
-		c[i].result_fd = -1;
+	rc = room_for_fds(n);
+	if (rc)
+		goto out;
 	for (int i = 0; i < n; i++) {
-		c[i].server = spawn_server(&pairs[i], port);
+		c[i].sfd = c[i].cfd = -1;
+		res[i].streams = pairs[i].streams > 0 ? pairs[i].streams
+				 : spec->streams > 0  ? spec->streams
+						      : 1;
+		res[i].client_start = res[i].server_start = -1;
+	}
+	for (int i = 0; i < n; i++) {
+		int fds[2];
+
+		if (pipe2(fds, O_CLOEXEC) < 0) {
+			rc = -errno;
+			goto out;
+		}
+		c[i].server = spawn_server(spec, &pairs[i], port, fds[1]);
+		close(fds[1]);
+		c[i].sfd = fds[0];
 		if (c[i].server < 0) {
 			rc = -errno;
 			goto out;
@@ -332,62 +561,76 @@ int load__run(const struct load_spec *spec, const struct load_pair *pairs, int n
 	for (int i = 0; i < n; i++) {
 		int fds[2];
 
-		if (res[i].error[0])
-			continue; /* its server never listened */
+		if (res[i].error[0]) {
+			c[i].c_eof = c[i].s_eof = true; /* its server never listened */
+			continue;
+		}
 		if (pipe2(fds, O_CLOEXEC) < 0) {
 			rc = -errno;
 			goto out;
 		}
 		c[i].client = spawn_client(spec, &pairs[i], port, barrier, fds[1]);
 		close(fds[1]);
-		c[i].result_fd = fds[0];
+		c[i].cfd = fds[0];
 		if (c[i].client < 0) {
 			rc = -errno;
 			goto out;
 		}
 	}
-	/* Release every client at once. */
+	/* The counters before anything is sent, then release every client at once. */
+	t0 = now_s();
+	sample_all(hooks, c, res, n, t0);
 	close(barrier[1]);
 	barrier[1] = -1;
-	for (int i = 0; i < n; i++)
-		if (c[i].result_fd < 0)
-			c[i].done = true;
-	{
-		int open_n = 0;
-
-		for (int i = 0; i < n; i++)
-			open_n += !c[i].done;
-		if (open_n)
-			rc = read_results(c, n, spec, stop, tick, ctx);
-	}
-	if (rc)
-		goto out;
-	for (int i = 0; i < n; i++) {
-		if (res[i].error[0])
-			continue;
-		if (!c[i].json || !c[i].len) {
-			snprintf(res[i].error, sizeof(res[i].error),
-				 "the iperf3 client gave no result within %d s", spec->duration_s +
-											 GRACE_S);
-			continue;
-		}
-		load__parse_json(c[i].json, spec->proto, &res[i]);
-	}
+	rc = collect(c, n, spec, hooks, stop, res, t0);
 out:
 	/* Servers of failed pairs still wait for a client: end them all. */
 	kill_all(c, n);
-	reap_all(c, n, rc ? NULL : res);
+	reap_all(c, n);
+	for (int i = 0; i < n && !rc; i++) {
+		struct load_result *r = &res[i];
+
+		if (c[i].client_start)
+			r->client_start = c[i].client_start - t0;
+		if (c[i].server_start)
+			r->server_start = c[i].server_start - t0;
+		if (r->error[0])
+			continue;
+		if (!c[i].out || c[i].len <= c[i].json_off) {
+			name_failure(&c[i], spec, t0, r);
+			continue;
+		}
+		if (load__parse_json(c[i].out + c[i].json_off, spec->proto, spec->reverse, r) &&
+		    c[i].killed)
+			name_failure(&c[i], spec, t0, r);
+	}
 	for (int i = 0; i < n; i++) {
-		if (c[i].result_fd >= 0)
-			close(c[i].result_fd);
-		free(c[i].json);
+		if (c[i].sfd >= 0)
+			close(c[i].sfd);
+		if (c[i].cfd >= 0)
+			close(c[i].cfd);
+		free(c[i].out);
 	}
 	if (barrier[0] >= 0)
 		close(barrier[0]);
 	if (barrier[1] >= 0)
 		close(barrier[1]);
 	free(c);
+	if (!rc)
+		load__window(res, n, spec->reverse, win);
 	return rc;
+}
+
+void load__free(struct load_result *res, int n)
+{
+	for (int i = 0; res && i < n; i++) {
+		free(res[i].send_iv);
+		free(res[i].recv_iv);
+		free(res[i].samples);
+		res[i].send_iv = res[i].recv_iv = NULL;
+		res[i].samples = NULL;
+		res[i].n_send = res[i].n_recv = res[i].n_samples = res[i].cap_samples = 0;
+	}
 }
 
 /* ---- iperf3's JSON ---- */
@@ -410,9 +653,41 @@ static double num(json_object *o, const char *k)
 	return o && json_object_object_get_ex(o, k, &v) ? json_object_get_double(v) : 0;
 }
 
-int load__parse_json(const char *json, enum load_proto proto, struct load_result *r)
+/* intervals[].sum of an iperf3 document into a new array; how many, or -1. */
+static int parse_intervals(json_object *doc, struct load_interval **out)
 {
-	json_object *root = json_tokener_parse(json), *err, *sent, *recv, *cpu, *udp;
+	json_object *arr = path(doc, "intervals", NULL);
+	int n;
+
+	*out = NULL;
+	if (!arr || !json_object_is_type(arr, json_type_array))
+		return 0;
+	n = (int)json_object_array_length(arr);
+	if (!n)
+		return 0;
+	*out = calloc(n, sizeof(**out));
+	if (!*out)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		json_object *sum = path(json_object_array_get_idx(arr, i), "sum", NULL);
+		struct load_interval *iv = &(*out)[i];
+
+		iv->start = num(sum, "start");
+		iv->end = num(sum, "end");
+		iv->bytes = num(sum, "bytes");
+		iv->packets = num(sum, "packets");
+		iv->lost = num(sum, "lost_packets");
+		iv->retransmits = num(sum, "retransmits");
+	}
+	return n;
+}
+
+int load__parse_json(const char *json, enum load_proto proto, bool reverse, struct load_result *r)
+{
+	json_object *root = json_tokener_parse(json), *err, *sent, *recv, *cpu, *udp, *streams;
+	struct load_interval *client_iv = NULL, *server_iv = NULL;
+	json_object *server;
+	int n_client, n_server;
 
 	if (!root) {
 		snprintf(r->error, sizeof(r->error), "iperf3's output is not JSON");
@@ -427,7 +702,8 @@ int load__parse_json(const char *json, enum load_proto proto, struct load_result
 	sent = path(root, "end", "sum_sent");
 	recv = path(root, "end", "sum_received");
 	if (!sent || !recv) {
-		snprintf(r->error, sizeof(r->error), "iperf3's JSON has no end.sum_sent/sum_received");
+		snprintf(r->error, sizeof(r->error),
+			 "iperf3's JSON has no end.sum_sent/sum_received");
 		json_object_put(root);
 		return -EINVAL;
 	}
@@ -445,12 +721,227 @@ int load__parse_json(const char *json, enum load_proto proto, struct load_result
 		r->packets = (__u64)num(udp, "packets");
 		r->lost_percent = num(udp, "lost_percent");
 		r->jitter_ms = num(udp, "jitter_ms");
-		r->out_of_order = (__u64)num(udp, "out_of_order");
+		/* Out-of-order datagrams are counted per stream only. */
+		streams = path(root, "end", "streams");
+		for (size_t i = 0; streams && i < json_object_array_length(streams); i++)
+			r->out_of_order +=
+			    (__u64)num(path(json_object_array_get_idx(streams, i), "udp", NULL),
+				       "out_of_order");
 	}
 	cpu = path(root, "end", "cpu_utilization_percent");
-	r->cpu_sender = num(cpu, "host_total");
-	r->cpu_receiver = num(cpu, "remote_total");
+	r->cpu_client = num(cpu, "host_total");
+	r->cpu_server = num(cpu, "remote_total");
+
+	n_client = parse_intervals(root, &client_iv);
+	server = path(root, "server_output_json", NULL);
+	n_server = server ? parse_intervals(server, &server_iv) : 0;
+	if (n_client < 0 || n_server < 0) {
+		free(client_iv);
+		free(server_iv);
+		snprintf(r->error, sizeof(r->error), "out of memory reading iperf3's intervals");
+		json_object_put(root);
+		return -ENOMEM;
+	}
+	free(r->send_iv);
+	free(r->recv_iv);
+	r->send_iv = reverse ? server_iv : client_iv;
+	r->n_send = reverse ? n_server : n_client;
+	r->recv_iv = reverse ? client_iv : server_iv;
+	r->n_recv = reverse ? n_client : n_server;
 	r->ok = true;
 	json_object_put(root);
 	return 0;
+}
+
+/* ---- the window ---- */
+
+void load__interval_sum(const struct load_interval *iv, int n, double a, double b,
+			struct load_interval *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->start = a;
+	out->end = b;
+	for (int i = 0; i < n; i++) {
+		double len = iv[i].end - iv[i].start, lo, hi, f;
+
+		if (len <= 0) {
+			f = iv[i].start >= a && iv[i].start <= b;
+		} else {
+			lo = iv[i].start > a ? iv[i].start : a;
+			hi = iv[i].end < b ? iv[i].end : b;
+			f = hi > lo ? (hi - lo) / len : 0;
+		}
+		out->bytes += f * iv[i].bytes;
+		out->packets += f * iv[i].packets;
+		out->lost += f * iv[i].lost;
+		out->retransmits += f * iv[i].retransmits;
+	}
+}
+
+struct span {
+	double recv_start, send_start; /* the receiving and sending side's test start */
+	double start, end;	       /* when the receiver's intervals begin and end */
+};
+
+static double first_known(double a, double b, bool *known)
+{
+	if (a >= 0)
+		return a;
+	if (b >= 0)
+		return b;
+	*known = false;
+	return 0;
+}
+
+static struct span span_of(const struct load_result *r, bool reverse, bool *known)
+{
+	double client = r->client_start, server = r->server_start;
+	struct span s;
+
+	s.recv_start =
+	    reverse ? first_known(client, server, known) : first_known(server, client, known);
+	s.send_start =
+	    reverse ? first_known(server, client, known) : first_known(client, server, known);
+	if (r->n_recv) {
+		s.start = s.recv_start + r->recv_iv[0].start;
+		s.end = s.recv_start + r->recv_iv[r->n_recv - 1].end;
+	} else if (r->n_send) {
+		s.start = s.send_start + r->send_iv[0].start;
+		s.end = s.send_start + r->send_iv[r->n_send - 1].end;
+	} else {
+		s.start = s.recv_start;
+		s.end = s.recv_start + r->seconds;
+	}
+	return s;
+}
+
+/* The first sample at or after t (after: true) or the last at or before it; -1 if none. */
+static int sample_at(const struct load_result *r, double t, bool after)
+{
+	if (after) {
+		for (int i = 0; i < r->n_samples; i++)
+			if (r->samples[i].t >= t)
+				return i;
+	} else {
+		for (int i = r->n_samples - 1; i >= 0; i--)
+			if (r->samples[i].t <= t)
+				return i;
+	}
+	return -1;
+}
+
+static void figures(struct load_result *r, const struct span *s, double a, double b)
+{
+	struct load_interval sum;
+
+	r->win_start = a;
+	r->win_end = b;
+	if (r->n_recv) {
+		load__interval_sum(r->recv_iv, r->n_recv, a - s->recv_start, b - s->recv_start,
+				   &sum);
+	} else {
+		/* No receiver intervals (the server's output was lost): the sender's. */
+		load__interval_sum(r->send_iv, r->n_send, a - s->send_start, b - s->send_start,
+				   &sum);
+	}
+	r->win_bytes = sum.bytes;
+	r->win_packets = sum.packets;
+	r->win_lost = sum.lost;
+	load__interval_sum(r->send_iv, r->n_send, a - s->send_start, b - s->send_start, &sum);
+	r->win_retransmits = sum.retransmits;
+	if (!r->n_recv && !r->n_send) {
+		r->win_bytes = r->recv_bytes;
+		r->win_packets = r->packets;
+		r->win_lost = r->lost_packets;
+		r->win_retransmits = r->retransmits;
+	}
+}
+
+void load__window(struct load_result *res, int n, bool reverse, struct load_window *win)
+{
+	struct load_window w = {.starts_known = true,
+				.first_start = 1e18,
+				.start = -1e18,
+				.end = 1e18,
+				.last_start = -1e18};
+	double earliest = 1e18, latest = -1e18; /* of any measured pair's test */
+	bool samples = false;
+
+	for (int i = 0; i < n; i++) {
+		struct span s;
+
+		if (!res[i].ok)
+			continue;
+		s = span_of(&res[i], reverse, &w.starts_known);
+		w.measured++;
+		w.start = s.start > w.start ? s.start : w.start;
+		w.end = s.end < w.end ? s.end : w.end;
+		earliest = s.start < earliest ? s.start : earliest;
+		latest = s.end > latest ? s.end : latest;
+		w.first_start = s.recv_start < w.first_start ? s.recv_start : w.first_start;
+		w.last_start = s.recv_start > w.last_start ? s.recv_start : w.last_start;
+		samples |= res[i].n_samples > 0;
+	}
+	if (!w.measured) {
+		w = (struct load_window){0};
+		goto out;
+	}
+	w.common = w.end > w.start;
+	/* Every pair needs two counter samples inside the window. */
+	for (int i = 0; i < n && w.common && samples; i++) {
+		int a, b;
+
+		if (!res[i].ok)
+			continue;
+		a = sample_at(&res[i], w.start, true);
+		b = sample_at(&res[i], w.end, false);
+		if (a < 0 || b <= a)
+			w.common = false;
+	}
+	for (int i = 0; i < n; i++) {
+		struct load_result *r = &res[i];
+		struct span s;
+		int a, b;
+
+		if (!r->ok)
+			continue;
+		s = span_of(r, reverse, &(bool){true});
+		if (r->n_samples >= 2) {
+			r->run_dev_packets =
+			    r->samples[r->n_samples - 1].packets - r->samples[0].packets;
+			r->run_dev_bytes = r->samples[r->n_samples - 1].bytes - r->samples[0].bytes;
+		}
+		if (w.common) {
+			a = sample_at(r, w.start, true);
+			b = sample_at(r, w.end, false);
+			if (samples && a >= 0 && b > a) {
+				figures(r, &s, r->samples[a].t, r->samples[b].t);
+				r->dev_packets = r->samples[b].packets - r->samples[a].packets;
+				r->dev_bytes = r->samples[b].bytes - r->samples[a].bytes;
+			} else {
+				figures(r, &s, w.start, w.end);
+			}
+			continue;
+		}
+		/* No common window: the pair's own test, its counters around it. */
+		figures(r, &s, s.start, s.end);
+		a = sample_at(r, s.start, false);
+		b = sample_at(r, s.end, true);
+		if (a < 0)
+			a = 0;
+		if (b < 0)
+			b = r->n_samples - 1;
+		if (b > a) {
+			r->dev_packets = r->samples[b].packets - r->samples[a].packets;
+			r->dev_bytes = r->samples[b].bytes - r->samples[a].bytes;
+		}
+	}
+	if (!w.common) {
+		/* What the pairs' own tests covered together. */
+		w.start = earliest;
+		w.end = latest;
+	}
+out:
+	if (win)
+		*win = w;
 }

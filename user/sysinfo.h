@@ -6,7 +6,11 @@
 #include "analysis/result.h"
 #include "user/loader.h"
 
-/* Kernel release and the probe features into r. */
+/*
+ * Kernel release, the probe features, and the machine: distribution, CPU
+ * model and count, iperf3's version, the sysctls that shape network
+ * throughput (read in netstage's own namespace, which new namespaces copy).
+ */
 void sysinfo__fill(struct result *r, const struct probe_report *pr);
 
 #endif /* NETSTAGE_SYSINFO_H */
