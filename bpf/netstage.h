@@ -176,6 +176,8 @@ struct ns_cpu {
 	__u64 raised[2];	/* when NET_TX / NET_RX was raised and not yet run, 0 if not */
 	__u64 rx_skb;		/* the packet the receive core works on (rx_core until it is queued) */
 	__u64 drv_poll_entry;	/* entry time of a running veth_poll, 0 if none */
+	__u64 covered_ns;	/* NET_RX time in the per-packet CPU stages, ever (monotonic) */
+	__u64 scratch;		/* where a typed pointer is turned into a number */
 };
 
 enum ns_counter {
@@ -208,7 +210,6 @@ struct ns_softirq {
 	__u64 count[2];
 	__u64 raise_delay_ns[2]; /* sum of raise -> entry */
 	__u64 raise_delay_log2[2][NS_LOG2_SLOTS];
-	__u64 covered_ns;	 /* NET_RX time spent in the per-packet CPU stages */
 	__u64 napi_polls;
 	__u64 napi_work;	 /* packets the polls processed */
 	__u64 napi_budget_hits;	 /* polls that used their whole budget */

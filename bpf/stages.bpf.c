@@ -103,14 +103,6 @@ struct {
 	__uint(max_entries, 4096); /* sized by the loader when raw events are on */
 } events SEC(".maps");
 
-/* One word per CPU to turn a typed pointer into a number (see ptr_value). */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} scratch SEC(".maps");
-
 static __always_inline __u32 half(void)
 {
 	return *(volatile __u32 *)&active_half & (NS_HALVES - 1);
@@ -125,20 +117,23 @@ static __always_inline void count(__u32 which)
 		(*c)++;
 }
 
+static __always_inline struct ns_cpu *this_cpu(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&cpus, &zero);
+}
+
 /*
  * The verifier refuses shifts on a typed pointer, and a 6.18 kernel types
  * even skb->head as untrusted memory; a pointer stored in a map value reads
- * back as a plain number, which costs less than bpf_probe_read_kernel.
+ * back as a plain number, which costs less than bpf_probe_read_kernel. The
+ * CPU's own state, looked up anyway, holds it.
  */
-static __always_inline __u64 ptr_value(const void *ptr)
+static __always_inline __u64 ptr_value(struct ns_cpu *c, const void *ptr)
 {
-	__u32 zero = 0;
-	__u64 *s = bpf_map_lookup_elem(&scratch, &zero);
-
-	if (!s)
-		return 0;
-	*(const void **)s = ptr;
-	return *(volatile __u64 *)s;
+	*(const void **)&c->scratch = ptr;
+	return *(volatile __u64 *)&c->scratch;
 }
 
 /* Is the device (netns inode, ifindex) watched? Its packed info in *info. */
@@ -309,13 +304,6 @@ static __always_inline struct ns_pkt *pkt_victim(__u64 addr, __u64 now)
 	return a->ts <= b->ts ? a : b;
 }
 
-static __always_inline struct ns_cpu *this_cpu(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&cpus, &zero);
-}
-
 static __always_inline struct ns_softirq *softirq_stats(void)
 {
 	__u32 h = half();
@@ -368,7 +356,6 @@ static __always_inline void record(__u16 slot, __u8 group, __u8 to, __u8 from, _
 	__u32 idx = half() * hist_half + ((group & (NS_MAX_GROUPS - 1)) * n_slots + slot) *
 						 NS_EDGE_COUNT + NS_EDGE(to, from);
 	struct ns_hist *h = bpf_map_lookup_elem(&hists, &idx);
-	struct ns_softirq *s;
 
 	/*
 	 * Another CPU may have moved the state on between our read of its time
@@ -383,11 +370,8 @@ static __always_inline void record(__u16 slot, __u8 group, __u8 to, __u8 from, _
 	if (cross_cpu)
 		h->cross_cpu++;
 	/* CPU stages inside NET_RX: what is left of the softirq is its own stage. */
-	if (!cross_cpu && c && c->softirq_entry[1] && ns_edge_is_cpu(to, from)) {
-		s = softirq_stats();
-		if (s)
-			s->covered_ns += delta;
-	}
+	if (!cross_cpu && c && c->softirq_entry[1] && ns_edge_is_cpu(to, from))
+		c->covered_ns += delta;
 }
 
 /* What a stage needs to know of a packet and its device. */
@@ -402,15 +386,15 @@ struct pkt_view {
 };
 
 /* From an skb the program may read (tracepoints, fentry): plain loads. */
-static __always_inline bool view_of(const struct sk_buff *skb, const struct net_device *dev,
-				    __u8 stage, struct pkt_view *v)
+static __always_inline bool view_of(struct ns_cpu *c, const struct sk_buff *skb,
+				    const struct net_device *dev, __u8 stage, struct pkt_view *v)
 {
 	if (!dev_watched(dev, &v->info, &v->inum))
 		return false;
 	v->tag = content_tag(skb);
 	if (!sampled(v->tag))
 		return false;
-	v->addr = ptr_value(skb);
+	v->addr = ptr_value(c, skb);
 	v->ifindex = dev->ifindex;
 	v->len = skb->len;
 	v->from_socket = stage == NS_STAGE_TX_QUEUE && skb->sk;
@@ -513,18 +497,16 @@ static __always_inline bool resent(const struct ns_pkt *p, __u8 stage, __u32 inu
  * with the device slot and hop in *frame. skb is NULL for views read by
  * address: those go on with a packet but never start one.
  */
-static __always_inline bool on_stage(const struct sk_buff *skb, const struct pkt_view *v,
-				     __u8 stage, struct ns_xmit_frame *frame)
+static __always_inline bool on_stage(struct ns_cpu *c, const struct sk_buff *skb,
+				     const struct pkt_view *v, __u8 stage,
+				     struct ns_xmit_frame *frame)
 {
-	struct ns_cpu *c = this_cpu();
 	struct ns_pkt *p;
 	__u64 now;
 	__u32 cpu;
 	__u16 slot;
 	__u8 hop, from;
 
-	if (!c)
-		return false;
 	slot = NS_DEV_INFO_SLOT(v->info);
 	now = bpf_ktime_get_ns();
 	cpu = bpf_get_smp_processor_id();
@@ -593,9 +575,10 @@ static __always_inline bool on_stage(const struct sk_buff *skb, const struct pkt
 static __always_inline bool at_stage(const struct sk_buff *skb, const struct net_device *dev,
 				     __u8 stage, struct ns_xmit_frame *frame)
 {
+	struct ns_cpu *c = this_cpu();
 	struct pkt_view v;
 
-	return view_of(skb, dev, stage, &v) && on_stage(skb, &v, stage, frame);
+	return c && view_of(c, skb, dev, stage, &v) && on_stage(c, skb, &v, stage, frame);
 }
 
 SEC("tp_btf/net_dev_queue")
@@ -652,7 +635,7 @@ int BPF_PROG(tx_done, struct sk_buff *skb, int rc, struct net_device *dev, unsig
 	c = this_cpu();
 	if (!c || c->depth == 0)
 		return 0;
-	addr = ptr_value(skb);
+	addr = ptr_value(c, skb);
 	f = &c->frames[(c->depth - 1) & (NS_XMIT_DEPTH - 1)];
 	c->depth--;
 	if (f->skb != addr) {
@@ -698,6 +681,7 @@ int BPF_PROG(rx_core, struct sk_buff *skb)
 static __always_inline struct ns_sock *sock_stats(const struct sock *sk)
 {
 	struct ns_sock_key key = {};
+	struct ns_cpu *c;
 	struct ns_sock *s, init = {};
 	__u32 inum = sk->__sk_common.skc_net.net->ns.inum;
 	__u16 proto;
@@ -708,7 +692,10 @@ static __always_inline struct ns_sock *sock_stats(const struct sock *sk)
 	proto = sk->sk_protocol;
 	if (proto != 6 && proto != 17)
 		return NULL;
-	key.sk = ptr_value(sk);
+	c = this_cpu();
+	if (!c)
+		return NULL;
+	key.sk = ptr_value(c, sk);
 	key.half = half();
 	s = bpf_map_lookup_elem(&socks, &key);
 	if (s)
@@ -759,12 +746,14 @@ SEC("tp_btf/skb_copy_datagram_iovec")
 int BPF_PROG(deliver, const struct sk_buff *skb, int len)
 {
 	__u32 tag = content_tag(skb), cpu;
+	struct ns_cpu *c;
 	__u64 addr, now;
 	struct ns_pkt *p;
 
-	if (!sampled(tag))
+	c = this_cpu();
+	if (!c || !sampled(tag))
 		return 0;
-	addr = ptr_value(skb);
+	addr = ptr_value(c, skb);
 	p = pkt_find(addr);
 	now = bpf_ktime_get_ns();
 	/* No device here (UDP reuses skb->dev as scratch): only packets we follow count. */
@@ -821,11 +810,16 @@ int BPF_PROG(udp_queue_fail, int rc, struct sock *sk)
 static __always_inline void on_drop(const struct sk_buff *skb, __u32 reason)
 {
 	__u32 tag = content_tag(skb);
-	__u64 addr = ptr_value(skb), now = bpf_ktime_get_ns();
-	struct ns_pkt *p = pkt_find(addr);
+	struct ns_cpu *cpu = this_cpu();
+	__u64 addr, now = bpf_ktime_get_ns();
 	struct ns_drop_key key = {};
 	__u64 one = 1, *c;
+	struct ns_pkt *p;
 
+	if (!cpu)
+		return;
+	addr = ptr_value(cpu, skb);
+	p = pkt_find(addr);
 	if (!p || !live(p, addr, tag, now) || terminal(p->stage) || p->stage == NS_PKT_IGNORED)
 		return;
 	key.reason = reason;
@@ -968,7 +962,7 @@ static __always_inline void drv_done(const struct sk_buff *skb)
 
 	if (!c || c->depth == 0)
 		return;
-	addr = ptr_value(skb);
+	addr = ptr_value(c, skb);
 	f = &c->frames[(c->depth - 1) & (NS_XMIT_DEPTH - 1)];
 	p = pkt_find(addr);
 	if (f->skb != addr || !p || p->cpu != bpf_get_smp_processor_id() ||
@@ -1050,11 +1044,13 @@ static __always_inline void rx_handler(unsigned long long *ctx)
 	struct pkt_view v;
 	__u64 pskb = 0, addr = 0;
 
+	struct ns_cpu *c = this_cpu();
+
 	bpf_probe_read_kernel(&pskb, sizeof(pskb), &ctx[0]);
 	if (pskb)
 		bpf_probe_read_kernel(&addr, sizeof(addr), (void *)pskb);
-	if (addr && view_of_addr(addr, &v))
-		on_stage(NULL, &v, NS_STAGE_RX_HANDLER, &f);
+	if (c && addr && view_of_addr(addr, &v))
+		on_stage(c, NULL, &v, NS_STAGE_RX_HANDLER, &f);
 }
 
 /* The bridge takes a frame on a port. */

@@ -183,7 +183,6 @@ static int take_softirq(const struct loader *l, __u32 half, struct result *r)
 			p->net_rx_count = v->count[1];
 			p->net_tx_raise_delay_ns = v->raise_delay_ns[0];
 			p->net_rx_raise_delay_ns = v->raise_delay_ns[1];
-			p->net_rx_covered_ns = v->covered_ns;
 			p->napi_polls = v->napi_polls;
 			p->napi_work = v->napi_work;
 			p->napi_budget_hits = v->napi_budget_hits;
@@ -191,6 +190,20 @@ static int take_softirq(const struct loader *l, __u32 half, struct result *r)
 				for (int i = 0; i < NS_LOG2_SLOTS; i++)
 					s->raise_delay_log2[vec][i] += v->raise_delay_log2[vec][i];
 		}
+	}
+	/* Covered time is a monotonic per-CPU count: the window's share is a difference. */
+	{
+		struct ns_cpu *cpus = calloc(l->n_cpus, sizeof(*cpus));
+		__u32 zero = 0;
+
+		if (cpus && l->covered_base &&
+		    bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.cpus), &zero, cpus) == 0) {
+			for (int c = 0; c < l->n_cpus; c++) {
+				s->per_cpu[c].net_rx_covered_ns = cpus[c].covered_ns - l->covered_base[c];
+				l->covered_base[c] = cpus[c].covered_ns;
+			}
+		}
+		free(cpus);
 	}
 	/* Backlog drops and squeezes over the same window, from the kernel's own counters. */
 	if (l->softnet_base && read_softnet(softnet, l->n_cpus) == 0) {
@@ -314,7 +327,8 @@ static int take_socks(const struct loader *l, __u32 half, struct result *r)
 int collect__begin(struct loader *l)
 {
 	l->softnet_base = calloc(2 * l->n_cpus, sizeof(*l->softnet_base));
-	if (!l->softnet_base)
+	l->covered_base = calloc(l->n_cpus, sizeof(*l->covered_base));
+	if (!l->softnet_base || !l->covered_base)
 		return -ENOMEM;
 	return read_softnet(l->softnet_base, l->n_cpus);
 }

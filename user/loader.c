@@ -549,6 +549,7 @@ void loader__destroy(struct loader *l)
 	stages_bpf__destroy(l->skel);
 	btf__free(l->vmlinux_btf);
 	free(l->softnet_base);
+	free(l->covered_base);
 	free(l);
 }
 

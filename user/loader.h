@@ -58,6 +58,7 @@ struct loader {
 	bool direct_reads; /* packet bytes read with plain loads, not a helper */
 	char modules[256]; /* module-level probes attached (fentry/fexit targets) */
 	unsigned long long *softnet_base; /* per CPU dropped, time_squeeze at the last snapshot */
+	unsigned long long *covered_base; /* per CPU covered NET_RX ns at the last snapshot */
 };
 
 /* Open, configure, load and attach. 0, or -errno with err saying what and the fix. */
