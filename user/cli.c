@@ -219,3 +219,22 @@ int cli__int_list(const struct cli_parser *p, long min, long max, long *out, int
 	}
 	return n;
 }
+
+int cli__parse_no_args(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	struct cli_parser p;
+	int id;
+
+	cli__init(&p, cmd, argc, argv);
+	while ((id = cli__next(&p)) > 0)
+		;
+	if (id < 0)
+		return 2;
+	if (p.help)
+		return 0;
+	if (p.rest < argc) {
+		cli__error(cmd, "unexpected argument '%s'", argv[p.rest]);
+		return 2;
+	}
+	return -1;
+}

@@ -78,22 +78,12 @@ static void device_kinds(void)
 
 int cmd_doctor(int argc, char **argv)
 {
-	struct cli_parser p;
 	struct probe_report pr;
 	struct utsname u;
-	int id;
+	int rc = cli__parse_no_args(&cmd, argc, argv);
 
-	cli__init(&p, &cmd, argc, argv);
-	while ((id = cli__next(&p)) > 0)
-		;
-	if (id < 0)
-		return 2;
-	if (p.help)
-		return 0;
-	if (p.rest < argc) {
-		cli__error(&cmd, "unexpected argument '%s'", argv[p.rest]);
-		return 2;
-	}
+	if (rc >= 0)
+		return rc;
 	uname(&u);
 	loader__probe(&pr);
 	printf("kernel %s (%s)\nprobes:\n", u.release, u.machine);

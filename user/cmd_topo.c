@@ -285,20 +285,10 @@ static int topo_down(int argc, char **argv)
 static int topo_list(int argc, char **argv)
 {
 	struct topo_err err = {{0}};
-	struct cli_parser p;
-	int id;
+	int rc = cli__parse_no_args(&list_cmd, argc, argv);
 
-	cli__init(&p, &list_cmd, argc, argv);
-	while ((id = cli__next(&p)) > 0)
-		;
-	if (id < 0)
-		return 2;
-	if (p.help)
-		return 0;
-	if (p.rest < argc) {
-		cli__error(&list_cmd, "unexpected argument '%s'", argv[p.rest]);
-		return 2;
-	}
+	if (rc >= 0)
+		return rc;
 	if (topo__list(stdout, &err)) {
 		cli__error(&list_cmd, "%s", err.msg);
 		return 1;
