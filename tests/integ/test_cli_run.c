@@ -5,10 +5,12 @@
  * bad input with one clear line.
  */
 #include "helpers.h"
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include "analysis/result.h"
+#include "analysis/stats.h"
 
 #define NETSTAGE "build/netstage"
 
@@ -89,6 +91,180 @@ Test(cli_run, veth_bridge_run_prints_stages_writes_json_and_cleans_up, .timeout 
 	assert_nothing_left();
 }
 
+/* A sysctl's number (its n-th field) as the result recorded it; 0 if absent. */
+static double sysctl_of(const struct result *r, const char *name, int field)
+{
+	for (int i = 0; i < r->system.n_sysctls; i++) {
+		const char *v = r->system.sysctls[i].value;
+
+		if (strcmp(r->system.sysctls[i].name, name))
+			continue;
+		for (int f = 0; f < field && v; f++) {
+			v = strchr(v, ' ');
+			v = v ? v + 1 : NULL;
+		}
+		return v ? strtod(v, NULL) : 0;
+	}
+	return 0;
+}
+
+static void assert_close(double got, double want, const char *what)
+{
+	cr_assert(fabs(got - want) <= 1e-6 * (fabs(want) + 1), "%s: %.6f, expected %.6f", what, got,
+		  want);
+}
+
+/*
+ * What a result of `run --pairs 2 --repeat 2` must satisfy: every pair of
+ * every repetition measured in a common window; totals are the sums of the
+ * pairs; the aggregates are the statistics of the repetitions; the receiving
+ * interfaces saw at least the goodput, and no more than the goodput, the
+ * headers of the packets they counted (and, for UDP, the datagrams lost at
+ * the socket) and 2 %.
+ */
+static void assert_consistent(const struct result *r, bool udp)
+{
+	const struct throughput *t = &r->throughput;
+	/* Ethernet, IPv4, and UDP or TCP with timestamps. */
+	double hdr = udp ? 14 + 20 + 8 : 14 + 20 + 32, bps[2], blk = r->config.mtu - 28;
+	/* What a receiving socket may hold when a window edge passes: its buffer's limit. */
+	double sockbuf = udp ? sysctl_of(r, "net.core.rmem_max", 0) :
+			       sysctl_of(r, "net.ipv4.tcp_rmem", 2);
+	struct summary s;
+
+	cr_assert(t->present);
+	cr_assert_eq(t->n_repeats, 2);
+	cr_assert(r->system.present && r->system.cpus > 0 && r->system.n_sysctls > 4);
+	cr_assert_gt(sockbuf, 0, "the result records the socket buffer limits");
+	for (int i = 0; i < 2; i++) {
+		const struct repeat_stat *rs = &t->repeats[i];
+		double sum_bps = 0, sum_pps = 0, sum_bytes = 0, sum_dev = 0;
+
+		cr_assert_eq(rs->n_pairs, 2);
+		cr_assert_eq(rs->pairs_measured, 2, "repeat %d: %s", i + 1,
+			     rs->pairs[0].ok ? rs->pairs[1].error : rs->pairs[0].error);
+		cr_assert(rs->common_window && rs->starts_known, "repeat %d", i + 1);
+		cr_assert_gt(rs->seconds, 0.5 * r->config.duration, "repeat %d: a %.2f s window",
+			     i + 1, rs->seconds);
+		cr_assert(rs->has_profile);
+		for (int p = 0; p < 2; p++) {
+			const struct pair_stat *ps = &rs->pairs[p];
+			double lost = udp ? ps->lost_packets * blk : 0;
+			double run_lost = udp ? ps->lost_percent / 100 * ps->run_device_packets * blk : 0;
+
+			cr_assert(ps->ok, "%s", ps->error);
+			cr_assert_gt(ps->bits_per_second, 1e7);
+			cr_assert_gt(ps->packets_per_second, 100);
+			cr_assert_geq(ps->segments_per_second, ps->packets_per_second);
+			assert_close(ps->bits_per_second, 8 * ps->bytes / ps->seconds, "pair bit/s");
+			/* The whole load: nothing was in a socket before or after. */
+			cr_assert_geq(ps->run_device_bytes, ps->run_bytes,
+				      "repeat %d pair %d: the interface saw %.0f bytes, iperf3 read %.0f",
+				      i + 1, p, ps->run_device_bytes, ps->run_bytes);
+			cr_assert_leq(ps->run_device_bytes,
+				      ps->run_bytes + hdr * ps->run_device_packets + run_lost +
+					      0.02 * ps->run_bytes,
+				      "repeat %d pair %d: %.0f bytes at the interface for %.0f read "
+				      "(%.0f packets)",
+				      i + 1, p, ps->run_device_bytes, ps->run_bytes,
+				      ps->run_device_packets);
+			/* The window: what sits in the socket at its edges moves the goodput. */
+			cr_assert_geq(ps->device_bytes + sockbuf * ps->streams, ps->bytes,
+				      "repeat %d pair %d window", i + 1, p);
+			cr_assert_leq(ps->device_bytes,
+				      ps->bytes + hdr * ps->device_packets + lost + 0.02 * ps->bytes +
+					      sockbuf * ps->streams,
+				      "repeat %d pair %d window", i + 1, p);
+			sum_bps += ps->bits_per_second;
+			sum_pps += ps->packets_per_second;
+			sum_bytes += ps->bytes;
+			sum_dev += ps->device_packets;
+		}
+		assert_close(rs->bits_per_second, sum_bps, "total bit/s");
+		assert_close(rs->packets_per_second, sum_pps, "total packets/s");
+		assert_close(rs->bytes, sum_bytes, "total bytes");
+		assert_close(rs->device_packets, sum_dev, "total device packets");
+		bps[i] = rs->bits_per_second;
+	}
+	s = stats__summarize(bps, 2);
+	assert_close(t->bits_per_second, s.mean, "mean bit/s");
+	assert_close(t->stderr_bps, s.stderr_mean, "stderr of bit/s");
+	assert_close(t->stddev_bps, s.stddev, "stddev of bit/s");
+}
+
+Test(cli_run, two_pairs_tcp_two_repeats_are_consistent, .timeout = 120)
+{
+	struct outcome o;
+	struct result r;
+	char err[512];
+
+	need_root_and_probes();
+	run(NETSTAGE " run --kind veth-bridge --pairs 2 --repeat 2 --duration 2 "
+		     "-o /tmp/netstage-test-tcp2.json",
+	    &o);
+	cr_assert_eq(exit_code(&o), 0, "stdout:\n%s\nstderr:\n%s", o.out, o.err);
+	cr_assert(strstr(o.out, "(stderr, 2 repeats)"), "%s", o.out);
+	cr_assert_eq(result__read("/tmp/netstage-test-tcp2.json", &r, err, sizeof(err)), 0, "%s",
+		     err);
+	assert_consistent(&r, false);
+	result__free(&r);
+	unlink("/tmp/netstage-test-tcp2.json");
+	assert_nothing_left();
+}
+
+Test(cli_run, two_pairs_udp_two_repeats_are_consistent, .timeout = 120)
+{
+	struct outcome o;
+	struct result r;
+	char err[512];
+
+	need_root_and_probes();
+	run(NETSTAGE " run --kind macvlan --pairs 2 --proto udp --bitrate 500M --repeat 2 "
+		     "--duration 2 -o /tmp/netstage-test-udp2.json",
+	    &o);
+	cr_assert_eq(exit_code(&o), 0, "stdout:\n%s\nstderr:\n%s", o.out, o.err);
+	cr_assert_eq(result__read("/tmp/netstage-test-udp2.json", &r, err, sizeof(err)), 0, "%s",
+		     err);
+	cr_assert_eq(r.config.blksize, 1472, "one datagram per 1500-byte packet");
+	assert_consistent(&r, true);
+	for (int i = 0; i < 2; i++)
+		for (int p = 0; p < 2; p++) {
+			const struct pair_stat *ps = &r.throughput.repeats[i].pairs[p];
+
+			cr_assert_gt(ps->packets, 0);
+			cr_assert(ps->lost_percent >= 0 && ps->lost_percent <= 100);
+			/* One datagram per packet: no segments to estimate. */
+			assert_close(ps->segments_per_second, ps->packets_per_second, "segments");
+		}
+	result__free(&r);
+	unlink("/tmp/netstage-test-udp2.json");
+	assert_nothing_left();
+}
+
+Test(cli_run, streams_total_is_split_over_the_pairs, .timeout = 120)
+{
+	struct outcome o;
+	struct result r;
+	char err[512];
+
+	need_root_and_probes();
+	run(NETSTAGE " run --kind macvlan --pairs 3 --streams-total 8 --duration 1 --no-probes "
+		     "-o /tmp/netstage-test-st.json",
+	    &o);
+	cr_assert_eq(exit_code(&o), 0, "stdout:\n%s\nstderr:\n%s", o.out, o.err);
+	cr_assert_eq(result__read("/tmp/netstage-test-st.json", &r, err, sizeof(err)), 0, "%s",
+		     err);
+	cr_assert_eq(r.config.streams_total, 8);
+	cr_assert(r.config.no_probes);
+	cr_assert_eq(r.n_stages, 0, "no probes, no stages");
+	cr_assert_eq(r.throughput.repeats[0].pairs[0].streams, 3);
+	cr_assert_eq(r.throughput.repeats[0].pairs[1].streams, 3);
+	cr_assert_eq(r.throughput.repeats[0].pairs[2].streams, 2);
+	result__free(&r);
+	unlink("/tmp/netstage-test-st.json");
+	assert_nothing_left();
+}
+
 Test(cli_run, ipvlan_without_driver_is_refused_clearly)
 {
 	struct topo_err terr = { { 0 } };
@@ -118,6 +294,9 @@ Test(cli_run, bad_input_gets_one_clear_line_and_creates_nothing)
 		{ "run --kind macvlan --mode l3", "'l3' is not a mode of macvlan" },
 		{ "run --pairs 2", "--kind is required" },
 		{ "run --kind veth --proto sctp", "neither tcp nor udp" },
+		{ "run --kind veth --pairs 4 --streams-total 2", "every pair needs a stream" },
+		{ "run --kind veth --streams 2 --streams-total 8", "give one" },
+		{ "run --kind veth --no-probes --sample 4", "--no-probes leaves nothing" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -143,7 +322,7 @@ Test(cli_run, help_and_version)
 	cr_assert(strstr(o.out, "netstage "));
 	run(NETSTAGE " --help", &o);
 	cr_assert_eq(exit_code(&o), 0);
-	for (const char *c = "doctor\0topo\0run\0profile\0report\0"; *c; c += strlen(c) + 1)
+	for (const char *c = "doctor\0topo\0run\0sweep\0profile\0report\0"; *c; c += strlen(c) + 1)
 		cr_assert(strstr(o.out, c), "'%s' missing from --help", c);
 	run(NETSTAGE " run --help", &o);
 	cr_assert_eq(exit_code(&o), 0);
