@@ -82,7 +82,8 @@ Test(cli_run, veth_bridge_run_prints_stages_writes_json_and_cleans_up, .timeout 
 	cr_assert(strstr(o.out, "throughput:"), "%s", o.out);
 	cr_assert(strstr(o.out, "tx_start") && strstr(o.out, "rx_core"), "%s", o.out);
 	cr_assert(strstr(o.out, "veth@bridge"), "the bridge ports are shown: %s", o.out);
-	cr_assert_eq(result__read("/tmp/netstage-test-vb.json", &r, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(result__read("/tmp/netstage-test-vb.json", &r, err, sizeof(err)), 0, "%s",
+		     err);
 	cr_assert_gt(r.throughput.bits_per_second, 1e8, "TCP through a bridge moves > 100 Mbit/s");
 	cr_assert_gt(r.throughput.packets_per_second, 1000);
 	cr_assert_gt(r.n_stages, 4);
@@ -128,8 +129,8 @@ static void assert_consistent(const struct result *r, bool udp)
 	/* Ethernet, IPv4, and UDP or TCP with timestamps. */
 	double hdr = udp ? 14 + 20 + 8 : 14 + 20 + 32, bps[2], blk = r->config.mtu - 28;
 	/* What a receiving socket may hold when a window edge passes: its buffer's limit. */
-	double sockbuf = udp ? sysctl_of(r, "net.core.rmem_max", 0) :
-			       sysctl_of(r, "net.ipv4.tcp_rmem", 2);
+	double sockbuf =
+	    udp ? sysctl_of(r, "net.core.rmem_max", 0) : sysctl_of(r, "net.ipv4.tcp_rmem", 2);
 	struct summary s;
 
 	cr_assert(t->present);
@@ -150,30 +151,33 @@ static void assert_consistent(const struct result *r, bool udp)
 		for (int p = 0; p < 2; p++) {
 			const struct pair_stat *ps = &rs->pairs[p];
 			double lost = udp ? ps->lost_packets * blk : 0;
-			double run_lost = udp ? ps->lost_percent / 100 * ps->run_device_packets * blk : 0;
+			double run_lost =
+			    udp ? ps->lost_percent / 100 * ps->run_device_packets * blk : 0;
 
 			cr_assert(ps->ok, "%s", ps->error);
 			cr_assert_gt(ps->bits_per_second, 1e7);
 			cr_assert_gt(ps->packets_per_second, 100);
 			cr_assert_geq(ps->segments_per_second, ps->packets_per_second);
-			assert_close(ps->bits_per_second, 8 * ps->bytes / ps->seconds, "pair bit/s");
+			assert_close(ps->bits_per_second, 8 * ps->bytes / ps->seconds,
+				     "pair bit/s");
 			/* The whole load: nothing was in a socket before or after. */
-			cr_assert_geq(ps->run_device_bytes, ps->run_bytes,
-				      "repeat %d pair %d: the interface saw %.0f bytes, iperf3 read %.0f",
-				      i + 1, p, ps->run_device_bytes, ps->run_bytes);
-			cr_assert_leq(ps->run_device_bytes,
-				      ps->run_bytes + hdr * ps->run_device_packets + run_lost +
-					      0.02 * ps->run_bytes,
-				      "repeat %d pair %d: %.0f bytes at the interface for %.0f read "
-				      "(%.0f packets)",
-				      i + 1, p, ps->run_device_bytes, ps->run_bytes,
-				      ps->run_device_packets);
+			cr_assert_geq(
+			    ps->run_device_bytes, ps->run_bytes,
+			    "repeat %d pair %d: the interface saw %.0f bytes, iperf3 read %.0f",
+			    i + 1, p, ps->run_device_bytes, ps->run_bytes);
+			cr_assert_leq(
+			    ps->run_device_bytes,
+			    ps->run_bytes + hdr * ps->run_device_packets + run_lost +
+				0.02 * ps->run_bytes,
+			    "repeat %d pair %d: %.0f bytes at the interface for %.0f read "
+			    "(%.0f packets)",
+			    i + 1, p, ps->run_device_bytes, ps->run_bytes, ps->run_device_packets);
 			/* The window: what sits in the socket at its edges moves the goodput. */
 			cr_assert_geq(ps->device_bytes + sockbuf * ps->streams, ps->bytes,
 				      "repeat %d pair %d window", i + 1, p);
 			cr_assert_leq(ps->device_bytes,
-				      ps->bytes + hdr * ps->device_packets + lost + 0.02 * ps->bytes +
-					      sockbuf * ps->streams,
+				      ps->bytes + hdr * ps->device_packets + lost +
+					  0.02 * ps->bytes + sockbuf * ps->streams,
 				      "repeat %d pair %d window", i + 1, p);
 			sum_bps += ps->bits_per_second;
 			sum_pps += ps->packets_per_second;
@@ -267,7 +271,7 @@ Test(cli_run, streams_total_is_split_over_the_pairs, .timeout = 120)
 
 Test(cli_run, ipvlan_without_driver_is_refused_clearly)
 {
-	struct topo_err terr = { { 0 } };
+	struct topo_err terr = {{0}};
 	struct outcome o;
 
 	need_root_and_probes();
@@ -285,18 +289,18 @@ Test(cli_run, bad_input_gets_one_clear_line_and_creates_nothing)
 	static const struct {
 		const char *args, *needle;
 	} cases[] = {
-		{ "run --kind vxlan", "unknown kind 'vxlan'" },
-		{ "run --kind veth --pairs 0", "--pairs: '0'" },
-		{ "run --kind veth --pairs 100000", "--pairs: '100000'" },
-		{ "run --kind veth --mtu 50", "--mtu: '50'" },
-		{ "run --kind veth --mtu 70000", "--mtu: '70000'" },
-		{ "run --kind veth-bridge --mode l3", "'l3' is not a mode of veth-bridge" },
-		{ "run --kind macvlan --mode l3", "'l3' is not a mode of macvlan" },
-		{ "run --pairs 2", "--kind is required" },
-		{ "run --kind veth --proto sctp", "neither tcp nor udp" },
-		{ "run --kind veth --pairs 4 --streams-total 2", "every pair needs a stream" },
-		{ "run --kind veth --streams 2 --streams-total 8", "give one" },
-		{ "run --kind veth --no-probes --sample 4", "--no-probes leaves nothing" },
+	    {"run --kind vxlan", "unknown kind 'vxlan'"},
+	    {"run --kind veth --pairs 0", "--pairs: '0'"},
+	    {"run --kind veth --pairs 100000", "--pairs: '100000'"},
+	    {"run --kind veth --mtu 50", "--mtu: '50'"},
+	    {"run --kind veth --mtu 70000", "--mtu: '70000'"},
+	    {"run --kind veth-bridge --mode l3", "'l3' is not a mode of veth-bridge"},
+	    {"run --kind macvlan --mode l3", "'l3' is not a mode of macvlan"},
+	    {"run --pairs 2", "--kind is required"},
+	    {"run --kind veth --proto sctp", "neither tcp nor udp"},
+	    {"run --kind veth --pairs 4 --streams-total 2", "every pair needs a stream"},
+	    {"run --kind veth --streams 2 --streams-total 8", "give one"},
+	    {"run --kind veth --no-probes --sample 4", "--no-probes leaves nothing"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
