@@ -5,6 +5,7 @@
 #include "analysis/table.h"
 #include "analysis/hist.h"
 #include "analysis/stage.h"
+#include "analysis/throughput.h"
 
 /* Where a stage sits on a hop, for ordering rows the way a packet meets them. */
 static int stage_rank(int stage)
@@ -178,7 +179,6 @@ static void print_sockets(const struct result *r, FILE *out)
 void table__print_result(const struct result *r, FILE *out)
 {
 	const struct result_config *c = &r->config;
-	char rate[32];
 
 	if (!strcmp(c->command, "run"))
 		fprintf(out, "\n== %s%s%s: %d pair%s, %s, MTU %d, %s layout, %.0f s ==\n", c->kind,
@@ -190,16 +190,8 @@ void table__print_result(const struct result *r, FILE *out)
 		if (r->namespaces[i].pid)
 			fprintf(out, "namespace %s: %s, pid %d, cgroup %s\n", r->namespaces[i].netns,
 				r->namespaces[i].label, r->namespaces[i].pid, r->namespaces[i].cgroup);
-	if (r->throughput.present) {
-		fprintf(out, "throughput: %s", table__fmt_rate(r->throughput.bits_per_second, rate,
-								 sizeof(rate)));
-		if (r->throughput.n_repeats > 1)
-			fprintf(out, " +- %s (stderr, %d repeats)",
-				table__fmt_rate(r->throughput.stderr_bps, rate, sizeof(rate)),
-				r->throughput.n_repeats);
-		fprintf(out, ", %.0f packets/s at the receiver\n",
-			r->throughput.packets_per_second);
-	}
+	/* Throughput, the window, each pair and the failures (analysis/throughput.c). */
+	throughput__print(r, out);
 	if (r->n_stages == 0)
 		fprintf(out, "no packet of the watched devices was seen\n");
 	else

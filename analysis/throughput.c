@@ -520,7 +520,7 @@ static void print_pair_line(const struct throughput *t, int p, int proto, FILE *
 		fprintf(out, "%7.2f%% ", sent > 0 ? 100 * lost / sent : 0);
 	else
 		fprintf(out, "%8.0f ", retr / n);
-	fprintf(out, "%7.1f %7.1f%s\n", scpu / n, rcpu / n,
+	fprintf(out, "%8.1f %8.1f%s\n", scpu / n, rcpu / n,
 		n < t->n_repeats ? "  (some failed)" : "");
 }
 
@@ -560,7 +560,7 @@ void throughput__print(const struct result *r, FILE *out)
 		fprintf(out, "window: no common window in some repetition (a pair started after "
 			     "another had ended): those figures cover each pair's own test\n");
 	if (n_pairs > 1 && n_pairs <= 32) {
-		fprintf(out, "%5s %7s %14s %14s %11s %8s %7s %7s\n", "pair", "streams", "goodput",
+		fprintf(out, "%5s %7s %14s %14s %11s %8s %8s %8s\n", "pair", "streams", "goodput",
 			"+- stderr", "packets/s", proto == UDP ? "lost" : "retrans", "snd cpu%",
 			"rcv cpu%");
 		for (int p = 0; p < n_pairs; p++)
