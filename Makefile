@@ -103,6 +103,19 @@ $(OUT)/tests/asan/%: $(OUT)/asan/tests/unit/%.o $(OUT)/libnetstage-asan.a
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN) $^ $(LIBS) -lcriterion -o $@
 
+# BPF programs of the integration tests: tests/integ/NAME.bpf.c -> "tests/integ/NAME.skel.h".
+INTEG_SKELS := $(patsubst tests/integ/%.bpf.c,$(OUT)/tests/integ/%.skel.h,$(wildcard tests/integ/*.bpf.c))
+$(OUT)/tests/integ/%.bpf.o: tests/integ/%.bpf.c | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/tests/integ/%.skel.h: $(OUT)/tests/integ/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(patsubst %.c,$(OUT)/obj/%.o,$(INTEG_SRCS)): | $(INTEG_SKELS)
+
 $(OUT)/tests/integ/%: $(OUT)/obj/tests/integ/%.o $(OUT)/libnetstage.a
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)

@@ -16,6 +16,7 @@
 const char *anomaly_cause__name(enum anomaly_cause c)
 {
 	static const char *const n[CAUSE_COUNT] = {
+		[CAUSE_SHARED_CPU] = "sender_and_receiver_share_a_cpu",
 		[CAUSE_SOCKET_QUEUE] = "socket_receive_queue", [CAUSE_BACKLOG] = "cpu_backlog",
 		[CAUSE_SENDER_DROP] = "sender_side_drops",     [CAUSE_PATH_DROP] = "other_drops",
 		[CAUSE_NO_GSO] = "no_segmentation_offload",    [CAUSE_SENDER_CPU] = "sender_cpu",
@@ -325,6 +326,18 @@ void anomaly__check(const struct result *const *runs, int n, const struct result
 			a->lost += t->repeats[i].lost_packets;
 			a->retransmits += t->repeats[i].retransmits;
 			if (t->repeats[i].sender_cpu > 0 || t->repeats[i].receiver_cpu > 0) {
+				double snd = t->repeats[i].sender_cpu / pairs;
+				double rcv = t->repeats[i].receiver_cpu / pairs;
+
+				/* Together one CPU, neither saturated: the two ends took turns on it. */
+				a->cpu_repeats++;
+				if (snd < SATURATED && rcv < SATURATED && snd + rcv >= 70 &&
+				    snd + rcv <= 125) {
+					a->shared_repeats++;
+					appendf(a->shared_detail, sizeof(a->shared_detail),
+						"%s%.0f%% + %.0f%%", a->shared_detail[0] ? ", " : "",
+						snd, rcv);
+				}
 				a->sender_cpu = (a->sender_cpu < 0 ? 0 : a->sender_cpu) +
 						t->repeats[i].sender_cpu;
 				a->receiver_cpu = (a->receiver_cpu < 0 ? 0 : a->receiver_cpu) +
@@ -355,6 +368,8 @@ void anomaly__check(const struct result *const *runs, int n, const struct result
 		for (int i = 0; i < r->n_socks; i++)
 			if (r->socks[i].protocol == (a->udp ? 17 : 6) && r->socks[i].bytes > 4096)
 				delivered += (double)r->socks[i].delivered;
+		if (sq->n_cpus > a->n_cpus)
+			a->n_cpus = sq->n_cpus;
 		for (int i = 0; i < sq->n_cpus; i++) {
 			double share = r->profile_seconds > 0 ?
 					       sq->per_cpu[i].net_rx_ns / (r->profile_seconds * 1e9) :
@@ -417,6 +432,11 @@ void anomaly__check(const struct result *const *runs, int n, const struct result
 			appendf(f->evidence, sizeof(f->evidence),
 				" The receiving iperf3 is CPU-bound (%.0f%% of a CPU): it cannot read "
 				"faster.",
+				a->receiver_cpu);
+		else if (a->shared_repeats > 0)
+			appendf(f->evidence, sizeof(f->evidence),
+				" The receiving iperf3 got %.0f%% of a CPU: it shared one CPU with the "
+				"sender, and reads only when the sender and its softirq let it run.",
 				a->receiver_cpu);
 		else if (a->receiver_cpu >= 0)
 			appendf(f->evidence, sizeof(f->evidence),
@@ -506,6 +526,24 @@ void anomaly__check(const struct result *const *runs, int n, const struct result
 		if (s_weight >= 0)
 			appendf(f->evidence, sizeof(f->evidence), " It sends %.0f%% below %s.",
 				100 * s_weight, ref_what);
+	}
+	/* Only a sender meant to go as fast as it can says something by not being saturated. */
+	if (a->shared_repeats > 0 && a->n_cpus >= 2 && r0->config.bitrate == 0) {
+		/* It caps the rate and starves the reader: it weighs what either costs. */
+		double w = fmax(s_weight, a->drops_by[CAUSE_SOCKET_QUEUE] / loss_base);
+		struct anomaly_finding *f = add_finding(a, CAUSE_SHARED_CPU, w > 0 ? w : -1);
+
+		snprintf(f->what, sizeof(f->what),
+			 "the sender and the receiver took turns on one CPU (%d of %d repeats)",
+			 a->shared_repeats, a->cpu_repeats);
+		appendf(f->evidence, sizeof(f->evidence),
+			"iperf3's CPU per pair, sender + receiver: %s, of %d CPUs; a sender as fast "
+			"as it can go is not saturated, yet the two ends together use about one CPU: "
+			"the scheduler placed both on it "
+			"(the softirq that wakes the reader runs on the sender's CPU, and the reader "
+			"is woken there). The rate is then that of one CPU doing both ends' work. "
+			"Pinning the two ends to different CPUs (iperf3 -A) takes it away.",
+			a->shared_detail, a->n_cpus);
 	}
 	if (a->receiver_cpu >= SATURATED) {
 		struct anomaly_finding *f = add_finding(

@@ -16,6 +16,7 @@
 #include "analysis/result.h"
 
 enum anomaly_cause {
+	CAUSE_SHARED_CPU, /* sender and receiver take turns on one CPU, neither saturated */
 	CAUSE_SOCKET_QUEUE, /* the receiving socket's queue was full */
 	CAUSE_BACKLOG, /* a CPU's backlog was full (net.core.netdev_max_backlog) */
 	CAUSE_SENDER_DROP, /* dropped on the sending side: qdisc, tc, device transmit */
@@ -59,6 +60,9 @@ struct anomaly {
 	double drops_by[CAUSE_COUNT]; /* the drop categories (the first four causes) */
 	char drop_detail[300]; /* "SOCKET_RCVBUFF 54496 after rx_core on s0, ..." */
 	char cat_detail[CAUSE_PATH_DROP + 1][200]; /* the same, per drop category */
+	int n_cpus; /* of the machine, as the softirq figures count them */
+	int shared_repeats, cpu_repeats; /* repeats whose two ends used one CPU together, of those known */
+	char shared_detail[200]; /* "63% + 31%, 58% + 29%" */
 	double drop_diff; /* (kernel - iperf3) / iperf3, UDP only; 0 when either is 0 */
 	double delivered_per_s, arrived_per_s; /* at the receiving sockets */
 	double sender_cpu, receiver_cpu; /* iperf3's, % of one CPU; < 0 when unknown */
