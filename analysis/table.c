@@ -341,7 +341,7 @@ static void print_one_side_rows(const struct attribution *at, FILE *out)
 {
 	char a[32], sh[32];
 	double total = 0;
-	int n = 0;
+	int n = 0, hidden = 0;
 
 	for (int i = 0; i < at->n_rows; i++)
 		if (at->rows[i].cpu)
@@ -354,12 +354,20 @@ static void print_one_side_rows(const struct attribution *at, FILE *out)
 
 		if (!r->cpu)
 			continue;
+		if (r->v[0].ns_per_byte < 0.001 * total) {
+			hidden++;
+			continue;
+		}
 		snprintf(sh, sizeof(sh), "%.0f%%", total > 0 ? 100 * r->v[0].ns_per_byte / total : 0);
 		fprintf(out, " %2d  %-30s %-4s %11s %11s\n", ++n, r->label,
 			r->cls >= ATTR_SOFTIRQ_OTHER && r->cls <= ATTR_OUTSIDE ? "" :
 										  attr_dir__name(r->dir),
 			fmt_kb(r->v[0].ns_per_byte, r->v[0].ns_per_byte_se, true, a, sizeof(a)), sh);
 	}
+	if (hidden)
+		fprintf(out, "     (%d stage%s below 0.1%% of the CPU not shown; --format json lists "
+			     "them)\n",
+			hidden, hidden == 1 ? "" : "s");
 	fprintf(out, "     %-35s %11s\n", "wall time (1 / throughput)",
 		fmt_kb(at->side[0].wall_ns_per_byte, at->side[0].wall_se, true, a, sizeof(a)));
 }
