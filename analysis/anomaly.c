@@ -527,8 +527,11 @@ void anomaly__check(const struct result *const *runs, int n, const struct result
 			appendf(f->evidence, sizeof(f->evidence), " It sends %.0f%% below %s.",
 				100 * s_weight, ref_what);
 	}
-	/* Only a sender meant to go as fast as it can says something by not being saturated. */
-	if (a->shared_repeats > 0 && a->n_cpus >= 2 && r0->config.bitrate == 0) {
+	/*
+	 * Only a sender meant to go as fast as it can says something by not being
+	 * saturated: UDP at rate 0 (a TCP sender also waits for its window).
+	 */
+	if (a->udp && a->shared_repeats > 0 && a->n_cpus >= 2 && r0->config.bitrate == 0) {
 		/* It caps the rate and starves the reader: it weighs what either costs. */
 		double w = fmax(s_weight, a->drops_by[CAUSE_SOCKET_QUEUE] / loss_base);
 		struct anomaly_finding *f = add_finding(a, CAUSE_SHARED_CPU, w > 0 ? w : -1);

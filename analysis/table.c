@@ -217,6 +217,8 @@ void table__print_result(const struct result *r, FILE *out)
 
 /* ---- attribution ---- */
 
+static void wrap(FILE *out, const char *text, int indent, int col);
+
 /* ns per byte shown per kB (1000 bytes): "103.2", "2613", with "+-se" when known. */
 static const char *fmt_kb(double ns_per_byte, double se, bool present, char *buf, size_t len)
 {
@@ -260,17 +262,17 @@ static void print_side_line(const struct attribution *at, int s, FILE *out)
 	const struct attr_side *sd = &at->side[s];
 	char rate[32], se[32];
 
-	fprintf(out, "  %c  %-44.44s %s", at->n_sides == 2 ? "AB"[s] : ' ', sd->name,
+	fprintf(out, "  %c  %s\n     %s", at->n_sides == 2 ? "AB"[s] : ' ', sd->name,
 		table__fmt_rate(sd->bps, rate, sizeof(rate)));
 	if (sd->bps_se > 0)
 		fprintf(out, " +- %s", table__fmt_rate(sd->bps_se, se, sizeof(se)));
-	fprintf(out, ", %.3f ns/byte", sd->wall_ns_per_byte);
+	fprintf(out, ", %.3f ns of wall time per byte", sd->wall_ns_per_byte);
 	if (sd->n_samples > 1)
 		fprintf(out, " (%d repeats)", sd->n_samples);
-	fputc('\n', out);
 	if (sd->has_process_cpu)
-		fprintf(out, "     iperf3 CPU: sender %.0f%%, receiver %.0f%% of one CPU\n",
-			sd->sender_cpu, sd->receiver_cpu);
+		fprintf(out, "; iperf3 CPU: sender %.0f%%, receiver %.0f%%", sd->sender_cpu,
+			sd->receiver_cpu);
+	fputc('\n', out);
 }
 
 static void print_gap_rows(const struct attribution *at, FILE *out)
@@ -467,20 +469,28 @@ void table__print_attribution(const struct attribution *at, FILE *out)
 			fprintf(out, ", +- %.3f (standard error)", at->gap_se);
 		fputc('\n', out);
 		print_gap_rows(at, out);
-		if (at->gap != 0)
-			fprintf(out, "  the measured stages explain %.0f%% of the gap; %s %.0f%%; "
-				     "%.0f%% is unexplained\n",
-				100 * at->explained,
-				at->side[0].has_process_cpu && at->side[1].has_process_cpu ?
-					"the estimate outside the stages (iperf3 CPU) adds" :
-					"no estimate outside the stages:",
-				100 * at->outside, 100 * at->unexplained);
+		if (at->gap != 0) {
+			char line[256];
+
+			snprintf(line, sizeof(line),
+				 "The measured stages explain %.0f%% of the gap; %s %.0f%%; %.0f%% is "
+				 "unexplained.",
+				 100 * at->explained,
+				 at->side[0].has_process_cpu && at->side[1].has_process_cpu ?
+					 "the estimate outside the stages (iperf3 CPU) adds" :
+					 "no estimate outside the stages:",
+				 100 * at->outside, 100 * at->unexplained);
+			fprintf(out, "  ");
+			wrap(out, line, 2, 2);
+		}
 	} else {
 		print_one_side_rows(at, out);
 	}
 	print_latency_rows(at, out);
-	if (at->note[0])
-		fprintf(out, "note: %s\n", at->note);
+	if (at->note[0]) {
+		fprintf(out, "note: ");
+		wrap(out, at->note, 6, 6);
+	}
 }
 
 /* ---- lost throughput ---- */
@@ -540,10 +550,9 @@ void table__print_anomaly(const struct anomaly *a, char tag, FILE *out)
 			 a->retransmits, a->kernel_drops, a->drop_detail[0] ? " (" : "",
 			 a->drop_detail, a->drop_detail[0] ? ")" : "");
 	}
-	fputs(line, out);
-	fputc('\n', out);
+	wrap(out, line, 6, 0);
 	if (a->dominant < 0) {
-		fprintf(out, "%s\n", a->summary);
+		wrap(out, a->summary, 4, 0);
 		return;
 	}
 	fprintf(out, "dominant cause: ");
