@@ -11,12 +11,12 @@
 #include "analysis/strbuf.h"
 
 static const char style[] =
-	"body{font-family:'DejaVu Sans',Arial,sans-serif;margin:24px auto;max-width:1180px;"
+	"body{font-family:'DejaVu Sans',Arial,sans-serif;margin:24px auto;max-width:1240px;"
 	"color:#222;line-height:1.4}"
 	"h1{font-size:1.5em;margin-bottom:0}h2{font-size:1.2em;border-bottom:1px solid #ccc;"
 	"margin-top:2em}h3{font-size:1.05em}"
-	"table{border-collapse:collapse;margin:8px 0;font-size:0.86em}"
-	"th,td{border:1px solid #ccc;padding:3px 7px;text-align:right;white-space:nowrap}"
+	"table{border-collapse:collapse;margin:8px 0;font-size:0.8em}"
+	"th,td{border:1px solid #ccc;padding:2px 6px;text-align:right;white-space:nowrap}"
 	"th{background:#f0f0f0}td.l,th.l{text-align:left}"
 	"tr.total td{font-weight:bold;background:#fafafa}tr.wait td{color:#555}"
 	"td.pos{color:#a0301a}td.neg{color:#1a6a30}"
@@ -117,7 +117,7 @@ static void runs_table(struct strbuf *b, const struct html_input *in)
 {
 	const struct attribution *at = in->at;
 
-	strbuf__printf(b, "<h2>Runs</h2>\n<table id=\"runs\">\n<tr><th></th><th class=\"l\">run"
+	strbuf__printf(b, "<h2>Runs</h2>\n<div class=\"wide\"><table id=\"runs\">\n<tr><th></th><th class=\"l\">run"
 			  "</th><th class=\"l\">files</th><th>throughput, Gbit/s</th><th>wall ns "
 			  "per kB</th><th>iperf3 CPU, sender / receiver</th><th>kernel</th></tr>\n");
 	for (int s = 0; s < at->n_sides; s++) {
@@ -140,7 +140,7 @@ static void runs_table(struct strbuf *b, const struct html_input *in)
 		td_text(b, NULL, in->runs[s][0]->kernel_release);
 		strbuf__printf(b, "</tr>\n");
 	}
-	strbuf__printf(b, "</table>\n");
+	strbuf__printf(b, "</table></div>\n");
 }
 
 static void attribution_table(struct strbuf *b, const struct attribution *at)
