@@ -79,7 +79,33 @@ void iperf_on_test_start(struct iperf_test *test)
 		real(test);
 }
 
-static void child_setup(const char *netns_path)
+/*
+ * Close every descriptor but stdin, stdout, stderr and keep[0..1] (-1: none).
+ * A child inherits all of the parent's: with 200 pairs that is over 1024
+ * (pipes of the other pairs, namespace files, netlink sockets), and libiperf
+ * select()s, so a socket it opened above FD_SETSIZE made it abort.
+ */
+static void close_others(int a, int b)
+{
+	int lo = a < b ? a : b, hi = a < b ? b : a;
+	unsigned int from = 3;
+
+	for (int i = 0; i < 2; i++) {
+		int k = i ? hi : lo;
+
+		if (k < (int)from)
+			continue;
+		if (k > (int)from && close_range(from, k - 1, 0))
+			for (int fd = from; fd < k; fd++)
+				close(fd);
+		from = k + 1;
+	}
+	if (close_range(from, ~0U, 0))
+		for (long fd = from; fd < sysconf(_SC_OPEN_MAX); fd++)
+			close(fd);
+}
+
+static void child_setup(const char *netns_path, int keep1, int keep2)
 {
 	int fd, null;
 
@@ -114,6 +140,7 @@ static void child_setup(const char *netns_path)
 		dup2(null, STDERR_FILENO);
 		close(null);
 	}
+	close_others(keep1, keep2);
 }
 
 static double interval_of(const struct load_spec *spec)
@@ -150,7 +177,7 @@ static pid_t spawn_server(const struct load_spec *spec, const struct load_pair *
 
 	if (pid != 0)
 		return pid;
-	child_setup(p->server_netns);
+	child_setup(p->server_netns, report_fd, -1);
 	start_fd = report_fd;
 	t = new_test(spec, 's', port, p->server_addr);
 	if (!t)
@@ -170,12 +197,11 @@ static pid_t spawn_client(const struct load_spec *spec, const struct load_pair *
 
 	if (pid != 0)
 		return pid;
-	child_setup(p->client_netns);
 	/*
 	 * The parent closes the barrier's write end once every client is forked;
-	 * our inherited copy must go first, or the read never sees the end.
+	 * child_setup closes our inherited copy, or the read would never see the end.
 	 */
-	close(barrier[1]);
+	child_setup(p->client_netns, barrier[0], result_fd);
 	while (read(barrier[0], &go, 1) < 0 && errno == EINTR)
 		;
 	start_fd = result_fd;
