@@ -80,6 +80,35 @@ static void appendf(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * iperf3's loss over each pair's whole test, as the kernel's drops cover it:
+ * the test's lost share applied to the datagrams it received (its bytes over
+ * the datagram size). The repeat's own figures are for the common window of
+ * all pairs, which leaves out the test's first and last moments.
+ */
+static bool whole_test_loss(const struct result *r, const struct repeat_stat *rp, double *lost,
+			    double *sent)
+{
+	int blk = r->config.blksize > 0 ? r->config.blksize : r->config.mtu - 28;
+
+	*lost = *sent = 0;
+	if (rp->n_pairs <= 0 || !rp->pairs || blk <= 0)
+		return false;
+	for (int j = 0; j < rp->n_pairs; j++) {
+		const struct pair_stat *ps = &rp->pairs[j];
+		double got;
+
+		if (!ps->ok)
+			continue;
+		if (ps->run_bytes <= 0 || ps->lost_percent < 0 || ps->lost_percent >= 100)
+			return false;
+		got = ps->run_bytes / blk;
+		*lost += got * ps->lost_percent / (100 - ps->lost_percent);
+		*sent += got + got * ps->lost_percent / (100 - ps->lost_percent);
+	}
+	return *sent > 0;
+}
+
 static struct anomaly_finding *add_finding(struct anomaly *a, enum anomaly_cause c, double weight)
 {
 	struct anomaly_finding *f = &a->findings[a->n_findings++];
@@ -322,8 +351,16 @@ void anomaly__check(const struct result *const *runs, int n, const struct result
 
 		a->bps += t->bits_per_second / n;
 		for (int i = 0; i < t->n_repeats; i++) {
-			a->sent += t->repeats[i].sent_packets;
-			a->lost += t->repeats[i].lost_packets;
+			double lost, sent;
+
+			if (a->udp && whole_test_loss(runs[k], &t->repeats[i], &lost, &sent)) {
+				a->lost += lost;
+				a->sent += sent;
+				a->whole_test++;
+			} else {
+				a->lost += t->repeats[i].lost_packets;
+				a->sent += t->repeats[i].sent_packets;
+			}
 			a->retransmits += t->repeats[i].retransmits;
 			if (t->repeats[i].sender_cpu > 0 || t->repeats[i].receiver_cpu > 0) {
 				double snd = t->repeats[i].sender_cpu / pairs;
@@ -616,6 +653,9 @@ json_object *anomaly__to_json(const struct anomaly *a)
 	if (a->udp) {
 		json_object_object_add(d, "iperf3_sent", json_object_new_double(a->sent));
 		json_object_object_add(d, "iperf3_lost", json_object_new_double(a->lost));
+		json_object_object_add(d, "iperf3_counts",
+				       json_object_new_string(a->whole_test ? "whole tests" :
+									      "measurement window"));
 		json_object_object_add(d, "kernel_minus_iperf3_relative",
 				       json_object_new_double(a->drop_diff));
 	} else {

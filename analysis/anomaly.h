@@ -53,6 +53,7 @@ struct anomaly {
 	/* What iperf3 measured, summed over repeats and runs. */
 	double bps;
 	double sent, lost; /* UDP datagrams; lost as the receiver counted them */
+	int whole_test; /* repeats whose counts cover the whole iperf3 test (else the window's) */
 	double retransmits; /* TCP */
 	double seconds; /* of load */
 	/* What the probes saw. */
