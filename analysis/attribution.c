@@ -239,40 +239,106 @@ double attr__run_bytes(const struct result *r)
 	return 0;
 }
 
-/* The device the interval started on: the transmitter of a forward, the ingress of a bridge. */
-static const char *from_device(const struct result *r, const struct stage_stat *s,
-			       enum attr_class cls)
+static void add_where(struct attr_value *v, const char *name);
+
+/* The number a netstage role name ends with ("pc12": 12), or -1. */
+static int dev_index(const char *name)
 {
-	const struct stage_stat *best = NULL;
-	int want = cls == ATTR_TX_DRV ? NS_STAGE_TX_START : NS_STAGE_RX_CORE;
+	size_t n = strlen(name), i = n;
 
-	/* With module probes the forward's start is drv_xmit, on the same device as tx_start. */
-	int hop = cls == ATTR_TX_DRV ? s->hop - 1 : s->hop;
+	while (i > 0 && name[i - 1] >= '0' && name[i - 1] <= '9')
+		i--;
+	return i < n && n - i < 6 ? atoi(name + i) : -1;
+}
 
-	for (int i = 0; i < r->n_stages; i++) {
-		const struct stage_stat *c = &r->stages[i];
+/* Devices every pair shares (a lower device, its peer, a bridge, a wire): no pair of their own. */
+static bool shared_dev(const char *short_name)
+{
+	static const char *const shared[] = { "lo", "lp", "br", "sw", "w" };
 
-		if (c->stage != want || c->path != s->path || c->hop != hop ||
-		    !strcmp(c->ifname, s->ifname))
+	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++)
+		if (!strncmp(short_name, shared[i], strlen(shared[i])) &&
+		    (short_name[strlen(shared[i])] >= '0' && short_name[strlen(shared[i])] <= '9'))
+			return true;
+	return false;
+}
+
+/* "c12>pc12" as "c*>pc*": the pattern of a name across pairs. */
+static void to_pattern(const char *in, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (; *in && o + 1 < len; in++) {
+		if (*in >= '0' && *in <= '9') {
+			if (!o || out[o - 1] != '*')
+				out[o++] = '*';
 			continue;
-		if (!best || c->hist.count > best->hist.count)
-			best = c;
+		}
+		out[o++] = *in;
 	}
-	return best ? attr__short_dev(best->ifname, best->netns) : NULL;
+	out[o] = '\0';
+}
+
+/*
+ * The devices the interval started on: the transmitter of a forward (a hop
+ * before), the ingress port of a bridge's forward (the same hop). A device of
+ * a pair started from that pair's device; a shared one from all of them.
+ */
+static void add_from_devices(struct attr_value *v, const struct result *r,
+			     const struct stage_stat *s, enum attr_class cls, const char *to)
+{
+	int want = cls == ATTR_TX_DRV ? NS_STAGE_TX_START : NS_STAGE_RX_CORE;
+	int hop = cls == ATTR_TX_DRV ? s->hop - 1 : s->hop, idx = dev_index(to);
+	bool shared = shared_dev(to), matched = false;
+	char name[80];
+
+	for (int pass = 0; pass < 2 && !matched; pass++) {
+		for (int i = 0; i < r->n_stages; i++) {
+			const struct stage_stat *c = &r->stages[i];
+			const char *from = attr__short_dev(c->ifname, c->netns);
+
+			if (c->stage != want || c->path != s->path || c->hop != hop ||
+			    !strcmp(c->ifname, s->ifname) || !c->hist.count)
+				continue;
+			/* Pass 0: the same pair's device (or every one into a shared device). */
+			if (pass == 0 && !shared && !shared_dev(from) && dev_index(from) != idx)
+				continue;
+			snprintf(name, sizeof(name), "%s>%s", from, to);
+			add_where(v, name);
+			matched = true;
+		}
+	}
+	if (!matched)
+		add_where(v, to);
 }
 
 static void add_where(struct attr_value *v, const char *name)
 {
-	size_t len = strlen(v->where);
+	char pat[80], item[80], *save = NULL, copy[sizeof(v->where)];
+	size_t len;
 
-	if (strstr(v->where, name)) {
-		const char *p = strstr(v->where, name);
+	/* Beyond two devices, name them by pattern: "c*>pc*" for every pair's. */
+	if (v->n_where >= 2) {
+		if (!v->patterned) {
+			snprintf(copy, sizeof(copy), "%s", v->where);
+			v->where[0] = '\0';
+			v->patterned = true;
+			for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+				to_pattern(t, item, sizeof(item));
+				add_where(v, item);
+			}
+		}
+		to_pattern(name, pat, sizeof(pat));
+		name = pat;
+	}
+	for (const char *p = strstr(v->where, name); p; p = strstr(p + 1, name)) {
 		size_t n = strlen(name);
 
 		/* Present as a whole item already. */
 		if ((p == v->where || p[-1] == ',') && (p[n] == '\0' || p[n] == ','))
 			return;
 	}
+	len = strlen(v->where);
 	if (len + strlen(name) + 2 >= sizeof(v->where)) {
 		if (len + 4 < sizeof(v->where) && !strstr(v->where, "..."))
 			strcat(v->where, ",...");
@@ -281,14 +347,15 @@ static void add_where(struct attr_value *v, const char *name)
 	if (len)
 		strcat(v->where, ",");
 	strcat(v->where, name);
+	if (!v->patterned)
+		v->n_where++;
 }
 
 static void add_entry(struct work_row *wr, int side, int run, const struct result *r,
 		      const struct stage_stat *s)
 {
 	struct attr_value *v = &wr->row.v[side];
-	char name[64];
-	const char *to = attr__short_dev(s->ifname, s->netns), *from = NULL;
+	const char *to = attr__short_dev(s->ifname, s->netns);
 
 	v->present = true;
 	wr->sum[side][run] += (double)s->hist.sum;
@@ -296,12 +363,9 @@ static void add_entry(struct work_row *wr, int side, int run, const struct resul
 	v->segs += s->hist.segs;
 	hist__merge(&v->hist, &s->hist);
 	if (wr->row.cls == ATTR_TX_DRV || wr->row.cls == ATTR_FORWARD)
-		from = from_device(r, s, wr->row.cls);
-	if (from)
-		snprintf(name, sizeof(name), "%s>%s", from, to);
+		add_from_devices(v, r, s, wr->row.cls, to);
 	else
-		snprintf(name, sizeof(name), "%s", to);
-	add_where(v, name);
+		add_where(v, to);
 }
 
 static void set_synthetic(struct work_row *wr, int side, int run, double ns)
@@ -384,7 +448,10 @@ static int side_figures(const struct result *const *runs, int n, struct attr_sid
 		sd->receiver_cpu = rcpu / ncpu;
 		sd->busiest_cpu = fmax(sd->sender_cpu, sd->receiver_cpu) /
 				  (runs[0]->config.pairs > 0 ? runs[0]->config.pairs : 1);
-		sd->cpu_bound = sd->busiest_cpu >= ATTR_CPU_BOUND;
+		sd->n_cpus = runs[0]->softirq.n_cpus;
+		if (sd->n_cpus > 0)
+			sd->machine_cpu = (sd->sender_cpu + sd->receiver_cpu) / sd->n_cpus;
+		sd->cpu_bound = sd->busiest_cpu >= ATTR_CPU_BOUND || sd->machine_cpu >= ATTR_CPU_BOUND;
 	}
 	free(wall);
 	free(proc);
@@ -633,13 +700,18 @@ int attribution__compute(const struct result *const *a, int na, const struct res
 	for (int s = 0; s < out->n_sides; s++) {
 		const struct attr_side *sd = &out->side[s];
 		size_t len = strlen(out->note);
+		char all[64] = "";
 
-		if (sd->has_process_cpu && !sd->cpu_bound)
-			snprintf(out->note + len, sizeof(out->note) - len,
-				 "%s is not CPU-bound (its busier iperf3 process used %.0f%% of a "
-				 "CPU): its wall time per byte is more than CPU time, so CPU stages "
-				 "cannot explain all of it; look at the waiting intervals. ",
-				 two ? (s ? "B" : "A") : "the run", sd->busiest_cpu);
+		if (!sd->has_process_cpu || sd->cpu_bound)
+			continue;
+		if (sd->n_cpus)
+			snprintf(all, sizeof(all), ", all of them %.0f%% of the %d CPUs", sd->machine_cpu,
+				 sd->n_cpus);
+		snprintf(out->note + len, sizeof(out->note) - len,
+			 "%s is not CPU-bound (the busier iperf3 process of a pair used %.0f%% of a "
+			 "CPU%s): its wall time per byte is more than CPU time, so CPU stages cannot "
+			 "explain all of it; look at the waiting intervals. ",
+			 two ? (s ? "B" : "A") : "the run", sd->busiest_cpu, all);
 	}
 	if (two && (out->side[0].n_runs < 2 || out->side[1].n_runs < 2)) {
 		size_t len = strlen(out->note);

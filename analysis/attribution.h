@@ -64,7 +64,9 @@ struct attr_value {
 	unsigned long long count, segs;
 	double p50, p99; /* the interval's latency, ns */
 	struct ns_hist hist; /* merged over devices and runs */
-	char where[48]; /* the devices: "ps0", "pc0>ps0", "lo0", "nst1a2bc*" */
+	char where[48]; /* the devices: "ps0", "pc0>ps0", "lo0"; beyond two by pattern: "c*>pc*" */
+	int n_where; /* devices named in where before it turned to patterns */
+	bool patterned;
 };
 
 struct attr_row {
@@ -92,7 +94,13 @@ struct attr_side {
 	double process_ns_per_byte, process_se; /* iperf3 sender + receiver CPU per byte */
 	double sender_cpu, receiver_cpu; /* mean % of one CPU, summed over pairs */
 	double busiest_cpu; /* the busier iperf3 process of a pair, % of one CPU */
-	bool cpu_bound; /* busiest_cpu >= ATTR_CPU_BOUND: CPU per byte sets the wall time */
+	int n_cpus; /* of the machine (the softirq figures' CPUs), 0 when unknown */
+	double machine_cpu; /* all iperf3 processes together, % of all CPUs */
+	/*
+	 * CPU per byte sets the wall time: a process of a pair at ATTR_CPU_BOUND %
+	 * of a CPU, or all of them together at ATTR_CPU_BOUND % of the machine.
+	 */
+	bool cpu_bound;
 };
 
 #define ATTR_CPU_BOUND 90.0
