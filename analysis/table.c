@@ -137,42 +137,52 @@ static void print_spans(const struct result *r, FILE *out)
 	}
 }
 
+static void wrap(FILE *out, const char *text, int indent, int col);
+
 static void print_softirq(const struct result *r, FILE *out)
 {
 	const struct cpu_softirq *t = &r->softirq.total;
 	double secs = r->profile_seconds;
 	__u64 other = t->net_rx_ns > t->net_rx_covered_ns ? t->net_rx_ns - t->net_rx_covered_ns : 0;
+	char line[512];
 
 	if (secs <= 0)
 		return;
-	fprintf(out, "softirq: NET_RX %.1f ms in %llu runs (%.1f%% of one CPU; %.1f ms outside the "
-		     "stages above), NET_TX %.1f ms\n",
-		t->net_rx_ns / 1e6, (unsigned long long)t->net_rx_count,
-		100.0 * t->net_rx_ns / (secs * 1e9), other / 1e6, t->net_tx_ns / 1e6);
+	snprintf(line, sizeof(line),
+		 "NET_RX %.1f ms in %llu runs (%.1f%% of one CPU; %.1f ms outside the stages above), "
+		 "NET_TX %.1f ms.",
+		 t->net_rx_ns / 1e6, (unsigned long long)t->net_rx_count,
+		 100.0 * t->net_rx_ns / (secs * 1e9), other / 1e6, t->net_tx_ns / 1e6);
 	if (t->net_rx_count)
-		fprintf(out, "         raise -> run %.0f ns on average; NAPI %llu polls, %llu packets, "
-			     "%llu used the whole budget; backlog drops %llu, squeezed %llu\n",
-			(double)t->net_rx_raise_delay_ns / t->net_rx_count,
-			(unsigned long long)t->napi_polls, (unsigned long long)t->napi_work,
-			(unsigned long long)t->napi_budget_hits, (unsigned long long)t->backlog_drops,
-			(unsigned long long)t->time_squeeze);
+		snprintf(line + strlen(line), sizeof(line) - strlen(line),
+			 " Raise -> run %.0f ns on average; NAPI %llu polls, %llu packets, %llu used "
+			 "the whole budget; backlog drops %llu, squeezed %llu.",
+			 (double)t->net_rx_raise_delay_ns / t->net_rx_count,
+			 (unsigned long long)t->napi_polls, (unsigned long long)t->napi_work,
+			 (unsigned long long)t->napi_budget_hits,
+			 (unsigned long long)t->backlog_drops, (unsigned long long)t->time_squeeze);
+	fprintf(out, "softirq: ");
+	wrap(out, line, 9, 9);
 }
 
 static void print_sockets(const struct result *r, FILE *out)
 {
+	char line[512];
+
 	for (int i = 0; i < r->n_socks; i++) {
 		const struct sock_stat *k = &r->socks[i];
 
 		if (!k->delivered && !k->rcvq_full && !k->queue_fail)
 			continue;
-		fprintf(out, "socket %s:%d in %s: %llu reads (%llu bytes), %llu wake-ups",
-			k->protocol == 6 ? "tcp" : k->protocol == 17 ? "udp" : "?", k->port, k->netns,
-			(unsigned long long)k->delivered, (unsigned long long)k->bytes,
-			(unsigned long long)k->data_ready);
+		snprintf(line, sizeof(line), "socket %s:%d in %s: %llu reads (%llu bytes), %llu wake-ups",
+			 k->protocol == 6 ? "tcp" : k->protocol == 17 ? "udp" : "?", k->port, k->netns,
+			 (unsigned long long)k->delivered, (unsigned long long)k->bytes,
+			 (unsigned long long)k->data_ready);
 		if (k->rcvq_full || k->queue_fail)
-			fprintf(out, ", receive queue full %llu, queueing failed %llu",
-				(unsigned long long)k->rcvq_full, (unsigned long long)k->queue_fail);
-		fputc('\n', out);
+			snprintf(line + strlen(line), sizeof(line) - strlen(line),
+				 ", receive queue full %llu, queueing failed %llu",
+				 (unsigned long long)k->rcvq_full, (unsigned long long)k->queue_fail);
+		wrap(out, line, 4, 0);
 	}
 }
 
@@ -216,8 +226,6 @@ void table__print_result(const struct result *r, FILE *out)
 }
 
 /* ---- attribution ---- */
-
-static void wrap(FILE *out, const char *text, int indent, int col);
 
 /* ns per byte shown per kB (1000 bytes): "103.2", "2613", with "+-se" when known. */
 static const char *fmt_kb(double ns_per_byte, double se, bool present, char *buf, size_t len)
@@ -269,10 +277,11 @@ static void print_side_line(const struct attribution *at, int s, FILE *out)
 	fprintf(out, ", %.3f ns of wall time per byte", sd->wall_ns_per_byte);
 	if (sd->n_samples > 1)
 		fprintf(out, " (%d repeats)", sd->n_samples);
-	if (sd->has_process_cpu)
-		fprintf(out, "; iperf3 CPU: sender %.0f%%, receiver %.0f%%", sd->sender_cpu,
-			sd->receiver_cpu);
 	fputc('\n', out);
+	if (sd->has_process_cpu)
+		fprintf(out, "     iperf3 CPU: sender %.0f%%, receiver %.0f%% of one CPU%s\n",
+			sd->sender_cpu, sd->receiver_cpu,
+			sd->cpu_bound ? "" : " (not CPU-bound: see the note below)");
 }
 
 static void print_gap_rows(const struct attribution *at, FILE *out)
