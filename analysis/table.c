@@ -11,11 +11,13 @@
 static int stage_rank(int stage)
 {
 	static const int rank[NS_STAGE_COUNT] = {
-		[NS_STAGE_RX_ENQUEUE] = 0, [NS_STAGE_RX_SOFTIRQ] = 1, [NS_STAGE_RX_CORE] = 2,
-		[NS_STAGE_SOCK_ENQUEUE] = 3, [NS_STAGE_TX_QUEUE] = 4, [NS_STAGE_TX_START] = 5,
-		[NS_STAGE_TX_DONE] = 6,	   [NS_STAGE_DELIVER] = 7,   [NS_STAGE_DROP] = 8,
+		[NS_STAGE_RX_ENQUEUE] = 0,  [NS_STAGE_RX_SOFTIRQ] = 1, [NS_STAGE_RX_CORE] = 2,
+		[NS_STAGE_RX_HANDLER] = 3,  [NS_STAGE_BR_FORWARD] = 4, [NS_STAGE_SOCK_ENQUEUE] = 5,
+		[NS_STAGE_TX_QUEUE] = 6,    [NS_STAGE_TX_START] = 7,   [NS_STAGE_DRV_XMIT] = 8,
+		[NS_STAGE_DRV_DONE] = 9,    [NS_STAGE_TX_DONE] = 10,   [NS_STAGE_DELIVER] = 11,
+		[NS_STAGE_DROP] = 12,
 	};
-	return stage > 0 && stage < NS_STAGE_COUNT ? rank[stage] : 9;
+	return stage > 0 && stage < NS_STAGE_COUNT ? rank[stage] : 13;
 }
 
 static int cmp_stage(const void *a, const void *b)

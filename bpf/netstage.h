@@ -94,7 +94,7 @@ enum ns_dev_kind {
 #define NS_MAX_DEVS		  2048
 #define NS_DEV_TABLE		  8192 /* places, a power of two; the loader uses a prefix */
 #define NS_DEV_PROBES		  4
-#define NS_NETNS_TABLE		  2048 /* watched namespaces, same scheme, keyed by inode */
+#define NS_NETNS_TABLE		  4096 /* watched namespaces (a quarter of it), keyed by inode */
 #define NS_MAX_SLOTS		  256  /* histogram slots; devices beyond that share slots by role */
 #define NS_MAX_GROUPS		  2    /* paths kept apart: packets started on the client side or not */
 #define NS_DEV_KEY(inum, ifindex) (((__u64)(inum) << 32) | (__u32)(ifindex))

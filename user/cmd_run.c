@@ -221,8 +221,6 @@ int cmd_run(int argc, char **argv)
 		return 1;
 	}
 	session__catch_signals();
-	/* `netstage run | head` must not kill it before it removes what it built. */
-	signal(SIGPIPE, SIG_IGN);
 	a.e.progress = progress;
 	a.e.ctx = &a;
 	snprintf(r.config.command, sizeof(r.config.command), "run");

@@ -666,7 +666,6 @@ int cmd_sweep(int argc, char **argv)
 		return 1;
 	}
 	session__catch_signals();
-	signal(SIGPIPE, SIG_IGN);
 	s.start = now_s();
 	/* Kinds this kernel lacks: skipped, saying why. */
 	for (int k = 0; k < a.m.n_kinds; k++) {

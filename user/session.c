@@ -23,6 +23,8 @@ void session__catch_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* `netstage run | head` must not kill it before it removes what it built. */
+	signal(SIGPIPE, SIG_IGN);
 }
 
 void session__progress(const char *fmt, ...)

@@ -9,7 +9,10 @@
 /* Set by SIGINT/SIGTERM; long steps poll it and unwind. */
 extern volatile sig_atomic_t session_stop;
 
-/* Catch SIGINT and SIGTERM into session_stop (no SA_RESTART: blocking calls return EINTR). */
+/*
+ * Catch SIGINT and SIGTERM into session_stop (no SA_RESTART: blocking calls
+ * return EINTR), and ignore SIGPIPE so a closed pipe cannot cut the cleanup short.
+ */
 void session__catch_signals(void);
 
 /* A progress line on stderr: rewritten in place on a terminal, one line per call otherwise. */
