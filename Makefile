@@ -47,7 +47,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%,$(UNIT_SRCS))
 ASAN_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/asan/%,$(UNIT_SRCS))
 INTEG_BINS := $(patsubst tests/integ/%.c,$(OUT)/tests/integ/%,$(INTEG_SRCS))
 
-.PHONY: all help deps run check unit unit-asan integ vmtest bench clean format tests
+.PHONY: all help deps run check unit unit-asan integ vmtest bench clean format tests man
 all: $(OUT)/netstage
 
 help:
@@ -57,6 +57,7 @@ help:
 	@echo 'make check      (root) deps, build, every test: unit (also under ASan/UBSan), integration, VM'
 	@echo 'make bench      (root) the benchmarks under bench/, figures for docs/PERFORMANCE.md'
 	@echo 'make vmtest     (root) the VM tests on a Debian distro kernel under qemu'
+	@echo 'make man        regenerate docs/netstage.1 from the option tables'
 	@echo 'V=1             show full commands'
 
 deps:
@@ -176,6 +177,11 @@ bench: deps
 # Format the C files changed since HEAD (or FILES=...): never the whole tree,
 # whose files others may be editing.
 FILES ?= $(shell git diff --name-only HEAD -- '*.c' '*.h' | grep -v '^vmlinux/')
+# The manual page is made from the option tables; a test checks it is up to date.
+man: all
+	$(Q)$(OUT)/netstage man > docs/netstage.1
+	$(call msg,MAN,docs/netstage.1)
+
 format:
 	$(if $(strip $(FILES)),clang-format -i $(FILES),@echo 'format: no changed C files (give FILES=...)')
 

@@ -24,6 +24,7 @@ static const struct cli_cmd cmd = {
 		   "namespace, so it needs root.",
 	.opts = opts,
 };
+const struct cli_cmd *const doctor_cli = &cmd; /* for the manual page */
 
 static void line(const char *what, int ok, const char *why)
 {

@@ -44,6 +44,7 @@ static const struct cli_cmd cmd = {
 		   "driving load. Nothing of the watched namespaces is modified.",
 	.opts = opts,
 };
+const struct cli_cmd *const profile_cli = &cmd; /* for the manual page */
 
 int cmd_profile(int argc, char **argv)
 {

@@ -46,6 +46,7 @@ static const struct cli_cmd cmd = {
 		   "docs/ATTRIBUTION.md explains the method and its limits.",
 	.opts = opts,
 };
+const struct cli_cmd *const report_cli = &cmd; /* for the manual page */
 
 /* One side of a comparison: the runs of one configuration. */
 struct side {

@@ -63,6 +63,7 @@ static const struct cli_cmd cmd = {
 	       "Traffic stays inside the namespaces it builds (198.18.0.0/15).",
     .opts = opts,
 };
+const struct cli_cmd *const run_cli = &cmd; /* for the manual page */
 
 struct run_args {
 	struct topo_spec spec;

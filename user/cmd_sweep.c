@@ -76,6 +76,7 @@ static const struct cli_cmd cmd = {
 	       "Columns of summary.csv: docs/EXPERIMENTS.md.",
     .opts = opts,
 };
+const struct cli_cmd *const sweep_cli = &cmd; /* for the manual page */
 
 struct sweep_args {
 	struct sweep_matrix m;

@@ -49,6 +49,7 @@ static const struct cli_cmd up_cmd = {
 	       "docs/TOPOLOGY.md describes every layout.",
     .opts = up_opts,
 };
+const struct cli_cmd *const topo_up_cli = &up_cmd; /* for the manual page */
 
 static const struct cli_opt down_opts[] = {
     {OPT_ALL, "all", 'a', NULL,
@@ -65,6 +66,7 @@ static const struct cli_cmd down_cmd = {
 	       "netstage-*, interfaces nst* with a netstage alias), whoever made it.",
     .opts = down_opts,
 };
+const struct cli_cmd *const topo_down_cli = &down_cmd; /* for the manual page */
 
 static const struct cli_opt list_opts[] = {{0}};
 
@@ -74,6 +76,7 @@ static const struct cli_cmd list_cmd = {
     .summary = "List netstage topologies: run id, state (kept, in use, leftover), kind, size.",
     .opts = list_opts,
 };
+const struct cli_cmd *const topo_list_cli = &list_cmd; /* for the manual page */
 
 static const struct cli_cmd topo_cmd = {
     .name = "topo",

@@ -17,6 +17,7 @@ static const struct {
 	{ "sweep", cmd_sweep, "runs over kinds x MTUs x pair counts x protocols (the paper's matrix)" },
 	{ "profile", cmd_profile, "profile namespaces and devices that already exist, no load" },
 	{ "report", cmd_report, "show a result file (and compare it with a baseline)" },
+	{ "man", cmd_man, "print the manual page (roff)" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
