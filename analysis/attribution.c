@@ -100,6 +100,14 @@ enum attr_actor attr__actor_of(enum attr_class cls, int hop)
 	}
 }
 
+const char *attr_bind__name(enum attr_bind b)
+{
+	return b == ATTR_BIND_SENDER	 ? "the sender's CPU" :
+	       b == ATTR_BIND_RECEIVER	 ? "the receiver's CPU" :
+	       b == ATTR_BIND_MACHINE ? "every CPU of the machine" :
+					  "no CPU";
+}
+
 const char *attr_dir__name(enum attr_dir dir)
 {
 	return dir == ATTR_DIR_DATA ? "data" : dir == ATTR_DIR_BACK ? "back" : "both";
@@ -384,7 +392,7 @@ static int side_figures(const struct result *const *runs, int n, struct attr_sid
 			double *bytes)
 {
 	int cap = 0, nw = 0, np = 0;
-	double *wall, *proc, *bps;
+	double *wall, *proc, *bps, *snd, *rcv;
 	struct summary s;
 	double scpu = 0, rcpu = 0;
 	int ncpu = 0;
@@ -394,10 +402,14 @@ static int side_figures(const struct result *const *runs, int n, struct attr_sid
 	wall = calloc(cap, sizeof(double));
 	proc = calloc(cap, sizeof(double));
 	bps = calloc(cap, sizeof(double));
-	if (!wall || !proc || !bps) {
+	snd = calloc(cap, sizeof(double));
+	rcv = calloc(cap, sizeof(double));
+	if (!wall || !proc || !bps || !snd || !rcv) {
 		free(wall);
 		free(proc);
 		free(bps);
+		free(snd);
+		free(rcv);
 		return -ENOMEM;
 	}
 	sd->n_runs = n;
@@ -416,6 +428,8 @@ static int side_figures(const struct result *const *runs, int n, struct attr_sid
 				bps[nw] = rp->bits_per_second;
 				wall[nw++] = 8e9 / rp->bits_per_second;
 				if (rp->sender_cpu > 0 || rp->receiver_cpu > 0) {
+					snd[np] = rp->sender_cpu / 100 * 8e9 / rp->bits_per_second;
+					rcv[np] = rp->receiver_cpu / 100 * 8e9 / rp->bits_per_second;
 					proc[np++] = (rp->sender_cpu + rp->receiver_cpu) / 100 * 8e9 /
 						     rp->bits_per_second;
 					scpu += rp->sender_cpu;
@@ -442,8 +456,14 @@ static int side_figures(const struct result *const *runs, int n, struct attr_sid
 	if (np > 0) {
 		s = summarize(proc, np);
 		sd->has_process_cpu = true;
-		sd->process_ns_per_byte = s.mean;
+		sd->total_ns_per_byte = sd->process_ns_per_byte = s.mean;
 		sd->process_se = s.stderr_mean;
+		s = summarize(snd, np);
+		sd->sender_ns_per_byte = s.mean;
+		sd->sender_se = s.stderr_mean;
+		s = summarize(rcv, np);
+		sd->receiver_ns_per_byte = s.mean;
+		sd->receiver_se = s.stderr_mean;
 		sd->sender_cpu = scpu / ncpu;
 		sd->receiver_cpu = rcpu / ncpu;
 		sd->busiest_cpu = fmax(sd->sender_cpu, sd->receiver_cpu) /
@@ -452,10 +472,17 @@ static int side_figures(const struct result *const *runs, int n, struct attr_sid
 		if (sd->n_cpus > 0)
 			sd->machine_cpu = (sd->sender_cpu + sd->receiver_cpu) / sd->n_cpus;
 		sd->cpu_bound = sd->busiest_cpu >= ATTR_CPU_BOUND || sd->machine_cpu >= ATTR_CPU_BOUND;
+		if (sd->machine_cpu >= ATTR_CPU_BOUND)
+			sd->bind = ATTR_BIND_MACHINE;
+		else if (sd->busiest_cpu >= ATTR_CPU_BOUND)
+			sd->bind = sd->sender_cpu >= sd->receiver_cpu ? ATTR_BIND_SENDER :
+									ATTR_BIND_RECEIVER;
 	}
 	free(wall);
 	free(proc);
 	free(bps);
+	free(snd);
+	free(rcv);
 	return 0;
 }
 
@@ -474,16 +501,25 @@ static void describe_side(const struct result *r, int n, struct attr_side *sd)
 			 n > 1 ? " (runs pooled)" : "");
 }
 
+/* Rows on the binding CPU first, then the outside estimate, then other CPU rows, then waits. */
+static int rank_group(const struct attr_row *r)
+{
+	if (!r->cpu)
+		return 3;
+	if (r->cls == ATTR_OUTSIDE)
+		return 1;
+	return r->on_binding ? 0 : 2;
+}
+
 static int cmp_rank(const void *a, const void *b, void *two)
 {
 	const struct attr_row *x = a, *y = b;
-	int kx = x->cpu ? (x->cls == ATTR_OUTSIDE ? 1 : 0) : 2;
-	int ky = y->cpu ? (y->cls == ATTR_OUTSIDE ? 1 : 0) : 2;
+	int kx = rank_group(x), ky = rank_group(y);
 	double vx, vy;
 
 	if (kx != ky)
 		return kx - ky;
-	if (kx == 2) {
+	if (kx == 3) {
 		if (x->cls != y->cls)
 			return (int)x->cls - (int)y->cls;
 		if (x->actor != y->actor)
@@ -622,13 +658,44 @@ int attribution__compute(const struct result *const *a, int na, const struct res
 		for (int s = 0; s < out->n_sides; s++)
 			finish_value(&w.rows[i], s, bytes[s], nruns[s]);
 
-	/* Stage CPU per byte of each side, then what iperf3's CPU leaves outside it. */
+	/*
+	 * What binds: both sides' binding, when they agree. The rows whose CPU is
+	 * on that CPU count; the binding CPU's time per byte, from iperf3, less
+	 * those rows is the estimate outside the stages.
+	 */
+	out->bind = out->side[0].bind;
+	if (two && out->side[1].bind != out->bind)
+		out->bind = ATTR_BIND_NONE;
+	for (int i = 0; i < w.n; i++) {
+		struct attr_row *row = &w.rows[i].row;
+		bool softirq = row->cls == ATTR_SOFTIRQ_OTHER || row->cls == ATTR_SOFTIRQ_TX;
+
+		if (!row->cpu)
+			continue;
+		switch (out->bind) {
+		case ATTR_BIND_SENDER:
+			row->on_binding = row->dir != ATTR_DIR_BACK;
+			break;
+		case ATTR_BIND_RECEIVER:
+			row->on_binding = !softirq && row->dir != ATTR_DIR_DATA;
+			break;
+		default:
+			row->on_binding = true;
+		}
+	}
 	for (int s = 0; s < out->n_sides; s++) {
 		struct attr_side *sd = &out->side[s];
 
 		for (int i = 0; i < w.n; i++)
-			if (w.rows[i].row.cpu)
+			if (w.rows[i].row.on_binding)
 				sd->stages_ns_per_byte += w.rows[i].row.v[s].ns_per_byte;
+		if (out->bind == ATTR_BIND_SENDER) {
+			sd->process_ns_per_byte = sd->sender_ns_per_byte;
+			sd->process_se = sd->sender_se;
+		} else if (out->bind == ATTR_BIND_RECEIVER) {
+			sd->process_ns_per_byte = sd->receiver_ns_per_byte;
+			sd->process_se = sd->receiver_se;
+		}
 	}
 	if (out->side[0].has_process_cpu && (!two || out->side[1].has_process_cpu)) {
 		struct work_row *wr = get_row(&w, ATTR_OUTSIDE, ATTR_ACTOR_NONE, ATTR_DIR_BOTH);
@@ -638,6 +705,7 @@ int attribution__compute(const struct result *const *a, int na, const struct res
 			rc = -ENOMEM;
 			goto out;
 		}
+		wr->row.on_binding = true;
 		for (int s = 0; s < out->n_sides; s++) {
 			struct attr_side *sd = &out->side[s];
 			struct attr_value *v = &wr->row.v[s];
@@ -654,9 +722,9 @@ int attribution__compute(const struct result *const *a, int na, const struct res
 		}
 		if (clamped)
 			snprintf(out->note, sizeof(out->note),
-				 "iperf3's process CPU per byte is below the stages' on a side: "
-				 "softirq work ran outside the iperf3 processes, so the estimate of "
-				 "the time outside the stages is set to 0 there. ");
+				 "iperf3's CPU per byte is below the stages' on a side: softirq work "
+				 "ran outside the iperf3 processes, so the estimate of the time outside "
+				 "the stages is set to 0 there. ");
 	} else {
 		snprintf(out->note, sizeof(out->note),
 			 "the results carry no iperf3 CPU figures: the time outside the stages "
@@ -681,7 +749,7 @@ int attribution__compute(const struct result *const *a, int na, const struct res
 			row->share_se =
 				ratio_se(row->share, row->delta, row->delta_se, out->gap, out->gap_se);
 		}
-		if (row->cpu && row->cls != ATTR_OUTSIDE) {
+		if (row->on_binding && row->cls != ATTR_OUTSIDE) {
 			meas += row->delta;
 			meas_se2 += row->delta_se * row->delta_se;
 		}
@@ -697,6 +765,14 @@ int attribution__compute(const struct result *const *a, int na, const struct res
 	}
 	if (two && out->side[0].has_process_cpu && out->side[1].has_process_cpu)
 		out->cpu_gap = out->side[0].process_ns_per_byte - out->side[1].process_ns_per_byte;
+	if (two && out->bind == ATTR_BIND_NONE && out->side[0].bind != out->side[1].bind &&
+	    out->side[0].bind != ATTR_BIND_NONE && out->side[1].bind != ATTR_BIND_NONE) {
+		size_t len = strlen(out->note);
+
+		snprintf(out->note + len, sizeof(out->note) - len,
+			 "A is bound by %s, B by %s: all CPU is counted on both sides. ",
+			 attr_bind__name(out->side[0].bind), attr_bind__name(out->side[1].bind));
+	}
 	for (int s = 0; s < out->n_sides; s++) {
 		const struct attr_side *sd = &out->side[s];
 		size_t len = strlen(out->note);
@@ -765,7 +841,7 @@ const struct attr_row *attribution__find(const struct attribution *at, enum attr
 const struct attr_row *attribution__top(const struct attribution *at)
 {
 	for (int i = 0; i < at->n_rows; i++)
-		if (at->rows[i].cpu && at->rows[i].cls != ATTR_OUTSIDE)
+		if (at->rows[i].on_binding && at->rows[i].cls != ATTR_OUTSIDE)
 			return &at->rows[i];
 	return NULL;
 }
@@ -807,8 +883,10 @@ static json_object *side_json(const struct attr_side *sd)
 	jdbl(o, "wall_ns_per_byte_stderr", sd->wall_se);
 	jdbl(o, "bytes", sd->bytes);
 	jdbl(o, "stages_cpu_ns_per_byte", sd->stages_ns_per_byte);
+	json_object_object_add(o, "bound_by", json_object_new_string(attr_bind__name(sd->bind)));
 	if (sd->has_process_cpu) {
-		jdbl(o, "process_cpu_ns_per_byte", sd->process_ns_per_byte);
+		jdbl(o, "binding_cpu_ns_per_byte", sd->process_ns_per_byte);
+		jdbl(o, "all_iperf3_cpu_ns_per_byte", sd->total_ns_per_byte);
 		jdbl(o, "sender_cpu_percent", sd->sender_cpu);
 		jdbl(o, "receiver_cpu_percent", sd->receiver_cpu);
 	}
@@ -853,6 +931,7 @@ json_object *attribution__to_json(const struct attribution *at)
 	json_object_object_add(o, "runs", sides);
 	json_object_object_add(o, "unit", json_object_new_string("ns per byte delivered"));
 	json_object_object_add(o, "directions_apart", json_object_new_boolean(at->directions));
+	json_object_object_add(o, "bound_by", json_object_new_string(attr_bind__name(at->bind)));
 	if (two) {
 		jdbl(o, "gap_ns_per_byte", at->gap);
 		jdbl(o, "gap_stderr", at->gap_se);
@@ -871,6 +950,9 @@ json_object *attribution__to_json(const struct attribution *at)
 		json_object_object_add(j, "direction", json_object_new_string(attr_dir__name(r->dir)));
 		json_object_object_add(j, "interval",
 				       json_object_new_string(r->cpu ? "cpu" : "wait"));
+		if (r->cpu)
+			json_object_object_add(j, "on_binding_cpu",
+					       json_object_new_boolean(r->on_binding));
 		for (int s = 0; s < at->n_sides; s++)
 			json_object_array_add(vals, value_json(&r->v[s]));
 		json_object_object_add(j, "values", vals);

@@ -48,6 +48,16 @@ enum attr_actor {
 	ATTR_ACTOR_NEXT_HOP, /* waiting at a later receive (the bridge's second port) */
 };
 
+/*
+ * What sets a run's wall time per byte, so what the gap is split over: the
+ * sender's CPU (a process of a pair at ATTR_CPU_BOUND % of a CPU; the
+ * forwarding drivers queue to the sending CPU's backlog, so the data's
+ * stages and the receive softirq run there too), the receiver's CPU, every
+ * CPU of the machine, or no CPU (the run waits: then all CPU is counted and
+ * the note says so).
+ */
+enum attr_bind { ATTR_BIND_NONE, ATTR_BIND_SENDER, ATTR_BIND_RECEIVER, ATTR_BIND_MACHINE };
+
 /* Which packets: the data, the other way (TCP's acknowledgements), or not told apart. */
 enum attr_dir { ATTR_DIR_DATA, ATTR_DIR_BACK, ATTR_DIR_BOTH };
 
@@ -76,6 +86,7 @@ struct attr_row {
 	bool cpu; /* a CPU cost: counts in the gap */
 	char label[48];
 	struct attr_value v[ATTR_SIDES];
+	bool on_binding; /* its CPU is on the CPU that binds (attribution.bind): it counts */
 	double delta, delta_se; /* A - B, ns per byte */
 	double delta_per_packet; /* A - B, ns per packet */
 	double share, share_se; /* delta / gap */
@@ -89,9 +100,11 @@ struct attr_side {
 	double bps, bps_se; /* throughput, bit/s */
 	double wall_ns_per_byte, wall_se; /* 8e9 / throughput: wall time per byte delivered */
 	double bytes; /* delivered in the profiled window, summed over runs */
-	double stages_ns_per_byte; /* the CPU rows, softirq rows included */
+	double stages_ns_per_byte; /* the CPU rows on the binding CPU, softirq rows included */
 	bool has_process_cpu; /* iperf3's CPU figures are in the results */
-	double process_ns_per_byte, process_se; /* iperf3 sender + receiver CPU per byte */
+	double process_ns_per_byte, process_se; /* the binding CPU's time per byte, from iperf3 */
+	double sender_ns_per_byte, sender_se, receiver_ns_per_byte, receiver_se, total_ns_per_byte;
+	enum attr_bind bind; /* what binds this run */
 	double sender_cpu, receiver_cpu; /* mean % of one CPU, summed over pairs */
 	double busiest_cpu; /* the busier iperf3 process of a pair, % of one CPU */
 	int n_cpus; /* of the machine (the softirq figures' CPUs), 0 when unknown */
@@ -107,6 +120,7 @@ struct attr_side {
 
 struct attribution {
 	int n_sides; /* 1: one run described; 2: A against B */
+	enum attr_bind bind; /* what binds both runs (NONE when they differ) */
 	struct attr_side side[ATTR_SIDES];
 	bool directions; /* the results keep data and acknowledgements apart */
 	int n_rows;
@@ -128,6 +142,9 @@ struct attribution {
 int attribution__compute(const struct result *const *a, int na, const struct result *const *b,
 			 int nb, struct attribution *out, char *err, size_t errlen);
 void attribution__free(struct attribution *at);
+
+/* "the sender's CPU", ... */
+const char *attr_bind__name(enum attr_bind b);
 
 /* Row helpers. */
 const char *attr_dir__name(enum attr_dir dir);

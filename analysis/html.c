@@ -19,6 +19,7 @@ static const char style[] =
 	"th,td{border:1px solid #ccc;padding:2px 6px;text-align:right;white-space:nowrap}"
 	"th{background:#f0f0f0}td.l,th.l{text-align:left}"
 	"tr.total td{font-weight:bold;background:#fafafa}tr.wait td{color:#555}"
+	"tr.other td{color:#777;font-style:italic}"
 	"td.pos{color:#a0301a}td.neg{color:#1a6a30}"
 	".plots{display:flex;flex-wrap:wrap;gap:10px}"
 	"figure{margin:6px 0;border:1px solid #e4e4e4;padding:4px}"
@@ -164,9 +165,10 @@ static void attribution_table(struct strbuf *b, const struct attribution *at)
 			       at->gap_se, 100 * at->explained, 100 * at->outside,
 			       100 * at->unexplained);
 	strbuf__printf(b, "<p class=\"note\">CPU time per kB (1000 bytes) delivered, by stage; "
-			  "stages never overlap in time. Ranked by %s. Latency p50/p99 is the "
-			  "interval's own, in ns.</p>\n",
-		       two ? "share of the gap" : "CPU per kB");
+			  "stages never overlap in time. Bound by <b>%s</b>: the rows on it are "
+			  "ranked by %s and add up; rows marked * run on another CPU and are shown "
+			  "apart. Latency p50/p99 is the interval's own, in ns.</p>\n",
+		       attr_bind__name(at->bind), two ? "share of the gap" : "CPU per kB");
 	strbuf__printf(b, "<div class=\"wide\"><table id=\"attribution\">\n<tr><th>#</th><th class=\"l\">stage</th>"
 			  "<th class=\"l\">path</th><th class=\"l\">where</th>");
 	if (two)
@@ -186,11 +188,16 @@ static void attribution_table(struct strbuf *b, const struct attribution *at)
 				continue;
 			if (pass == 1 && r->cpu)
 				continue;
-			if (pass == 0)
+			if (pass == 0 && r->on_binding)
 				for (int s = 0; s < at->n_sides; s++)
 					meas[s] += r->v[s].ns_per_byte;
-			strbuf__printf(b, "<tr%s><td>%d</td>", pass ? " class=\"wait\"" : "", ++n);
-			td_text(b, "l", r->label);
+			strbuf__printf(b, "<tr%s><td>%d</td>",
+				       pass			? " class=\"wait\"" :
+				       !r->on_binding ? " class=\"other\"" :
+							"",
+				       ++n);
+			snprintf(where, sizeof(where), "%s%s", r->label, pass || r->on_binding ? "" : " *");
+			td_text(b, "l", where);
 			td_text(b, "l", synth ? "" : attr_dir__name(r->dir));
 			if (two)
 				snprintf(where, sizeof(where), "%s | %s",

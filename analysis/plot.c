@@ -196,7 +196,8 @@ int plot__cpu_stack(const struct attribution *at, const char *const names[], con
 		const struct attr_row *r = &at->rows[i];
 		double v = fmax(r->v[0].ns_per_byte, at->n_sides > 1 ? r->v[1].ns_per_byte : 0);
 
-		if (!r->cpu || v <= 0)
+		/* Only what runs on the CPU that binds adds up to its time. */
+		if (!r->cpu || !r->on_binding || v <= 0)
 			continue;
 		if (r->cls == ATTR_OUTSIDE) {
 			outside = r;
@@ -236,7 +237,7 @@ int plot__cpu_stack(const struct attribution *at, const char *const names[], con
 			shown += cols[c]->v[s].ns_per_byte;
 		}
 		for (int i = 0; i < at->n_rows; i++)
-			if (at->rows[i].cpu && at->rows[i].cls != ATTR_OUTSIDE)
+			if (at->rows[i].on_binding && at->rows[i].cls != ATTR_OUTSIDE)
 				all += at->rows[i].v[s].ns_per_byte;
 		if (rest)
 			strbuf__printf(&b, " %.3f", (all - shown) * 1000);

@@ -290,7 +290,7 @@ static void print_gap_rows(const struct attribution *at, FILE *out)
 {
 	char a[32], b[32], d[32], sh[32];
 	double meas_a = 0, meas_b = 0, total_a = 0, total_b = 0;
-	int n = 0, hidden = 0;
+	int n = 0, hidden = 0, other = 0;
 
 	fprintf(out, "\nCPU time by stage, ns per kB delivered (1 kB = 1000 bytes); "
 		     "the stages never overlap in time:\n");
@@ -306,15 +306,19 @@ static void print_gap_rows(const struct attribution *at, FILE *out)
 
 		if (!r->cpu || r->cls == ATTR_OUTSIDE)
 			continue;
-		meas_a += r->v[0].ns_per_byte;
-		meas_b += r->v[1].ns_per_byte;
+		if (r->on_binding) {
+			meas_a += r->v[0].ns_per_byte;
+			meas_b += r->v[1].ns_per_byte;
+		}
 		/* Rows below 0.1% of either run's CPU only clutter the table (JSON has them). */
 		if (fmax(r->v[0].ns_per_byte, r->v[1].ns_per_byte) < 0.001 * fmax(total_a, total_b)) {
 			hidden++;
 			continue;
 		}
-		fprintf(out, " %2d  %-30s %-4s %11s %11s %12s %10s\n", ++n, r->label,
-			attr_dir__name(r->dir),
+		if (!r->on_binding)
+			other++;
+		fprintf(out, " %2d  %-30s %-4s%c%11s %11s %12s %10s\n", ++n, r->label,
+			attr_dir__name(r->dir), r->on_binding ? ' ' : '*',
 			fmt_kb(r->v[0].ns_per_byte, r->v[0].ns_per_byte_se, r->v[0].present, a,
 			       sizeof(a)),
 			fmt_kb(r->v[1].ns_per_byte, r->v[1].ns_per_byte_se, r->v[1].present, b,
@@ -326,6 +330,8 @@ static void print_gap_rows(const struct attribution *at, FILE *out)
 		fprintf(out, "     (%d stage%s below 0.1%% of the CPU not shown; --format json lists "
 			     "them)\n",
 			hidden, hidden == 1 ? "" : "s");
+	if (other)
+		fprintf(out, "     (* on another CPU than the one that binds: not counted below)\n");
 	fprintf(out, "     %-35s %11s %11s %12s %10s\n", "measured stages",
 		fmt_kb(meas_a, 0, true, a, sizeof(a)), fmt_kb(meas_b, 0, true, b, sizeof(b)),
 		fmt_signed_kb(meas_a - meas_b, 0, d, sizeof(d)),
@@ -479,6 +485,11 @@ void table__print_attribution(const struct attribution *at, FILE *out)
 		if (at->gap_se > 0)
 			fprintf(out, ", +- %.3f (standard error)", at->gap_se);
 		fputc('\n', out);
+		fprintf(out, "  bound by: %s%s\n", attr_bind__name(at->bind),
+			at->bind == ATTR_BIND_SENDER ?
+				" (the data's stages and the receive softirq run there too)" :
+			at->bind == ATTR_BIND_NONE ? ": every CPU counts; see the note" :
+						     "");
 		print_gap_rows(at, out);
 		if (at->gap != 0) {
 			char line[256];

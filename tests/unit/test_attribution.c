@@ -350,3 +350,39 @@ Test(attribution, text_fits_100_columns)
 	result__free(&a);
 	result__free(&b);
 }
+
+Test(attribution, a_sender_bound_pair_counts_the_senders_cpu)
+{
+	struct result a, b;
+	const struct result *pa[] = { &a }, *pb[] = { &b };
+	struct attribution at;
+	const struct attr_row *back, *out;
+	char err[256];
+
+	/* Senders at 100 %: their CPU per byte is the wall time, 1.0 and 0.5 ns/B. */
+	pair_of_runs(&a, &b, true);
+	a.throughput.repeats[0].sender_cpu = 100;
+	a.throughput.repeats[0].receiver_cpu = 50;
+	b.throughput.repeats[0].sender_cpu = 100;
+	b.throughput.repeats[0].receiver_cpu = 40;
+	/* The acknowledgements' forward runs on the receiver's CPU: shown, not counted. */
+	entry(&a, NS_STAGE_TX_QUEUE, NS_STAGE_RX_CORE, "nstab12pc0", 1, RESULT_PATH_SERVER, 1000,
+	      50000000);
+	cr_assert_eq(attribution__compute(pa, 1, pb, 1, &at, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(at.bind, ATTR_BIND_SENDER);
+	back = row(&at, ATTR_FORWARD, ATTR_ACTOR_BRIDGE, ATTR_DIR_BACK);
+	cr_assert_not(back->on_binding);
+	cr_assert_float_eq(back->share, 0.1, 1e-9, "its share is shown all the same");
+	/* Sender rows: 0.1 + 0.2 + 0.3 = 0.6 of A's 1.0, 0.1 + 0.2 of B's 0.5. */
+	out = row(&at, ATTR_OUTSIDE, ATTR_ACTOR_NONE, ATTR_DIR_BOTH);
+	cr_assert_float_eq(out->v[0].ns_per_byte, 0.4, 1e-9);
+	cr_assert_float_eq(out->v[1].ns_per_byte, 0.2, 1e-9);
+	cr_assert_float_eq(at.explained, 0.6, 1e-9, "the back row is not in it");
+	cr_assert_float_eq(at.outside, 0.4, 1e-9);
+	cr_assert_float_eq(at.unexplained, 0, 1e-9, "a bound sender's time is all accounted");
+	cr_assert_eq(attribution__top(&at)->cls, ATTR_FORWARD);
+	cr_assert_eq(attribution__top(&at)->dir, ATTR_DIR_DATA);
+	attribution__free(&at);
+	result__free(&a);
+	result__free(&b);
+}
