@@ -16,11 +16,15 @@
 const char *anomaly_cause__name(enum anomaly_cause c)
 {
 	static const char *const n[CAUSE_COUNT] = {
-		[CAUSE_SHARED_CPU] = "sender_and_receiver_share_a_cpu",
-		[CAUSE_SOCKET_QUEUE] = "socket_receive_queue", [CAUSE_BACKLOG] = "cpu_backlog",
-		[CAUSE_SENDER_DROP] = "sender_side_drops",     [CAUSE_PATH_DROP] = "other_drops",
-		[CAUSE_NO_GSO] = "no_segmentation_offload",    [CAUSE_SENDER_CPU] = "sender_cpu",
-		[CAUSE_RECEIVER_CPU] = "receiver_cpu",	       [CAUSE_SOFTIRQ] = "softirq_limit",
+	    [CAUSE_SHARED_CPU] = "sender_and_receiver_share_a_cpu",
+	    [CAUSE_SOCKET_QUEUE] = "socket_receive_queue",
+	    [CAUSE_BACKLOG] = "cpu_backlog",
+	    [CAUSE_SENDER_DROP] = "sender_side_drops",
+	    [CAUSE_PATH_DROP] = "other_drops",
+	    [CAUSE_NO_GSO] = "no_segmentation_offload",
+	    [CAUSE_SENDER_CPU] = "sender_cpu",
+	    [CAUSE_RECEIVER_CPU] = "receiver_cpu",
+	    [CAUSE_SOFTIRQ] = "softirq_limit",
 	};
 	return c < CAUSE_COUNT ? n[c] : "?";
 }
@@ -38,8 +42,8 @@ static bool is_udp(const struct result *r)
 /* Where a drop reason puts the packet's loss. */
 static enum anomaly_cause drop_category(const struct drop_stat *d)
 {
-	static const char *const sock[] = { "SOCKET_RCVBUFF", "PROTO_MEM", "SOCKET_BACKLOG" };
-	static const char *const sender[] = { "QDISC", "TC_", "DEV_READY", "FULL_RING", "TXQ" };
+	static const char *const sock[] = {"SOCKET_RCVBUFF", "PROTO_MEM", "SOCKET_BACKLOG"};
+	static const char *const sender[] = {"QDISC", "TC_", "DEV_READY", "FULL_RING", "TXQ"};
 
 	for (size_t i = 0; i < sizeof(sock) / sizeof(sock[0]); i++)
 		if (!strcmp(d->reason, sock[i]))
@@ -67,7 +71,7 @@ static bool flow_drop(const struct result *r, const struct drop_stat *d)
 }
 
 static void appendf(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void appendf(char *buf, size_t len, const char *fmt, ...)
 {
 	size_t used = strlen(buf);
@@ -147,7 +151,8 @@ static void count_drops(const struct result *const *runs, int n, struct anomaly 
 				 stage__name(d->stage) ? stage__name(d->stage) : "?",
 				 attr__short_dev(d->ifname, "netstage-"));
 			for (j = 0; j < n_seen; j++)
-				if (!strcmp(seen[j].what, d->reason) && !strcmp(seen[j].where, where))
+				if (!strcmp(seen[j].what, d->reason) &&
+				    !strcmp(seen[j].where, where))
 					break;
 			if (j == n_seen) {
 				if (n_seen == 16)
@@ -188,9 +193,9 @@ static void count_drops(const struct result *const *runs, int n, struct anomaly 
 		appendf(a->drop_detail, sizeof(a->drop_detail), "%s%s %.0f after %s",
 			a->drop_detail[0] ? ", " : "", seen[best].what, seen[best].count,
 			seen[best].where);
-		appendf(a->cat_detail[seen[best].cat], sizeof(a->cat_detail[0]), "%s%s %.0f after %s",
-			a->cat_detail[seen[best].cat][0] ? ", " : "", seen[best].what,
-			seen[best].count, seen[best].where);
+		appendf(a->cat_detail[seen[best].cat], sizeof(a->cat_detail[0]),
+			"%s%s %.0f after %s", a->cat_detail[seen[best].cat][0] ? ", " : "",
+			seen[best].what, seen[best].count, seen[best].where);
 		seen[best].count = 0;
 	}
 }
@@ -272,7 +277,8 @@ static void cpu_rows(const struct result *const *runs, int n, struct anomaly *a,
 					 "outside the stages (socket calls, copies)");
 				a->cpu_rows[j].ns_per_byte = row->v[0].ns_per_byte;
 				a->cpu_rows[j].ns_per_packet = 0;
-				a->cpu_rows[j].share = total > 0 ? row->v[0].ns_per_byte / total : 0;
+				a->cpu_rows[j].share =
+				    total > 0 ? row->v[0].ns_per_byte / total : 0;
 				if (a->n_cpu_rows < 3)
 					a->n_cpu_rows++;
 				break;
@@ -302,7 +308,8 @@ static double shortfall(const struct result *r0, const struct anomaly *a, double
 			char *what, size_t len)
 {
 	const struct result_config *c = &r0->config;
-	double target = (double)c->bitrate * (c->streams ? c->streams : 1) * (c->pairs ? c->pairs : 1);
+	double target =
+	    (double)c->bitrate * (c->streams ? c->streams : 1) * (c->pairs ? c->pairs : 1);
 
 	if (a->ref_bps > 0 && sent_bps > 0) {
 		snprintf(what, len, "the TCP run of the same path (%.2f Gbit/s)", a->ref_bps / 1e9);
@@ -366,14 +373,15 @@ void anomaly__check(const struct result *const *runs, int n, const struct result
 				double snd = t->repeats[i].sender_cpu / pairs;
 				double rcv = t->repeats[i].receiver_cpu / pairs;
 
-				/* Together one CPU, neither saturated: the two ends took turns on it. */
+				/* Together one CPU, neither saturated: the two ends took turns on
+				 * it. */
 				a->cpu_repeats++;
 				if (snd < SATURATED && rcv < SATURATED && snd + rcv >= 70 &&
 				    snd + rcv <= 125) {
 					a->shared_repeats++;
 					appendf(a->shared_detail, sizeof(a->shared_detail),
-						"%s%.0f%% + %.0f%%", a->shared_detail[0] ? ", " : "",
-						snd, rcv);
+						"%s%.0f%% + %.0f%%",
+						a->shared_detail[0] ? ", " : "", snd, rcv);
 				}
 				a->sender_cpu = (a->sender_cpu < 0 ? 0 : a->sender_cpu) +
 						t->repeats[i].sender_cpu;
@@ -408,9 +416,9 @@ void anomaly__check(const struct result *const *runs, int n, const struct result
 		if (sq->n_cpus > a->n_cpus)
 			a->n_cpus = sq->n_cpus;
 		for (int i = 0; i < sq->n_cpus; i++) {
-			double share = r->profile_seconds > 0 ?
-					       sq->per_cpu[i].net_rx_ns / (r->profile_seconds * 1e9) :
-					       0;
+			double share = r->profile_seconds > 0
+					   ? sq->per_cpu[i].net_rx_ns / (r->profile_seconds * 1e9)
+					   : 0;
 
 			if (share > a->softirq_max_share) {
 				a->softirq_max_share = share;
@@ -454,37 +462,42 @@ void anomaly__check(const struct result *const *runs, int n, const struct result
 	/* Where packets died. */
 	if (a->drops_by[CAUSE_SOCKET_QUEUE] > 0) {
 		struct anomaly_finding *f =
-			add_finding(a, CAUSE_SOCKET_QUEUE, a->drops_by[CAUSE_SOCKET_QUEUE] / loss_base);
+		    add_finding(a, CAUSE_SOCKET_QUEUE, a->drops_by[CAUSE_SOCKET_QUEUE] / loss_base);
 
-		snprintf(f->what, sizeof(f->what),
-			 "the receiving socket's queue overflowed: %.0f %s dropped (%.1f%% of those "
-			 "sent)",
-			 a->drops_by[CAUSE_SOCKET_QUEUE], a->udp ? "datagrams" : "packets",
-			 100 * f->weight);
-		appendf(f->evidence, sizeof(f->evidence),
-			"Drops: %s. The application read %.0f %s/s while %.0f/s reached its socket.",
-			a->cat_detail[CAUSE_SOCKET_QUEUE], a->delivered_per_s, a->udp ? "datagrams" : "reads",
-			a->arrived_per_s);
+		snprintf(
+		    f->what, sizeof(f->what),
+		    "the receiving socket's queue overflowed: %.0f %s dropped (%.1f%% of those "
+		    "sent)",
+		    a->drops_by[CAUSE_SOCKET_QUEUE], a->udp ? "datagrams" : "packets",
+		    100 * f->weight);
+		appendf(
+		    f->evidence, sizeof(f->evidence),
+		    "Drops: %s. The application read %.0f %s/s while %.0f/s reached its socket.",
+		    a->cat_detail[CAUSE_SOCKET_QUEUE], a->delivered_per_s,
+		    a->udp ? "datagrams" : "reads", a->arrived_per_s);
 		if (a->receiver_cpu >= SATURATED)
-			appendf(f->evidence, sizeof(f->evidence),
-				" The receiving iperf3 is CPU-bound (%.0f%% of a CPU): it cannot read "
-				"faster.",
-				a->receiver_cpu);
+			appendf(
+			    f->evidence, sizeof(f->evidence),
+			    " The receiving iperf3 is CPU-bound (%.0f%% of a CPU): it cannot read "
+			    "faster.",
+			    a->receiver_cpu);
 		else if (a->shared_repeats > 0)
-			appendf(f->evidence, sizeof(f->evidence),
-				" The receiving iperf3 got %.0f%% of a CPU: it shared one CPU with the "
-				"sender, and reads only when the sender and its softirq let it run.",
-				a->receiver_cpu);
+			appendf(
+			    f->evidence, sizeof(f->evidence),
+			    " The receiving iperf3 got %.0f%% of a CPU: it shared one CPU with the "
+			    "sender, and reads only when the sender and its softirq let it run.",
+			    a->receiver_cpu);
 		else if (a->receiver_cpu >= 0)
-			appendf(f->evidence, sizeof(f->evidence),
-				" The receiving iperf3 is not CPU-bound (%.0f%% of a CPU): the queue "
-				"fills while it waits to be woken and scheduled; the sender and its "
-				"softirq outpace it.",
-				a->receiver_cpu);
+			appendf(
+			    f->evidence, sizeof(f->evidence),
+			    " The receiving iperf3 is not CPU-bound (%.0f%% of a CPU): the queue "
+			    "fills while it waits to be woken and scheduled; the sender and its "
+			    "softirq outpace it.",
+			    a->receiver_cpu);
 	}
 	if (a->drops_by[CAUSE_BACKLOG] > 0) {
 		struct anomaly_finding *f =
-			add_finding(a, CAUSE_BACKLOG, a->drops_by[CAUSE_BACKLOG] / loss_base);
+		    add_finding(a, CAUSE_BACKLOG, a->drops_by[CAUSE_BACKLOG] / loss_base);
 
 		snprintf(f->what, sizeof(f->what),
 			 "a CPU's backlog was full: %.0f packets dropped (%.1f%% of those sent)",
@@ -496,8 +509,8 @@ void anomaly__check(const struct result *const *runs, int n, const struct result
 			a->backlog_drops, a->squeeze);
 	}
 	if (a->drops_by[CAUSE_SENDER_DROP] >= fmax(1, loss_base / 1000)) {
-		struct anomaly_finding *f = add_finding(a, CAUSE_SENDER_DROP,
-							a->drops_by[CAUSE_SENDER_DROP] / loss_base);
+		struct anomaly_finding *f =
+		    add_finding(a, CAUSE_SENDER_DROP, a->drops_by[CAUSE_SENDER_DROP] / loss_base);
 
 		snprintf(f->what, sizeof(f->what),
 			 "packets were dropped on the sending side: %.0f (%.1f%% of those sent)",
@@ -507,7 +520,7 @@ void anomaly__check(const struct result *const *runs, int n, const struct result
 	}
 	if (a->drops_by[CAUSE_PATH_DROP] >= fmax(1, loss_base / 1000)) {
 		struct anomaly_finding *f =
-			add_finding(a, CAUSE_PATH_DROP, a->drops_by[CAUSE_PATH_DROP] / loss_base);
+		    add_finding(a, CAUSE_PATH_DROP, a->drops_by[CAUSE_PATH_DROP] / loss_base);
 
 		snprintf(f->what, sizeof(f->what),
 			 "other drops on the path: %.0f (%.1f%% of those sent)",
@@ -534,20 +547,20 @@ void anomaly__check(const struct result *const *runs, int n, const struct result
 			appendf(f->evidence, sizeof(f->evidence),
 				" TCP on the same path: %.0f bytes per skb", a->ref_bytes_per_skb);
 			if (a->ref_segs_per_skb > 0)
-				appendf(f->evidence, sizeof(f->evidence), ", %.1f wire packets (GSO)",
-					a->ref_segs_per_skb);
+				appendf(f->evidence, sizeof(f->evidence),
+					", %.1f wire packets (GSO)", a->ref_segs_per_skb);
 			appendf(f->evidence, sizeof(f->evidence),
 				", so UDP takes %.0f times as many packets per byte and pays every "
 				"per-packet cost of every stage that much more often; it sends "
 				"%.0f%% below %s.",
 				a->ref_bytes_per_skb / a->bytes_per_skb, 100 * fmax(0, s_weight),
 				ref_what);
-		}
-		else
-			appendf(f->evidence, sizeof(f->evidence),
-				" Every per-packet cost of every stage is paid per datagram (give a "
-				"TCP run of the same path as the second result to compare packets "
-				"per byte).");
+		} else
+			appendf(
+			    f->evidence, sizeof(f->evidence),
+			    " Every per-packet cost of every stage is paid per datagram (give a "
+			    "TCP run of the same path as the second result to compare packets "
+			    "per byte).");
 	}
 	if (a->sender_cpu >= SATURATED) {
 		struct anomaly_finding *f = add_finding(a, CAUSE_SENDER_CPU, s_weight);
@@ -576,21 +589,22 @@ void anomaly__check(const struct result *const *runs, int n, const struct result
 		snprintf(f->what, sizeof(f->what),
 			 "the sender and the receiver took turns on one CPU (%d of %d repeats)",
 			 a->shared_repeats, a->cpu_repeats);
-		appendf(f->evidence, sizeof(f->evidence),
-			"iperf3's CPU per pair, sender + receiver: %s, of %d CPUs; a sender as fast "
-			"as it can go is not saturated, yet the two ends together use about one CPU: "
-			"the scheduler placed both on it "
-			"(the softirq that wakes the reader runs on the sender's CPU, and the reader "
-			"is woken there). The rate is then that of one CPU doing both ends' work. "
-			"Pinning the two ends to different CPUs (iperf3 -A) takes it away.",
-			a->shared_detail, a->n_cpus);
+		appendf(
+		    f->evidence, sizeof(f->evidence),
+		    "iperf3's CPU per pair, sender + receiver: %s, of %d CPUs; a sender as fast "
+		    "as it can go is not saturated, yet the two ends together use about one CPU: "
+		    "the scheduler placed both on it "
+		    "(the softirq that wakes the reader runs on the sender's CPU, and the reader "
+		    "is woken there). The rate is then that of one CPU doing both ends' work. "
+		    "Pinning the two ends to different CPUs (iperf3 -A) takes it away.",
+		    a->shared_detail, a->n_cpus);
 	}
 	if (a->receiver_cpu >= SATURATED) {
-		struct anomaly_finding *f = add_finding(
-			a, CAUSE_RECEIVER_CPU,
-			a->drops_by[CAUSE_SOCKET_QUEUE] > 0 ?
-				a->drops_by[CAUSE_SOCKET_QUEUE] / loss_base :
-				-1);
+		struct anomaly_finding *f =
+		    add_finding(a, CAUSE_RECEIVER_CPU,
+				a->drops_by[CAUSE_SOCKET_QUEUE] > 0
+				    ? a->drops_by[CAUSE_SOCKET_QUEUE] / loss_base
+				    : -1);
 
 		snprintf(f->what, sizeof(f->what),
 			 "the receiver's CPU is saturated (iperf3 at %.0f%% of a CPU)",
@@ -600,16 +614,17 @@ void anomaly__check(const struct result *const *runs, int n, const struct result
 	if (a->softirq_max_share >= 0.9 || (a->runs > 0 && a->squeeze > a->runs / 100) ||
 	    (a->polls > 0 && a->budget_hits > a->polls / 100)) {
 		struct anomaly_finding *f = add_finding(
-			a, CAUSE_SOFTIRQ,
-			a->drops_by[CAUSE_BACKLOG] > 0 ? a->drops_by[CAUSE_BACKLOG] / loss_base : -1);
+		    a, CAUSE_SOFTIRQ,
+		    a->drops_by[CAUSE_BACKLOG] > 0 ? a->drops_by[CAUSE_BACKLOG] / loss_base : -1);
 
 		snprintf(f->what, sizeof(f->what),
 			 "softirq time at its limit: CPU %d spent %.0f%% of the run in NET_RX",
 			 a->softirq_max_cpu, 100 * a->softirq_max_share);
-		appendf(f->evidence, sizeof(f->evidence),
-			"NAPI polls used their whole budget %llu times of %llu; the softirq ran out "
-			"of time (time_squeeze) %llu times; backlog drops %llu.",
-			a->budget_hits, a->polls, a->squeeze, a->backlog_drops);
+		appendf(
+		    f->evidence, sizeof(f->evidence),
+		    "NAPI polls used their whole budget %llu times of %llu; the softirq ran out "
+		    "of time (time_squeeze) %llu times; backlog drops %llu.",
+		    a->budget_hits, a->polls, a->squeeze, a->backlog_drops);
 	}
 
 	qsort(a->findings, a->n_findings, sizeof(a->findings[0]), cmp_finding);
@@ -627,10 +642,11 @@ void anomaly__check(const struct result *const *runs, int n, const struct result
 		snprintf(a->summary, sizeof(a->summary),
 			 "no cause stands out: every loss found is below 1%% of the throughput");
 	else if (!a->udp && a->kernel_drops == 0)
-		snprintf(a->summary, sizeof(a->summary),
-			 "no cause stands out: the kernel dropped none of the flow's packets on the "
-			 "watched path, so the retransmissions were not losses there (duplicates "
-			 "after a timeout, or reordering)");
+		snprintf(
+		    a->summary, sizeof(a->summary),
+		    "no cause stands out: the kernel dropped none of the flow's packets on the "
+		    "watched path, so the retransmissions were not losses there (duplicates "
+		    "after a timeout, or reordering)");
 	else
 		snprintf(a->summary, sizeof(a->summary),
 			 "no cause stands out: no drop on the flow's path, no saturated CPU");
@@ -647,15 +663,15 @@ json_object *anomaly__to_json(const struct anomaly *a)
 	json_object_object_add(o, "summary", json_object_new_string(a->summary));
 	if (a->dominant >= 0)
 		json_object_object_add(
-			o, "dominant_cause",
-			json_object_new_string(anomaly_cause__name(a->findings[a->dominant].cause)));
+		    o, "dominant_cause",
+		    json_object_new_string(anomaly_cause__name(a->findings[a->dominant].cause)));
 	d = json_object_new_object();
 	if (a->udp) {
 		json_object_object_add(d, "iperf3_sent", json_object_new_double(a->sent));
 		json_object_object_add(d, "iperf3_lost", json_object_new_double(a->lost));
-		json_object_object_add(d, "iperf3_counts",
-				       json_object_new_string(a->whole_test ? "whole tests" :
-									      "measurement window"));
+		json_object_object_add(
+		    d, "iperf3_counts",
+		    json_object_new_string(a->whole_test ? "whole tests" : "measurement window"));
 		json_object_object_add(d, "kernel_minus_iperf3_relative",
 				       json_object_new_double(a->drop_diff));
 	} else {
@@ -678,7 +694,8 @@ json_object *anomaly__to_json(const struct anomaly *a)
 				       json_object_new_double(a->ref_segs_per_skb));
 	}
 	if (a->sender_cpu >= 0) {
-		json_object_object_add(d, "sender_cpu_percent", json_object_new_double(a->sender_cpu));
+		json_object_object_add(d, "sender_cpu_percent",
+				       json_object_new_double(a->sender_cpu));
 		json_object_object_add(d, "receiver_cpu_percent",
 				       json_object_new_double(a->receiver_cpu));
 	}
@@ -689,7 +706,8 @@ json_object *anomaly__to_json(const struct anomaly *a)
 		const struct anomaly_finding *f = &a->findings[i];
 		json_object *j = json_object_new_object();
 
-		json_object_object_add(j, "cause", json_object_new_string(anomaly_cause__name(f->cause)));
+		json_object_object_add(j, "cause",
+				       json_object_new_string(anomaly_cause__name(f->cause)));
 		if (f->weight >= 0)
 			json_object_object_add(j, "share_of_throughput",
 					       json_object_new_double(f->weight));

@@ -16,15 +16,15 @@
 #include "analysis/result.h"
 
 enum anomaly_cause {
-	CAUSE_SHARED_CPU, /* sender and receiver take turns on one CPU, neither saturated */
+	CAUSE_SHARED_CPU,   /* sender and receiver take turns on one CPU, neither saturated */
 	CAUSE_SOCKET_QUEUE, /* the receiving socket's queue was full */
-	CAUSE_BACKLOG, /* a CPU's backlog was full (net.core.netdev_max_backlog) */
-	CAUSE_SENDER_DROP, /* dropped on the sending side: qdisc, tc, device transmit */
-	CAUSE_PATH_DROP, /* other drops on the path: no socket, checksum, queue purged, ... */
-	CAUSE_NO_GSO, /* no segmentation offload: one wire packet per skb */
-	CAUSE_SENDER_CPU, /* the sender's CPU is saturated */
+	CAUSE_BACKLOG,	    /* a CPU's backlog was full (net.core.netdev_max_backlog) */
+	CAUSE_SENDER_DROP,  /* dropped on the sending side: qdisc, tc, device transmit */
+	CAUSE_PATH_DROP,    /* other drops on the path: no socket, checksum, queue purged, ... */
+	CAUSE_NO_GSO,	    /* no segmentation offload: one wire packet per skb */
+	CAUSE_SENDER_CPU,   /* the sender's CPU is saturated */
 	CAUSE_RECEIVER_CPU, /* the receiver's CPU is saturated */
-	CAUSE_SOFTIRQ, /* softirq time at its limit */
+	CAUSE_SOFTIRQ,	    /* softirq time at its limit */
 	CAUSE_COUNT
 };
 
@@ -36,7 +36,7 @@ struct anomaly_finding {
 	 * for what caps the rate. < 0 when it cannot be put in numbers.
 	 */
 	double weight;
-	char what[200]; /* one line: the cause */
+	char what[200];	    /* one line: the cause */
 	char evidence[900]; /* the numbers behind it, sentences */
 };
 
@@ -55,19 +55,21 @@ struct anomaly {
 	double sent, lost; /* UDP datagrams; lost as the receiver counted them */
 	int whole_test; /* repeats whose counts cover the whole iperf3 test (else the window's) */
 	double retransmits; /* TCP */
-	double seconds; /* of load */
+	double seconds;	    /* of load */
 	/* What the probes saw. */
-	double kernel_drops; /* on the flow's path: the data direction, TCP reasons left out for UDP */
+	double
+	    kernel_drops; /* on the flow's path: the data direction, TCP reasons left out for UDP */
 	double drops_by[CAUSE_COUNT]; /* the drop categories (the first four causes) */
-	char drop_detail[300]; /* "SOCKET_RCVBUFF 54496 after rx_core on s0, ..." */
+	char drop_detail[300];	      /* "SOCKET_RCVBUFF 54496 after rx_core on s0, ..." */
 	char cat_detail[CAUSE_PATH_DROP + 1][200]; /* the same, per drop category */
 	int n_cpus; /* of the machine, as the softirq figures count them */
-	int shared_repeats, cpu_repeats; /* repeats whose two ends used one CPU together, of those known */
+	int shared_repeats,
+	    cpu_repeats;	 /* repeats whose two ends used one CPU together, of those known */
 	char shared_detail[200]; /* "63% + 31%, 58% + 29%" */
-	double drop_diff; /* (kernel - iperf3) / iperf3, UDP only; 0 when either is 0 */
+	double drop_diff;	 /* (kernel - iperf3) / iperf3, UDP only; 0 when either is 0 */
 	double delivered_per_s, arrived_per_s; /* at the receiving sockets */
-	double sender_cpu, receiver_cpu; /* iperf3's, % of one CPU; < 0 when unknown */
-	double softirq_max_share; /* the busiest CPU's share of time in NET_RX */
+	double sender_cpu, receiver_cpu;       /* iperf3's, % of one CPU; < 0 when unknown */
+	double softirq_max_share;	       /* the busiest CPU's share of time in NET_RX */
 	int softirq_max_cpu;
 	unsigned long long budget_hits, polls, squeeze, runs, backlog_drops;
 	double bytes_per_skb, segs_per_skb; /* at the sender's first stage, data direction */

@@ -83,7 +83,8 @@ enum attr_actor attr__actor_of(enum attr_class cls, int hop)
 	case ATTR_TX_REST:
 	case ATTR_TX_RETURN:
 		return hop == 0 ? ATTR_ACTOR_CONTAINER : ATTR_ACTOR_FORWARDER;
-	case ATTR_TX_DRV: /* the entry is on the receiving device; the transmitter is a hop before */
+	case ATTR_TX_DRV: /* the entry is on the receiving device; the transmitter is a hop before
+			   */
 		return hop <= 1 ? ATTR_ACTOR_CONTAINER : ATTR_ACTOR_FORWARDER;
 	case ATTR_BR_INPUT:
 	case ATTR_FORWARD:
@@ -102,10 +103,10 @@ enum attr_actor attr__actor_of(enum attr_class cls, int hop)
 
 const char *attr_bind__name(enum attr_bind b)
 {
-	return b == ATTR_BIND_SENDER	 ? "the sender's CPU" :
-	       b == ATTR_BIND_RECEIVER	 ? "the receiver's CPU" :
-	       b == ATTR_BIND_MACHINE ? "every CPU of the machine" :
-					  "no CPU";
+	return b == ATTR_BIND_SENDER	 ? "the sender's CPU"
+	       : b == ATTR_BIND_RECEIVER ? "the receiver's CPU"
+	       : b == ATTR_BIND_MACHINE	 ? "every CPU of the machine"
+					 : "no CPU";
 }
 
 const char *attr_dir__name(enum attr_dir dir)
@@ -116,23 +117,20 @@ const char *attr_dir__name(enum attr_dir dir)
 static void make_label(struct attr_row *row)
 {
 	static const char *const tx[ATTR_CLASS_COUNT] = {
-		[ATTR_TX_DEV] = "device layer",
-		[ATTR_TX_ENTRY] = "xmit into the driver",
-		[ATTR_TX_DRV] = "xmit to forward",
-		[ATTR_TX_DRV_REST] = "driver after forward",
-		[ATTR_TX_REST] = "xmit after forward",
-		[ATTR_TX_RETURN] = "xmit after the driver",
+	    [ATTR_TX_DEV] = "device layer",	   [ATTR_TX_ENTRY] = "xmit into the driver",
+	    [ATTR_TX_DRV] = "xmit to forward",	   [ATTR_TX_DRV_REST] = "driver after forward",
+	    [ATTR_TX_REST] = "xmit after forward", [ATTR_TX_RETURN] = "xmit after the driver",
 	};
 	static const char *const fixed[ATTR_CLASS_COUNT] = {
-		[ATTR_BR_INPUT] = "bridge: input and lookup",
-		[ATTR_FORWARD] = "bridge: forward",
-		[ATTR_RX_SOCK] = "receive up to the socket",
-		[ATTR_CPU_OTHER] = "other CPU interval",
-		[ATTR_SOFTIRQ_OTHER] = "softirq, other",
-		[ATTR_SOFTIRQ_TX] = "softirq NET_TX",
-		[ATTR_OUTSIDE] = "outside the stages (est.)",
-		[ATTR_W_SOCKET] = "wait: socket queue",
-		[ATTR_W_OTHER] = "wait: other",
+	    [ATTR_BR_INPUT] = "bridge: input and lookup",
+	    [ATTR_FORWARD] = "bridge: forward",
+	    [ATTR_RX_SOCK] = "receive up to the socket",
+	    [ATTR_CPU_OTHER] = "other CPU interval",
+	    [ATTR_SOFTIRQ_OTHER] = "softirq, other",
+	    [ATTR_SOFTIRQ_TX] = "softirq NET_TX",
+	    [ATTR_OUTSIDE] = "outside the stages (est.)",
+	    [ATTR_W_SOCKET] = "wait: socket queue",
+	    [ATTR_W_OTHER] = "wait: other",
 	};
 	const char *hop = row->actor == ATTR_ACTOR_FIRST_HOP ? "1st hop" : "next hops";
 
@@ -262,7 +260,7 @@ static int dev_index(const char *name)
 /* Devices every pair shares (a lower device, its peer, a bridge, a wire): no pair of their own. */
 static bool shared_dev(const char *short_name)
 {
-	static const char *const shared[] = { "lo", "lp", "br", "sw", "w" };
+	static const char *const shared[] = {"lo", "lp", "br", "sw", "w"};
 
 	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++)
 		if (!strncmp(short_name, shared[i], strlen(shared[i])) &&
@@ -331,7 +329,8 @@ static void add_where(struct attr_value *v, const char *name)
 			snprintf(copy, sizeof(copy), "%s", v->where);
 			v->where[0] = '\0';
 			v->patterned = true;
-			for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			for (char *t = strtok_r(copy, ",", &save); t;
+			     t = strtok_r(NULL, ",", &save)) {
 				to_pattern(t, item, sizeof(item));
 				add_where(v, item);
 			}
@@ -429,9 +428,10 @@ static int side_figures(const struct result *const *runs, int n, struct attr_sid
 				wall[nw++] = 8e9 / rp->bits_per_second;
 				if (rp->sender_cpu > 0 || rp->receiver_cpu > 0) {
 					snd[np] = rp->sender_cpu / 100 * 8e9 / rp->bits_per_second;
-					rcv[np] = rp->receiver_cpu / 100 * 8e9 / rp->bits_per_second;
-					proc[np++] = (rp->sender_cpu + rp->receiver_cpu) / 100 * 8e9 /
-						     rp->bits_per_second;
+					rcv[np] =
+					    rp->receiver_cpu / 100 * 8e9 / rp->bits_per_second;
+					proc[np++] = (rp->sender_cpu + rp->receiver_cpu) / 100 *
+						     8e9 / rp->bits_per_second;
 					scpu += rp->sender_cpu;
 					rcpu += rp->receiver_cpu;
 					ncpu++;
@@ -471,12 +471,13 @@ static int side_figures(const struct result *const *runs, int n, struct attr_sid
 		sd->n_cpus = runs[0]->softirq.n_cpus;
 		if (sd->n_cpus > 0)
 			sd->machine_cpu = (sd->sender_cpu + sd->receiver_cpu) / sd->n_cpus;
-		sd->cpu_bound = sd->busiest_cpu >= ATTR_CPU_BOUND || sd->machine_cpu >= ATTR_CPU_BOUND;
+		sd->cpu_bound =
+		    sd->busiest_cpu >= ATTR_CPU_BOUND || sd->machine_cpu >= ATTR_CPU_BOUND;
 		if (sd->machine_cpu >= ATTR_CPU_BOUND)
 			sd->bind = ATTR_BIND_MACHINE;
 		else if (sd->busiest_cpu >= ATTR_CPU_BOUND)
-			sd->bind = sd->sender_cpu >= sd->receiver_cpu ? ATTR_BIND_SENDER :
-									ATTR_BIND_RECEIVER;
+			sd->bind = sd->sender_cpu >= sd->receiver_cpu ? ATTR_BIND_SENDER
+								      : ATTR_BIND_RECEIVER;
 	}
 	free(wall);
 	free(proc);
@@ -493,12 +494,12 @@ static void describe_side(const struct result *r, int n, struct attr_side *sd)
 	if (!strcmp(c->command, "profile") || !c->kind[0])
 		snprintf(sd->name, sizeof(sd->name), "profile of %.60s", c->netns);
 	else
-		snprintf(sd->name, sizeof(sd->name), "%s%s%s, %s, %d pair%s, MTU %d%s", c->kind,
-			 c->mode[0] && strcmp(c->mode, "bridge") && strcmp(c->mode, "l3") ? " " : "",
-			 c->mode[0] && strcmp(c->mode, "bridge") && strcmp(c->mode, "l3") ? c->mode :
-											    "",
-			 c->proto, c->pairs, c->pairs == 1 ? "" : "s", c->mtu,
-			 n > 1 ? " (runs pooled)" : "");
+		snprintf(
+		    sd->name, sizeof(sd->name), "%s%s%s, %s, %d pair%s, MTU %d%s", c->kind,
+		    c->mode[0] && strcmp(c->mode, "bridge") && strcmp(c->mode, "l3") ? " " : "",
+		    c->mode[0] && strcmp(c->mode, "bridge") && strcmp(c->mode, "l3") ? c->mode : "",
+		    c->proto, c->pairs, c->pairs == 1 ? "" : "s", c->mtu,
+		    n > 1 ? " (runs pooled)" : "");
 }
 
 /* Rows on the binding CPU first, then the outside estimate, then other CPU rows, then waits. */
@@ -573,10 +574,10 @@ static double ratio_se(double q, double a, double a_se, double b, double b_se)
 int attribution__compute(const struct result *const *a, int na, const struct result *const *b,
 			 int nb, struct attribution *out, char *err, size_t errlen)
 {
-	const struct result *const *runs[ATTR_SIDES] = { a, b };
-	int nruns[ATTR_SIDES] = { na, nb };
-	double *bytes[ATTR_SIDES] = { NULL, NULL };
-	struct work w = { 0 };
+	const struct result *const *runs[ATTR_SIDES] = {a, b};
+	int nruns[ATTR_SIDES] = {na, nb};
+	double *bytes[ATTR_SIDES] = {NULL, NULL};
+	struct work w = {0};
 	bool two = nb > 0, dirs = true, tx_seen = false;
 	double meas_se2 = 0, meas = 0, outside = 0;
 	int rc = 0;
@@ -616,10 +617,10 @@ int attribution__compute(const struct result *const *a, int na, const struct res
 				if (st->from == NS_STAGE_NONE || st->stage == NS_STAGE_DROP)
 					continue;
 				cls = attr__class_of(st->stage, st->from);
-				dir = !dirs ? ATTR_DIR_BOTH :
-				      st->path == RESULT_PATH_ANY ? ATTR_DIR_BOTH :
-				      st->path == data_path(r) ? ATTR_DIR_DATA :
-								   ATTR_DIR_BACK;
+				dir = !dirs			    ? ATTR_DIR_BOTH
+				      : st->path == RESULT_PATH_ANY ? ATTR_DIR_BOTH
+				      : st->path == data_path(r)    ? ATTR_DIR_DATA
+								    : ATTR_DIR_BACK;
 				wr = get_row(&w, cls, attr__actor_of(cls, st->hop), dir);
 				if (!wr) {
 					rc = -ENOMEM;
@@ -636,9 +637,9 @@ int attribution__compute(const struct result *const *a, int na, const struct res
 				const struct cpu_softirq *t = &r->softirq.total;
 
 				set_synthetic(wr, s, i,
-					      t->net_rx_ns > t->net_rx_covered_ns ?
-						      (double)(t->net_rx_ns - t->net_rx_covered_ns) :
-						      0);
+					      t->net_rx_ns > t->net_rx_covered_ns
+						  ? (double)(t->net_rx_ns - t->net_rx_covered_ns)
+						  : 0);
 				tx_seen = tx_seen || t->net_tx_ns > 0;
 			}
 		}
@@ -652,7 +653,8 @@ int attribution__compute(const struct result *const *a, int na, const struct res
 		}
 		for (int s = 0; s < out->n_sides; s++)
 			for (int i = 0; i < nruns[s]; i++)
-				set_synthetic(wr, s, i, (double)runs[s][i]->softirq.total.net_tx_ns);
+				set_synthetic(wr, s, i,
+					      (double)runs[s][i]->softirq.total.net_tx_ns);
 	}
 	for (int i = 0; i < w.n; i++)
 		for (int s = 0; s < out->n_sides; s++)
@@ -721,14 +723,16 @@ int attribution__compute(const struct result *const *a, int na, const struct res
 			v->ns_per_byte_se = sd->process_se;
 		}
 		if (clamped)
-			snprintf(out->note, sizeof(out->note),
-				 "iperf3's CPU per byte is below the stages' on a side: softirq work "
-				 "ran outside the iperf3 processes, so the estimate of the time outside "
-				 "the stages is set to 0 there. ");
+			snprintf(
+			    out->note, sizeof(out->note),
+			    "iperf3's CPU per byte is below the stages' on a side: softirq work "
+			    "ran outside the iperf3 processes, so the estimate of the time outside "
+			    "the stages is set to 0 there. ");
 	} else {
-		snprintf(out->note, sizeof(out->note),
-			 "the results carry no iperf3 CPU figures: the time outside the stages "
-			 "(socket calls, copies, TCP) is not estimated and stays in 'unexplained'. ");
+		snprintf(
+		    out->note, sizeof(out->note),
+		    "the results carry no iperf3 CPU figures: the time outside the stages "
+		    "(socket calls, copies, TCP) is not estimated and stays in 'unexplained'. ");
 	}
 
 	/* The gap and the shares. */
@@ -747,7 +751,7 @@ int attribution__compute(const struct result *const *a, int na, const struct res
 		if (out->gap != 0) {
 			row->share = row->delta / out->gap;
 			row->share_se =
-				ratio_se(row->share, row->delta, row->delta_se, out->gap, out->gap_se);
+			    ratio_se(row->share, row->delta, row->delta_se, out->gap, out->gap_se);
 		}
 		if (row->on_binding && row->cls != ATTR_OUTSIDE) {
 			meas += row->delta;
@@ -758,8 +762,8 @@ int attribution__compute(const struct result *const *a, int na, const struct res
 	}
 	if (two && out->gap != 0) {
 		out->explained = meas / out->gap;
-		out->explained_se = ratio_se(out->explained, meas, sqrt(meas_se2), out->gap,
-					     out->gap_se);
+		out->explained_se =
+		    ratio_se(out->explained, meas, sqrt(meas_se2), out->gap, out->gap_se);
 		out->outside = outside / out->gap;
 		out->unexplained = 1 - out->explained - out->outside;
 	}
@@ -781,13 +785,14 @@ int attribution__compute(const struct result *const *a, int na, const struct res
 		if (!sd->has_process_cpu || sd->cpu_bound)
 			continue;
 		if (sd->n_cpus)
-			snprintf(all, sizeof(all), ", all of them %.0f%% of the %d CPUs", sd->machine_cpu,
-				 sd->n_cpus);
-		snprintf(out->note + len, sizeof(out->note) - len,
-			 "%s is not CPU-bound (the busier iperf3 process of a pair used %.0f%% of a "
-			 "CPU%s): its wall time per byte is more than CPU time, so CPU stages cannot "
-			 "explain all of it; look at the waiting intervals. ",
-			 two ? (s ? "B" : "A") : "the run", sd->busiest_cpu, all);
+			snprintf(all, sizeof(all), ", all of them %.0f%% of the %d CPUs",
+				 sd->machine_cpu, sd->n_cpus);
+		snprintf(
+		    out->note + len, sizeof(out->note) - len,
+		    "%s is not CPU-bound (the busier iperf3 process of a pair used %.0f%% of a "
+		    "CPU%s): its wall time per byte is more than CPU time, so CPU stages cannot "
+		    "explain all of it; look at the waiting intervals. ",
+		    two ? (s ? "B" : "A") : "the run", sd->busiest_cpu, all);
 	}
 	if (two && (out->side[0].n_runs < 2 || out->side[1].n_runs < 2)) {
 		size_t len = strlen(out->note);
@@ -896,15 +901,15 @@ static json_object *side_json(const struct attr_side *sd)
 static const char *class_key(enum attr_class c)
 {
 	static const char *const k[ATTR_CLASS_COUNT] = {
-		[ATTR_TX_DEV] = "tx_device_layer",  [ATTR_TX_DRV] = "tx_driver_to_forward",
-		[ATTR_TX_ENTRY] = "tx_into_driver",  [ATTR_TX_DRV_REST] = "tx_driver_after_forward",
-		[ATTR_TX_RETURN] = "tx_after_driver", [ATTR_RX_PRE] = "rx_core_before_handler",
-		[ATTR_BR_INPUT] = "bridge_input",    [ATTR_CPU_OTHER] = "cpu_other",
-		[ATTR_TX_REST] = "tx_after_forward", [ATTR_FORWARD] = "bridge_forward",
-		[ATTR_RX_SOCK] = "rx_to_socket",     [ATTR_SOFTIRQ_OTHER] = "softirq_other",
-		[ATTR_SOFTIRQ_TX] = "softirq_net_tx", [ATTR_OUTSIDE] = "outside_stages",
-		[ATTR_W_SOFTIRQ] = "wait_softirq",   [ATTR_W_BACKLOG] = "wait_backlog",
-		[ATTR_W_SOCKET] = "wait_socket",     [ATTR_W_OTHER] = "wait_other",
+	    [ATTR_TX_DEV] = "tx_device_layer",	  [ATTR_TX_DRV] = "tx_driver_to_forward",
+	    [ATTR_TX_ENTRY] = "tx_into_driver",	  [ATTR_TX_DRV_REST] = "tx_driver_after_forward",
+	    [ATTR_TX_RETURN] = "tx_after_driver", [ATTR_RX_PRE] = "rx_core_before_handler",
+	    [ATTR_BR_INPUT] = "bridge_input",	  [ATTR_CPU_OTHER] = "cpu_other",
+	    [ATTR_TX_REST] = "tx_after_forward",  [ATTR_FORWARD] = "bridge_forward",
+	    [ATTR_RX_SOCK] = "rx_to_socket",	  [ATTR_SOFTIRQ_OTHER] = "softirq_other",
+	    [ATTR_SOFTIRQ_TX] = "softirq_net_tx", [ATTR_OUTSIDE] = "outside_stages",
+	    [ATTR_W_SOFTIRQ] = "wait_softirq",	  [ATTR_W_BACKLOG] = "wait_backlog",
+	    [ATTR_W_SOCKET] = "wait_socket",	  [ATTR_W_OTHER] = "wait_other",
 	};
 	return c < ATTR_CLASS_COUNT ? k[c] : "?";
 }
@@ -912,10 +917,10 @@ static const char *class_key(enum attr_class c)
 static const char *actor_key(enum attr_actor a)
 {
 	static const char *const k[] = {
-		[ATTR_ACTOR_NONE] = "none",	      [ATTR_ACTOR_CONTAINER] = "container",
-		[ATTR_ACTOR_FORWARDER] = "forwarder", [ATTR_ACTOR_BRIDGE] = "bridge",
-		[ATTR_ACTOR_RECEIVER] = "receiver",   [ATTR_ACTOR_FIRST_HOP] = "first_hop",
-		[ATTR_ACTOR_NEXT_HOP] = "next_hops",
+	    [ATTR_ACTOR_NONE] = "none",		  [ATTR_ACTOR_CONTAINER] = "container",
+	    [ATTR_ACTOR_FORWARDER] = "forwarder", [ATTR_ACTOR_BRIDGE] = "bridge",
+	    [ATTR_ACTOR_RECEIVER] = "receiver",	  [ATTR_ACTOR_FIRST_HOP] = "first_hop",
+	    [ATTR_ACTOR_NEXT_HOP] = "next_hops",
 	};
 	return k[a];
 }
@@ -947,7 +952,8 @@ json_object *attribution__to_json(const struct attribution *at)
 		json_object_object_add(j, "stage", json_object_new_string(r->label));
 		json_object_object_add(j, "class", json_object_new_string(class_key(r->cls)));
 		json_object_object_add(j, "actor", json_object_new_string(actor_key(r->actor)));
-		json_object_object_add(j, "direction", json_object_new_string(attr_dir__name(r->dir)));
+		json_object_object_add(j, "direction",
+				       json_object_new_string(attr_dir__name(r->dir)));
 		json_object_object_add(j, "interval",
 				       json_object_new_string(r->cpu ? "cpu" : "wait"));
 		if (r->cpu)

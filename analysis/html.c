@@ -11,21 +11,21 @@
 #include "analysis/strbuf.h"
 
 static const char style[] =
-	"body{font-family:'DejaVu Sans',Arial,sans-serif;margin:24px auto;max-width:1240px;"
-	"color:#222;line-height:1.4}"
-	"h1{font-size:1.5em;margin-bottom:0}h2{font-size:1.2em;border-bottom:1px solid #ccc;"
-	"margin-top:2em}h3{font-size:1.05em}"
-	"table{border-collapse:collapse;margin:8px 0;font-size:0.8em}"
-	"th,td{border:1px solid #ccc;padding:2px 6px;text-align:right;white-space:nowrap}"
-	"th{background:#f0f0f0}td.l,th.l{text-align:left}"
-	"tr.total td{font-weight:bold;background:#fafafa}tr.wait td{color:#555}"
-	"tr.other td{color:#777;font-style:italic}"
-	"td.pos{color:#a0301a}td.neg{color:#1a6a30}"
-	".plots{display:flex;flex-wrap:wrap;gap:10px}"
-	"figure{margin:6px 0;border:1px solid #e4e4e4;padding:4px}"
-	"figcaption{font-size:0.82em;color:#555;max-width:760px}"
-	".finding{margin:6px 0 12px 0}.cause{font-weight:bold}"
-	".wide{overflow-x:auto}.note{color:#555;font-size:0.9em}code{background:#f4f4f4;padding:0 3px}";
+    "body{font-family:'DejaVu Sans',Arial,sans-serif;margin:24px auto;max-width:1240px;"
+    "color:#222;line-height:1.4}"
+    "h1{font-size:1.5em;margin-bottom:0}h2{font-size:1.2em;border-bottom:1px solid #ccc;"
+    "margin-top:2em}h3{font-size:1.05em}"
+    "table{border-collapse:collapse;margin:8px 0;font-size:0.8em}"
+    "th,td{border:1px solid #ccc;padding:2px 6px;text-align:right;white-space:nowrap}"
+    "th{background:#f0f0f0}td.l,th.l{text-align:left}"
+    "tr.total td{font-weight:bold;background:#fafafa}tr.wait td{color:#555}"
+    "tr.other td{color:#777;font-style:italic}"
+    "td.pos{color:#a0301a}td.neg{color:#1a6a30}"
+    ".plots{display:flex;flex-wrap:wrap;gap:10px}"
+    "figure{margin:6px 0;border:1px solid #e4e4e4;padding:4px}"
+    "figcaption{font-size:0.82em;color:#555;max-width:760px}"
+    ".finding{margin:6px 0 12px 0}.cause{font-weight:bold}"
+    ".wide{overflow-x:auto}.note{color:#555;font-size:0.9em}code{background:#f4f4f4;padding:0 3px}";
 
 static void page_start(struct strbuf *b, const char *title)
 {
@@ -118,9 +118,11 @@ static void runs_table(struct strbuf *b, const struct html_input *in)
 {
 	const struct attribution *at = in->at;
 
-	strbuf__printf(b, "<h2>Runs</h2>\n<div class=\"wide\"><table id=\"runs\">\n<tr><th></th><th class=\"l\">run"
-			  "</th><th class=\"l\">files</th><th>throughput, Gbit/s</th><th>wall ns "
-			  "per kB</th><th>iperf3 CPU, sender / receiver</th><th>kernel</th></tr>\n");
+	strbuf__printf(b,
+		       "<h2>Runs</h2>\n<div class=\"wide\"><table id=\"runs\">\n<tr><th></th><th "
+		       "class=\"l\">run"
+		       "</th><th class=\"l\">files</th><th>throughput, Gbit/s</th><th>wall ns "
+		       "per kB</th><th>iperf3 CPU, sender / receiver</th><th>kernel</th></tr>\n");
 	for (int s = 0; s < at->n_sides; s++) {
 		const struct attr_side *sd = &at->side[s];
 
@@ -147,29 +149,30 @@ static void runs_table(struct strbuf *b, const struct html_input *in)
 static void attribution_table(struct strbuf *b, const struct attribution *at)
 {
 	bool two = at->n_sides == 2;
-	double meas[2] = { 0, 0 };
+	double meas[2] = {0, 0};
 	char where[128], lat[64], x[16], y[16];
 	int n = 0;
 
 	strbuf__printf(b, "<h2>%s</h2>\n", two ? "Attribution of the gap" : "Where the CPU goes");
 	if (two)
-		strbuf__printf(b,
-			       "<p id=\"gap\">Gap: A takes <b>%+.3f ns per byte</b> against B "
-			       "(%+.1f%%, &plusmn; %.3f). The measured stages explain <b>%.0f%%</b> "
-			       "of it, the estimate outside the stages (iperf3's CPU) %.0f%%; "
-			       "<b>%.0f%% is unexplained</b>.</p>\n",
-			       at->gap,
-			       at->side[1].wall_ns_per_byte > 0 ?
-				       100 * at->gap / at->side[1].wall_ns_per_byte :
-				       0,
-			       at->gap_se, 100 * at->explained, 100 * at->outside,
-			       100 * at->unexplained);
-	strbuf__printf(b, "<p class=\"note\">CPU time per kB (1000 bytes) delivered, by stage; "
-			  "stages never overlap in time. Bound by <b>%s</b>: the rows on it are "
-			  "ranked by %s and add up; rows marked * run on another CPU and are shown "
-			  "apart. Latency p50/p99 is the interval's own, in ns.</p>\n",
+		strbuf__printf(
+		    b,
+		    "<p id=\"gap\">Gap: A takes <b>%+.3f ns per byte</b> against B "
+		    "(%+.1f%%, &plusmn; %.3f). The measured stages explain <b>%.0f%%</b> "
+		    "of it, the estimate outside the stages (iperf3's CPU) %.0f%%; "
+		    "<b>%.0f%% is unexplained</b>.</p>\n",
+		    at->gap,
+		    at->side[1].wall_ns_per_byte > 0 ? 100 * at->gap / at->side[1].wall_ns_per_byte
+						     : 0,
+		    at->gap_se, 100 * at->explained, 100 * at->outside, 100 * at->unexplained);
+	strbuf__printf(b,
+		       "<p class=\"note\">CPU time per kB (1000 bytes) delivered, by stage; "
+		       "stages never overlap in time. Bound by <b>%s</b>: the rows on it are "
+		       "ranked by %s and add up; rows marked * run on another CPU and are shown "
+		       "apart. Latency p50/p99 is the interval's own, in ns.</p>\n",
 		       attr_bind__name(at->bind), two ? "share of the gap" : "CPU per kB");
-	strbuf__printf(b, "<div class=\"wide\"><table id=\"attribution\">\n<tr><th>#</th><th class=\"l\">stage</th>"
+	strbuf__printf(b, "<div class=\"wide\"><table id=\"attribution\">\n<tr><th>#</th><th "
+			  "class=\"l\">stage</th>"
 			  "<th class=\"l\">path</th><th class=\"l\">where</th>");
 	if (two)
 		strbuf__printf(b, "<th>A ns/kB</th><th>B ns/kB</th><th>A&minus;B ns/kB</th>"
@@ -192,11 +195,12 @@ static void attribution_table(struct strbuf *b, const struct attribution *at)
 				for (int s = 0; s < at->n_sides; s++)
 					meas[s] += r->v[s].ns_per_byte;
 			strbuf__printf(b, "<tr%s><td>%d</td>",
-				       pass			? " class=\"wait\"" :
-				       !r->on_binding ? " class=\"other\"" :
-							"",
+				       pass		? " class=\"wait\""
+				       : !r->on_binding ? " class=\"other\""
+							: "",
 				       ++n);
-			snprintf(where, sizeof(where), "%s%s", r->label, pass || r->on_binding ? "" : " *");
+			snprintf(where, sizeof(where), "%s%s", r->label,
+				 pass || r->on_binding ? "" : " *");
 			td_text(b, "l", where);
 			td_text(b, "l", synth ? "" : attr_dir__name(r->dir));
 			if (two)
@@ -216,12 +220,15 @@ static void attribution_table(struct strbuf *b, const struct attribution *at)
 			if (two) {
 				if (pass == 0) {
 					strbuf__printf(b, "<td class=\"%s\">%+.1f",
-						       r->delta > 0 ? "pos" : "neg", r->delta * 1000);
+						       r->delta > 0 ? "pos" : "neg",
+						       r->delta * 1000);
 					if (r->delta_se > 0)
-						strbuf__printf(b, " &plusmn; %.1f", r->delta_se * 1000);
+						strbuf__printf(b, " &plusmn; %.1f",
+							       r->delta_se * 1000);
 					strbuf__printf(b, "</td><td>%+.0f%%", 100 * r->share);
 					if (r->share_se > 0 && isfinite(r->share_se))
-						strbuf__printf(b, " &plusmn; %.0f", 100 * r->share_se);
+						strbuf__printf(b, " &plusmn; %.0f",
+							       100 * r->share_se);
 					strbuf__printf(b, "</td>");
 				} else {
 					strbuf__printf(b, "<td>&ndash;</td><td>&ndash;</td>");
@@ -243,7 +250,8 @@ static void attribution_table(struct strbuf *b, const struct attribution *at)
 			strbuf__printf(b, "</tr>\n");
 		}
 		if (pass == 0) {
-			/* Totals after the CPU rows: measured, outside, unexplained, measured gap. */
+			/* Totals after the CPU rows: measured, outside, unexplained, measured gap.
+			 */
 			strbuf__printf(b, "<tr class=\"total\"><td></td><td class=\"l\">measured "
 					  "stages</td><td></td><td></td>");
 			for (int s = 0; s < at->n_sides; s++)
@@ -268,18 +276,22 @@ static void attribution_table(struct strbuf *b, const struct attribution *at)
 				strbuf__printf(b, "<td colspan=\"%d\"></td></tr>\n", two ? 4 : 3);
 			}
 			if (two) {
-				strbuf__printf(b, "<tr class=\"total\"><td></td><td class=\"l\">"
-						  "unexplained</td><td></td><td></td><td></td><td>"
-						  "</td><td>%+.1f</td><td>%.0f%%</td><td colspan=\"4\">"
-						  "</td></tr>\n",
-					       at->gap * at->unexplained * 1000, 100 * at->unexplained);
-				strbuf__printf(b, "<tr class=\"total\"><td></td><td class=\"l\">"
-						  "measured gap (wall time per kB)</td><td></td><td>"
-						  "</td>");
+				strbuf__printf(
+				    b,
+				    "<tr class=\"total\"><td></td><td class=\"l\">"
+				    "unexplained</td><td></td><td></td><td></td><td>"
+				    "</td><td>%+.1f</td><td>%.0f%%</td><td colspan=\"4\">"
+				    "</td></tr>\n",
+				    at->gap * at->unexplained * 1000, 100 * at->unexplained);
+				strbuf__printf(b,
+					       "<tr class=\"total\"><td></td><td class=\"l\">"
+					       "measured gap (wall time per kB)</td><td></td><td>"
+					       "</td>");
 				td_kb(b, at->side[0].wall_ns_per_byte, at->side[0].wall_se, true);
 				td_kb(b, at->side[1].wall_ns_per_byte, at->side[1].wall_se, true);
-				strbuf__printf(b, "<td>%+.1f</td><td>100%%</td><td colspan=\"4\"></td>"
-						  "</tr>\n",
+				strbuf__printf(b,
+					       "<td>%+.1f</td><td>100%%</td><td colspan=\"4\"></td>"
+					       "</tr>\n",
 					       at->gap * 1000);
 			}
 		}
@@ -300,9 +312,10 @@ static void anomaly_section(struct strbuf *b, const struct anomaly *a, char tag)
 	strbuf__html(b, a->name);
 	if (tag)
 		strbuf__printf(b, " (%c)", tag);
-	strbuf__printf(b, "</h3>\n<table class=\"loss\"><tr><th></th><th>%s</th><th>kernel drops "
-			  "on the flow's path</th><th class=\"l\">where</th><th>kernel against "
-			  "iperf3</th></tr>\n<tr><td class=\"l\">count</td>",
+	strbuf__printf(b,
+		       "</h3>\n<table class=\"loss\"><tr><th></th><th>%s</th><th>kernel drops "
+		       "on the flow's path</th><th class=\"l\">where</th><th>kernel against "
+		       "iperf3</th></tr>\n<tr><td class=\"l\">count</td>",
 		       a->udp ? "iperf3 lost / sent" : "iperf3 retransmissions");
 	if (a->udp)
 		strbuf__printf(b, "<td>%.0f / %.0f (%.2f%%)</td>", a->lost, a->sent,
@@ -345,29 +358,32 @@ static void stage_tables(struct strbuf *b, const struct html_input *in)
 		for (int k = 0; k < in->n_per[s]; k++) {
 			const struct result *r = in->runs[s][k];
 
-			strbuf__printf(b, "<details><summary>%s%s", in->n_runs == 2 ? (s ? "B: " : "A: ") : "",
-				       "");
+			strbuf__printf(b, "<details><summary>%s%s",
+				       in->n_runs == 2 ? (s ? "B: " : "A: ") : "", "");
 			strbuf__html(b, in->at->side[s].name);
-			strbuf__printf(b, ", run %d: %d entries</summary>\n<table class=\"stages\">"
-					  "<tr><th>path</th><th>hop</th><th class=\"l\">device</th>"
-					  "<th class=\"l\">kind</th><th class=\"l\">stage</th>"
-					  "<th class=\"l\">from</th><th>packets</th><th>p50 ns</th>"
-					  "<th>p99 ns</th><th>max ns</th><th>CPU ns/packet</th></tr>\n",
-				       k + 1, r->n_stages);
+			strbuf__printf(
+			    b,
+			    ", run %d: %d entries</summary>\n<table class=\"stages\">"
+			    "<tr><th>path</th><th>hop</th><th class=\"l\">device</th>"
+			    "<th class=\"l\">kind</th><th class=\"l\">stage</th>"
+			    "<th class=\"l\">from</th><th>packets</th><th>p50 ns</th>"
+			    "<th>p99 ns</th><th>max ns</th><th>CPU ns/packet</th></tr>\n",
+			    k + 1, r->n_stages);
 			for (int i = 0; i < r->n_stages; i++) {
 				const struct stage_stat *st = &r->stages[i];
 				bool entry = st->from == NS_STAGE_NONE;
 
 				strbuf__printf(b, "<tr><td>%s</td><td>%d</td>",
-					       st->path == RESULT_PATH_CLIENT ? "c&rarr;s" :
-					       st->path == RESULT_PATH_SERVER ? "s&rarr;c" :
-										"",
+					       st->path == RESULT_PATH_CLIENT	? "c&rarr;s"
+					       : st->path == RESULT_PATH_SERVER ? "s&rarr;c"
+										: "",
 					       st->hop);
 				td_text(b, "l", st->ifname);
 				td_text(b, "l", dev_kind__name(st->dev_kind));
 				td_text(b, "l", stage__name(st->stage));
 				td_text(b, "l", entry ? "-" : stage__name(st->from));
-				strbuf__printf(b, "<td>%llu</td>", (unsigned long long)st->hist.count);
+				strbuf__printf(b, "<td>%llu</td>",
+					       (unsigned long long)st->hist.count);
 				td_num(b, "%.0f", hist__quantile(&st->hist, 0.5), !entry);
 				td_num(b, "%.0f", hist__quantile(&st->hist, 0.99), !entry);
 				td_num(b, "%.0f", (double)st->hist.max, !entry);
@@ -383,15 +399,15 @@ static void stage_tables(struct strbuf *b, const struct html_input *in)
 int html__write_report(const struct html_input *in, const char *path, char *err, size_t errlen)
 {
 	const struct attribution *at = in->at;
-	struct strbuf b = { 0 };
+	struct strbuf b = {0};
 	const char *names[2];
 	char label[2][160], id[32], cap[256], title[256];
 	char *svg = NULL;
 	int rc, n = 0;
 
 	for (int s = 0; s < at->n_sides; s++) {
-		snprintf(label[s], sizeof(label[s]), "%s%s", at->n_sides == 2 ? (s ? "B: " : "A: ") : "",
-			 at->side[s].name);
+		snprintf(label[s], sizeof(label[s]), "%s%s",
+			 at->n_sides == 2 ? (s ? "B: " : "A: ") : "", at->side[s].name);
 		names[s] = label[s];
 	}
 	if (at->n_sides == 2)
@@ -404,20 +420,23 @@ int html__write_report(const struct html_input *in, const char *path, char *err,
 	attribution_table(&b, at);
 
 	{
-		static const char *const short_names[2] = { "A", "B" };
+		static const char *const short_names[2] = {"A", "B"};
 
 		rc = plot__cpu_stack(at, at->n_sides == 2 ? short_names : names, "cpu", &svg, err,
 				     errlen);
 	}
-	if (figure(&b, "cpu-stack", rc, svg,
-		   at->n_sides == 2 ?
-			   "CPU time per kB delivered, stacked by stage, for A and B (see Runs); the dot "
-			   "is the wall time per kB (8 / throughput). The space between the bar and the "
-			   "dot is time the stages and the iperf3 estimate do not cover." :
-			   "CPU time per kB delivered, stacked by stage; the dot is the wall time per kB "
-			   "(8 / throughput). The space between the bar and the dot is time the stages "
-			   "and the iperf3 estimate do not cover.",
-		   err))
+	if (figure(
+		&b, "cpu-stack", rc, svg,
+		at->n_sides == 2
+		    ? "CPU time per kB delivered, stacked by stage, for A and B (see Runs); the "
+		      "dot "
+		      "is the wall time per kB (8 / throughput). The space between the bar and the "
+		      "dot is time the stages and the iperf3 estimate do not cover."
+		    : "CPU time per kB delivered, stacked by stage; the dot is the wall time per "
+		      "kB "
+		      "(8 / throughput). The space between the bar and the dot is time the stages "
+		      "and the iperf3 estimate do not cover.",
+		err))
 		goto fail;
 
 	for (int s = 0; s < in->n_runs; s++)
@@ -459,21 +478,23 @@ fail:
 int html__write_sweep(const struct series_set *set, const struct result *runs, int n,
 		      const char *path, char *err, size_t errlen)
 {
-	struct strbuf b = { 0 };
+	struct strbuf b = {0};
 	char id[32], title[96];
 	char *svg = NULL;
 	int rc;
 
 	page_start(&b, "netstage: throughput against container pairs");
-	strbuf__printf(&b, "<p>%d results. Total throughput of all pairs with the standard error "
-			   "of the repeats as error bars; a panel per protocol, MTU and layout, as "
-			   "in Claassen et al., NOMS 2016 (figures 6 to 9).</p>\n<div class=\"plots\">\n",
-		       set->n_results);
+	strbuf__printf(
+	    &b,
+	    "<p>%d results. Total throughput of all pairs with the standard error "
+	    "of the repeats as error bars; a panel per protocol, MTU and layout, as "
+	    "in Claassen et al., NOMS 2016 (figures 6 to 9).</p>\n<div class=\"plots\">\n",
+	    set->n_results);
 	for (int p = 0; p < set->n; p++) {
 		snprintf(id, sizeof(id), "sweep%d", p);
 		rc = plot__sweep_panel(&set->panels[p], id, &svg, err, errlen);
-		if (figure(&b, id, rc, svg, series__panel_title(&set->panels[p], title, sizeof(title)),
-			   err)) {
+		if (figure(&b, id, rc, svg,
+			   series__panel_title(&set->panels[p], title, sizeof(title)), err)) {
 			strbuf__free(&b);
 			return rc;
 		}
@@ -484,9 +505,10 @@ int html__write_sweep(const struct series_set *set, const struct result *runs, i
 
 		strbuf__printf(&b, "<h2>");
 		strbuf__html(&b, series__panel_title(pn, title, sizeof(title)));
-		strbuf__printf(&b, "</h2>\n<table class=\"sweep\"><tr><th class=\"l\">kind</th>"
-				   "<th>pairs</th><th>Gbit/s</th><th>&plusmn; stderr</th><th>samples"
-				   "</th><th>packets/s</th>%s</tr>\n",
+		strbuf__printf(&b,
+			       "</h2>\n<table class=\"sweep\"><tr><th class=\"l\">kind</th>"
+			       "<th>pairs</th><th>Gbit/s</th><th>&plusmn; stderr</th><th>samples"
+			       "</th><th>packets/s</th>%s</tr>\n",
 			       strcmp(pn->proto, "udp") ? "" : "<th>lost</th>");
 		for (int s = 0; s < pn->n; s++)
 			for (int t = 0; t < pn->series[s].n; t++) {
@@ -494,9 +516,11 @@ int html__write_sweep(const struct series_set *set, const struct result *runs, i
 
 				strbuf__printf(&b, "<tr>");
 				td_text(&b, "l", pn->series[s].kind);
-				strbuf__printf(&b, "<td>%d</td><td>%.2f</td><td>%.2f</td><td>%d</td>"
-						   "<td>%.0f</td>",
-					       pt->pairs, pt->bps / 1e9, pt->bps_se / 1e9, pt->n, pt->pps);
+				strbuf__printf(&b,
+					       "<td>%d</td><td>%.2f</td><td>%.2f</td><td>%d</td>"
+					       "<td>%.0f</td>",
+					       pt->pairs, pt->bps / 1e9, pt->bps_se / 1e9, pt->n,
+					       pt->pps);
 				if (!strcmp(pn->proto, "udp"))
 					strbuf__printf(&b, "<td>%.1f%%</td>", 100 * pt->lost);
 				strbuf__printf(&b, "</tr>\n");

@@ -17,7 +17,7 @@
 
 struct html_input {
 	const struct attribution *at;
-	int n_runs; /* sides: 1, or 2 (A against B) */
+	int n_runs;			     /* sides: 1, or 2 (A against B) */
 	const struct result *const *runs[2]; /* the results of each side */
 	int n_per[2];
 	const char *names[2]; /* what the user gave for each side */

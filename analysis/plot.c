@@ -13,13 +13,14 @@
 #include "analysis/plot.h"
 #include "analysis/strbuf.h"
 
-#define TERMINAL "set terminal svg size %d,%d font 'DejaVu Sans,11' background rgb 'white'\n" \
-		 "set termoption noenhanced\nset encoding utf8\n"
+#define TERMINAL                                                                                   \
+	"set terminal svg size %d,%d font 'DejaVu Sans,11' background rgb 'white'\n"               \
+	"set termoption noenhanced\nset encoding utf8\n"
 
 /* Colours that stay apart in print and for the colour-blind (Okabe and Ito), then greys. */
 static const char *const colours[] = {
-	"#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
-	"#F0E442", "#000000", "#999999", "#666666", "#BBBBBB", "#444444",
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
+    "#F0E442", "#000000", "#999999", "#666666", "#BBBBBB", "#444444",
 };
 #define N_COLOURS (sizeof(colours) / sizeof(colours[0]))
 
@@ -46,9 +47,9 @@ static void first_line(const char *path, char *buf, size_t len)
 /* The <svg> element alone, with every id and reference to one prefixed. */
 static char *inline_svg(const char *raw, const char *prefix)
 {
-	static const char *const marks[] = { "id='", "id=\"", "href='#", "href=\"#", "url(#" };
+	static const char *const marks[] = {"id='", "id=\"", "href='#", "href=\"#", "url(#"};
 	const char *p = strstr(raw, "<svg");
-	struct strbuf b = { 0 };
+	struct strbuf b = {0};
 
 	if (!p)
 		return NULL;
@@ -81,8 +82,8 @@ static char *inline_svg(const char *raw, const char *prefix)
 int plot__run(const char *script, const char *id_prefix, char **svg, char *err, size_t errlen)
 {
 	char spath[] = "/tmp/netstage-plot-XXXXXX", epath[] = "/tmp/netstage-plot-err-XXXXXX";
-	int sfd = mkstemp(spath), efd = -1, pfd[2] = { -1, -1 }, status = 0, rc = 0;
-	struct strbuf out = { 0 };
+	int sfd = mkstemp(spath), efd = -1, pfd[2] = {-1, -1}, status = 0, rc = 0;
+	struct strbuf out = {0};
 	char buf[8192], line[256];
 	size_t len = strlen(script);
 	pid_t pid = -1;
@@ -90,7 +91,8 @@ int plot__run(const char *script, const char *id_prefix, char **svg, char *err, 
 
 	*svg = NULL;
 	if (sfd < 0) {
-		snprintf(err, errlen, "plot: cannot make a temporary file in /tmp: %s", strerror(errno));
+		snprintf(err, errlen, "plot: cannot make a temporary file in /tmp: %s",
+			 strerror(errno));
 		return -errno;
 	}
 	efd = mkstemp(epath);
@@ -171,8 +173,7 @@ static void quoted(struct strbuf *b, const char *s)
 	strbuf__append(b, "\"", 1);
 }
 
-static void row_title(const struct attribution *at, const struct attr_row *r, char *buf,
-		      size_t len)
+static void row_title(const struct attribution *at, const struct attr_row *r, char *buf, size_t len)
 {
 	if (at->directions && r->dir != ATTR_DIR_BOTH)
 		snprintf(buf, len, "%s (%s)", r->label, attr_dir__name(r->dir));
@@ -186,7 +187,7 @@ int plot__cpu_stack(const struct attribution *at, const char *const names[], con
 	enum { MAX_COLS = 9 };
 	const struct attr_row *cols[MAX_COLS];
 	const struct attr_row *outside = NULL;
-	struct strbuf b = { 0 };
+	struct strbuf b = {0};
 	char title[96];
 	int nc = 0, rc;
 	bool rest = false;
@@ -206,8 +207,9 @@ int plot__cpu_stack(const struct attribution *at, const char *const names[], con
 		if (nc < MAX_COLS - 1) {
 			int k = nc++;
 
-			while (k > 0 && fmax(cols[k - 1]->v[0].ns_per_byte,
-					     at->n_sides > 1 ? cols[k - 1]->v[1].ns_per_byte : 0) < v) {
+			while (k > 0 &&
+			       fmax(cols[k - 1]->v[0].ns_per_byte,
+				    at->n_sides > 1 ? cols[k - 1]->v[1].ns_per_byte : 0) < v) {
 				cols[k] = cols[k - 1];
 				k--;
 			}
@@ -248,25 +250,27 @@ int plot__cpu_stack(const struct attribution *at, const char *const names[], con
 	strbuf__printf(&b, "EOD\n$w << EOD\n");
 	for (int s = 0; s < at->n_sides; s++)
 		strbuf__printf(&b, "%d %.3f\n", s, at->side[s].wall_ns_per_byte * 1000);
-	strbuf__printf(&b, "EOD\n"
-			   "set style data histograms\nset style histogram rowstacked\n"
-			   "set style fill solid 0.9 border rgb '#333333'\nset boxwidth 0.55\n"
-			   "set key outside right top vertical Left reverse noautotitle\n"
-			   "set ylabel 'CPU ns per kB delivered'\nset yrange [0:*]\n"
-			   "set grid ytics lc rgb '#dddddd'\nset xtics nomirror\n"
-			   "set title 'CPU time per kB by stage, with the wall time per kB (1/throughput)'\n");
+	strbuf__printf(
+	    &b, "EOD\n"
+		"set style data histograms\nset style histogram rowstacked\n"
+		"set style fill solid 0.9 border rgb '#333333'\nset boxwidth 0.55\n"
+		"set key outside right top vertical Left reverse noautotitle\n"
+		"set ylabel 'CPU ns per kB delivered'\nset yrange [0:*]\n"
+		"set grid ytics lc rgb '#dddddd'\nset xtics nomirror\n"
+		"set title 'CPU time per kB by stage, with the wall time per kB (1/throughput)'\n");
 	strbuf__printf(&b, "plot for [i=2:%d] $d using i:xtic(1) title columnheader(i)",
 		       nc + 1 + rest + (outside != NULL));
 	strbuf__printf(&b, ", $w using 1:2 with points pt 7 ps 1.6 lc rgb 'black' "
 			   "title 'wall time per kB'\n");
 	/* Colours per column, in order. */
 	{
-		struct strbuf s = { 0 };
+		struct strbuf s = {0};
 		int ncol = nc + rest + (outside != NULL);
 
 		for (int c = 0; c < ncol; c++)
 			strbuf__printf(&s, "set linetype %d lc rgb '%s'\n", c + 1,
-				       outside && c == ncol - 1 ? "#dddddd" : colours[c % N_COLOURS]);
+				       outside && c == ncol - 1 ? "#dddddd"
+								: colours[c % N_COLOURS]);
 		strbuf__append(&s, b.s, b.len);
 		strbuf__free(&b);
 		b = s;
@@ -285,7 +289,7 @@ int plot__latency(const struct attr_row *row, int n_sides, const char *const nam
 		  const char *id_prefix, char **svg, char *err, size_t errlen)
 {
 	unsigned int first = NS_HIST_BUCKETS, last = 0;
-	struct strbuf b = { 0 };
+	struct strbuf b = {0};
 	int rc, lines = 0;
 
 	for (int s = 0; s < n_sides; s++)
@@ -308,18 +312,18 @@ int plot__latency(const struct attr_row *row, int n_sides, const char *const nam
 			total += row->v[s].hist.buckets[i];
 		strbuf__printf(&b, "$s%d << EOD\n", s);
 		/* Steps: each bucket's share from its low edge to the next; 0 at both ends. */
-		strbuf__printf(&b, "%llu 0\n", (unsigned long long)(hist__bucket_low(first) ?
-									    hist__bucket_low(first) :
-									    1));
+		strbuf__printf(
+		    &b, "%llu 0\n",
+		    (unsigned long long)(hist__bucket_low(first) ? hist__bucket_low(first) : 1));
 		for (unsigned int i = first; i <= last && total; i++)
-			strbuf__printf(&b, "%llu %.4f\n",
-				       (unsigned long long)(hist__bucket_low(i) ? hist__bucket_low(i) :
-										  1),
-				       100.0 * row->v[s].hist.buckets[i] / total);
+			strbuf__printf(
+			    &b, "%llu %.4f\n",
+			    (unsigned long long)(hist__bucket_low(i) ? hist__bucket_low(i) : 1),
+			    100.0 * row->v[s].hist.buckets[i] / total);
 		strbuf__printf(&b, "%llu 0\nEOD\n",
-			       (unsigned long long)(last + 1 < NS_HIST_BUCKETS ?
-							    hist__bucket_low(last + 1) :
-							    hist__bucket_low(last) * 2));
+			       (unsigned long long)(last + 1 < NS_HIST_BUCKETS
+							? hist__bucket_low(last + 1)
+							: hist__bucket_low(last) * 2));
 	}
 	strbuf__printf(&b, "set logscale x 10\nset format x '%%.0s%%c'\nset xlabel 'ns'\n"
 			   "set ylabel '%% of packets'\nset yrange [0:*]\n"
@@ -348,7 +352,7 @@ int plot__latency(const struct attr_row *row, int n_sides, const char *const nam
 int plot__sweep_panel(const struct series_panel *p, const char *id_prefix, char **svg, char *err,
 		      size_t errlen)
 {
-	struct strbuf b = { 0 };
+	struct strbuf b = {0};
 	char title[64];
 	int rc, maxp = 1;
 
@@ -374,8 +378,9 @@ int plot__sweep_panel(const struct series_panel *p, const char *id_prefix, char 
 	quoted(&b, series__panel_title(p, title, sizeof(title)));
 	strbuf__printf(&b, "\nplot ");
 	for (int s = 0; s < p->n; s++) {
-		strbuf__printf(&b, "%s$s%d using 1:2:3 with yerrorlines lw 2 pt 7 ps 0.8 lc rgb '%s' "
-				   "title ",
+		strbuf__printf(&b,
+			       "%s$s%d using 1:2:3 with yerrorlines lw 2 pt 7 ps 0.8 lc rgb '%s' "
+			       "title ",
 			       s ? ", " : "", s, colours[s % N_COLOURS]);
 		quoted(&b, p->series[s].kind);
 	}

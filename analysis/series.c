@@ -7,7 +7,7 @@
 
 static int kind_rank(const char *kind)
 {
-	static const char *const order[] = { "veth", "veth-bridge", "macvlan", "ipvlan" };
+	static const char *const order[] = {"veth", "veth-bridge", "macvlan", "ipvlan"};
 
 	for (int i = 0; i < 4; i++)
 		if (!strncmp(kind, order[i], strlen(order[i])) &&
@@ -76,15 +76,19 @@ int series__build(const struct result *runs, int n, struct series_set *out, char
 			continue;
 		out->n_results++;
 		snprintf(kind, sizeof(kind), "%s%s%s", c->kind,
-			 c->mode[0] && strcmp(c->mode, "bridge") && strcmp(c->mode, "l3") ? " " : "",
-			 c->mode[0] && strcmp(c->mode, "bridge") && strcmp(c->mode, "l3") ? c->mode : "");
+			 c->mode[0] && strcmp(c->mode, "bridge") && strcmp(c->mode, "l3") ? " "
+											  : "",
+			 c->mode[0] && strcmp(c->mode, "bridge") && strcmp(c->mode, "l3") ? c->mode
+											  : "");
 		for (pi = 0; pi < out->n; pi++)
-			if (!strcmp(out->panels[pi].proto, c->proto) && out->panels[pi].mtu == c->mtu &&
+			if (!strcmp(out->panels[pi].proto, c->proto) &&
+			    out->panels[pi].mtu == c->mtu &&
 			    !strcmp(out->panels[pi].layout, c->layout))
 				break;
 		if (pi == out->n) {
 			if (out->n == SERIES_MAX_PANELS) {
-				snprintf(err, errlen, "sweep: more than %d protocol/MTU/layout panels",
+				snprintf(err, errlen,
+					 "sweep: more than %d protocol/MTU/layout panels",
 					 SERIES_MAX_PANELS);
 				rc = -EINVAL;
 				goto out;
@@ -113,7 +117,8 @@ int series__build(const struct result *runs, int n, struct series_set *out, char
 				break;
 		if (ti == s->n) {
 			if (s->n == SERIES_MAX_POINTS) {
-				snprintf(err, errlen, "sweep: more than %d pair counts in one series",
+				snprintf(err, errlen,
+					 "sweep: more than %d pair counts in one series",
 					 SERIES_MAX_POINTS);
 				rc = -EINVAL;
 				goto out;
@@ -126,11 +131,13 @@ int series__build(const struct result *runs, int n, struct series_set *out, char
 		a->pps += r->throughput.packets_per_second;
 		for (int k = 0; k < r->throughput.n_repeats || (k == 0 && !r->throughput.n_repeats);
 		     k++) {
-			double v = r->throughput.n_repeats ? r->throughput.repeats[k].bits_per_second :
-							     r->throughput.bits_per_second;
+			double v = r->throughput.n_repeats
+				       ? r->throughput.repeats[k].bits_per_second
+				       : r->throughput.bits_per_second;
 
 			if (a->n == a->cap) {
-				double *bigger = realloc(a->bps, (a->cap ? a->cap * 2 : 8) * sizeof(double));
+				double *bigger =
+				    realloc(a->bps, (a->cap ? a->cap * 2 : 8) * sizeof(double));
 
 				if (!bigger) {
 					snprintf(err, errlen, "sweep: out of memory");
@@ -209,8 +216,10 @@ json_object *series__to_json(const struct series_set *set)
 			for (int ti = 0; ti < s->n; ti++) {
 				json_object *t = json_object_new_object();
 
-				json_object_object_add(t, "pairs", json_object_new_int(s->pts[ti].pairs));
-				json_object_object_add(t, "samples", json_object_new_int(s->pts[ti].n));
+				json_object_object_add(t, "pairs",
+						       json_object_new_int(s->pts[ti].pairs));
+				json_object_object_add(t, "samples",
+						       json_object_new_int(s->pts[ti].n));
 				json_object_object_add(t, "bits_per_second",
 						       json_object_new_double(s->pts[ti].bps));
 				json_object_object_add(t, "stderr",
@@ -218,8 +227,8 @@ json_object *series__to_json(const struct series_set *set)
 				json_object_object_add(t, "packets_per_second",
 						       json_object_new_double(s->pts[ti].pps));
 				if (!strcmp(p->proto, "udp"))
-					json_object_object_add(t, "lost",
-							       json_object_new_double(s->pts[ti].lost));
+					json_object_object_add(
+					    t, "lost", json_object_new_double(s->pts[ti].lost));
 				json_object_array_add(pts, t);
 			}
 			json_object_object_add(sj, "points", pts);

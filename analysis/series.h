@@ -16,10 +16,10 @@
 
 struct series_point {
 	int pairs;
-	int n; /* throughput samples: repeats over the results of this point */
+	int n;		    /* throughput samples: repeats over the results of this point */
 	double bps, bps_se; /* mean throughput over all pairs, bit/s, and its standard error */
-	double pps; /* packets per second at the receivers */
-	double lost; /* UDP: share of datagrams lost */
+	double pps;	    /* packets per second at the receivers */
+	double lost;	    /* UDP: share of datagrams lost */
 };
 
 struct series {

@@ -23,28 +23,28 @@
 enum { OPT_FORMAT = 'f', OPT_RAW = 256, OPT_PATHS, OPT_HTML };
 
 static const struct cli_opt opts[] = {
-	{ OPT_FORMAT, "format", 'f', "text|json", "output format (default text)" },
-	{ OPT_HTML, "html", 0, "OUT.html",
-	  "also write one self-contained page: tables, latency histograms, CPU per byte, "
-	  "a sweep's figures" },
-	{ OPT_RAW, "raw", 0, "EVENTS.gz",
-	  "show the per-packet paths of a --raw file instead: what fired, in what order" },
-	{ OPT_PATHS, "paths", 0, "N", "with --raw: print the first N packets' paths (default 10)" },
-	{ 0 },
+    {OPT_FORMAT, "format", 'f', "text|json", "output format (default text)"},
+    {OPT_HTML, "html", 0, "OUT.html",
+     "also write one self-contained page: tables, latency histograms, CPU per byte, "
+     "a sweep's figures"},
+    {OPT_RAW, "raw", 0, "EVENTS.gz",
+     "show the per-packet paths of a --raw file instead: what fired, in what order"},
+    {OPT_PATHS, "paths", 0, "N", "with --raw: print the first N packets' paths (default 10)"},
+    {0},
 };
 
 static const struct cli_cmd cmd = {
-	.name = "report",
-	.usage = "report RESULT.json [BASELINE.json] [--html OUT.html] [--format text|json]\n"
-		 "       report SWEEP_DIR | R1.json R2.json R3.json... [--html OUT.html]\n"
-		 "       report --raw EVENTS.gz [--paths N]",
-	.summary = "Show a result; with a baseline, split the throughput gap between the two over\n"
-		   "the kernel stages; name the cause of lost throughput of UDP runs and runs\n"
-		   "with loss; with a sweep, throughput against container pairs per kind.",
-	.details = "A result may be given as several files of one configuration joined by commas\n"
-		   "(A1.json,A2.json): they are pooled, and every figure gets a standard error.\n"
-		   "docs/ATTRIBUTION.md explains the method and its limits.",
-	.opts = opts,
+    .name = "report",
+    .usage = "report RESULT.json [BASELINE.json] [--html OUT.html] [--format text|json]\n"
+	     "       report SWEEP_DIR | R1.json R2.json R3.json... [--html OUT.html]\n"
+	     "       report --raw EVENTS.gz [--paths N]",
+    .summary = "Show a result; with a baseline, split the throughput gap between the two over\n"
+	       "the kernel stages; name the cause of lost throughput of UDP runs and runs\n"
+	       "with loss; with a sweep, throughput against container pairs per kind.",
+    .details = "A result may be given as several files of one configuration joined by commas\n"
+	       "(A1.json,A2.json): they are pooled, and every figure gets a standard error.\n"
+	       "docs/ATTRIBUTION.md explains the method and its limits.",
+    .opts = opts,
 };
 const struct cli_cmd *const report_cli = &cmd; /* for the manual page */
 
@@ -169,7 +169,7 @@ static int report_runs(struct side *sides, int n, const char *format, const char
 {
 	struct attribution at;
 	struct anomaly an[2];
-	const struct result *tcp_ref[2] = { NULL, NULL };
+	const struct result *tcp_ref[2] = {NULL, NULL};
 	char err[512];
 	int rc = 0;
 
@@ -214,9 +214,9 @@ static int report_runs(struct side *sides, int n, const char *format, const char
 	}
 	if (html) {
 		struct html_input in = {
-			.at = &at,
-			.n_runs = n,
-			.tcp_ref = { tcp_ref[0], tcp_ref[1] },
+		    .at = &at,
+		    .n_runs = n,
+		    .tcp_ref = {tcp_ref[0], tcp_ref[1]},
 		};
 
 		for (int i = 0; i < n; i++) {
@@ -289,7 +289,7 @@ out:
 int cmd_report(int argc, char **argv)
 {
 	const char *format = "text", *raw = NULL, *html = NULL;
-	struct side sides[2] = { 0 };
+	struct side sides[2] = {0};
 	long paths = 10;
 	struct cli_parser p;
 	int id, nargs, rc;
@@ -330,8 +330,9 @@ int cmd_report(int argc, char **argv)
 	}
 	nargs = argc - p.rest;
 	if (nargs < 1) {
-		cli__error(&cmd, "give a result file (written by netstage run -o FILE), a result and "
-				 "a baseline, or a sweep folder");
+		cli__error(&cmd,
+			   "give a result file (written by netstage run -o FILE), a result and "
+			   "a baseline, or a sweep folder");
 		return 2;
 	}
 	if (nargs > 2 || is_dir(argv[p.rest])) {
@@ -355,7 +356,8 @@ int cmd_report(int argc, char **argv)
 		}
 		for (int i = p.rest; i < argc; i++)
 			if (is_dir(argv[i])) {
-				cli__error(&cmd, "%s: give one sweep folder, or result files", argv[i]);
+				cli__error(&cmd, "%s: give one sweep folder, or result files",
+					   argv[i]);
 				return 2;
 			}
 		return report_sweep(argv + p.rest, nargs, format, html);

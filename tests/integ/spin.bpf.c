@@ -32,7 +32,7 @@ SEC("tc")
 int spin(struct __sk_buff *skb)
 {
 	__u64 t0 = bpf_ktime_get_ns();
-	struct spin_ctx c = { .until = t0 + spin_ns };
+	struct spin_ctx c = {.until = t0 + spin_ns};
 
 	/* Bounded: 1M steps of a clock read is far more than any spin_ns a test uses. */
 	bpf_loop(1 << 20, spin_step, &c, 0);

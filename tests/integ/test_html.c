@@ -89,9 +89,9 @@ static int count(const char *hay, const char *needle)
 static char *browse(const char *page, const char *shot)
 {
 	static const char flags[] =
-		"--headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
-		"--disable-background-networking --disable-component-update --disable-sync "
-		"--hide-scrollbars --window-size=1280,2400";
+	    "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+	    "--disable-background-networking --disable-component-update --disable-sync "
+	    "--hide-scrollbars --window-size=1280,2400";
 	char cmd[1024], *dom = NULL;
 
 	snprintf(cmd, sizeof(cmd),
@@ -205,15 +205,15 @@ Test(html, attribution_page_renders_every_plot, .timeout = 300)
 /* A sweep folder of made-up results: the paper's figure, a panel per protocol and MTU. */
 static void write_sweep(const char *dir)
 {
-	static const char *const kinds[] = { "veth-bridge", "macvlan" };
-	static const char *const protos[] = { "tcp", "udp" };
+	static const char *const kinds[] = {"veth-bridge", "macvlan"};
+	static const char *const protos[] = {"tcp", "udp"};
 	char path[256], err[256];
 
 	mkdir(dir, 0755);
 	for (int k = 0; k < 2; k++)
 		for (int p = 0; p < 2; p++)
 			for (int n = 1; n <= 8; n *= 2) {
-				struct result r = { 0 };
+				struct result r = {0};
 
 				strcpy(r.config.command, "run");
 				strcpy(r.config.kind, kinds[k]);
@@ -227,14 +227,16 @@ static void write_sweep(const char *dir)
 				r.throughput.n_repeats = 3;
 				r.throughput.repeats = calloc(3, sizeof(*r.throughput.repeats));
 				for (int i = 0; i < 3; i++) {
-					double g = (p ? 2 : 14) * (k ? 1.3 : 1) / (1 + 0.1 * n) + 0.3 * i;
+					double g =
+					    (p ? 2 : 14) * (k ? 1.3 : 1) / (1 + 0.1 * n) + 0.3 * i;
 
 					r.throughput.repeats[i].bits_per_second = g * 1e9;
 					r.throughput.bits_per_second += g * 1e9 / 3;
 				}
-				snprintf(path, sizeof(path), "%s/%s-%s-%d.json", dir, kinds[k], protos[p],
-					 n);
-				cr_assert_eq(result__write(&r, path, err, sizeof(err)), 0, "%s", err);
+				snprintf(path, sizeof(path), "%s/%s-%s-%d.json", dir, kinds[k],
+					 protos[p], n);
+				cr_assert_eq(result__write(&r, path, err, sizeof(err)), 0, "%s",
+					     err);
 				result__free(&r);
 			}
 }
@@ -266,11 +268,11 @@ Test(html, bad_result_files_are_named_with_what_is_wrong)
 	static const struct {
 		const char *name, *content, *says;
 	} bad[] = {
-		{ "truncated.json", "{\"schema\": \"netstage/result/1\", \"stages\": [", "truncated" },
-		{ "schema.json", "{\"schema\": \"netstage/result/9\", \"stages\": []}",
-		  "netstage/result/9" },
-		{ "text.json", "throughput: 12 Gbit/s\n", "not JSON" },
-		{ "empty.json", "", "empty" },
+	    {"truncated.json", "{\"schema\": \"netstage/result/1\", \"stages\": [", "truncated"},
+	    {"schema.json", "{\"schema\": \"netstage/result/9\", \"stages\": []}",
+	     "netstage/result/9"},
+	    {"text.json", "throughput: 12 Gbit/s\n", "not JSON"},
+	    {"empty.json", "", "empty"},
 	};
 	char path[128], cmd[512], *out = NULL;
 

@@ -32,7 +32,7 @@
 static struct topo *topo;
 static struct loader *loader;
 static struct spin_bpf *spin;
-static struct bpf_tc_hook hook = { .sz = sizeof(hook) };
+static struct bpf_tc_hook hook = {.sz = sizeof(hook)};
 static bool hooked;
 
 static int enter_ns(const char *path)
@@ -121,17 +121,18 @@ static double now(void)
 static double tcp_stream(double *seconds)
 {
 	const struct topo_pair *p = &topo->pairs[0];
-	int ls = socket_in(topo, p->server_ns, SOCK_STREAM), c = socket_in(topo, p->client_ns,
-									     SOCK_STREAM);
+	int ls = socket_in(topo, p->server_ns, SOCK_STREAM),
+	    c = socket_in(topo, p->client_ns, SOCK_STREAM);
 	struct sockaddr_in dst = addr4(p->server_ip4, PORT);
 	static char buf[1 << 17];
-	struct reader rd = { 0 };
+	struct reader rd = {0};
 	pthread_t th;
 	double t0, t1;
 	int one = 1;
 
 	cr_assert_eq(setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
-	cr_assert_eq(bind(ls, (struct sockaddr *)&dst, sizeof(dst)), 0, "bind: %s", strerror(errno));
+	cr_assert_eq(bind(ls, (struct sockaddr *)&dst, sizeof(dst)), 0, "bind: %s",
+		     strerror(errno));
 	cr_assert_eq(listen(ls, 1), 0);
 	cr_assert_eq(connect(c, (struct sockaddr *)&dst, sizeof(dst)), 0, "connect: %s",
 		     strerror(errno));
@@ -154,7 +155,7 @@ static double tcp_stream(double *seconds)
 /* One measured run: the probes' snapshot of just the stream, with its throughput. */
 static void measured_run(struct result *r)
 {
-	struct result before = { 0 };
+	struct result before = {0};
 	double secs, bps;
 
 	cr_assert_eq(collect__snapshot(loader, &before), 0); /* starts the window here */
@@ -181,7 +182,7 @@ static void measured_run(struct result *r)
 /* BPF_PROG_TEST_RUN: the program's mean run time on a frame, spin included. */
 static double calibrate(void)
 {
-	char frame[64] = { 0 };
+	char frame[64] = {0};
 	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = frame, .data_size_in = sizeof(frame),
 		    .repeat = 200);
 
@@ -214,11 +215,11 @@ static void attach_spin(void)
 
 Test(report, a_known_cost_at_one_port_gets_the_largest_share, .timeout = 120)
 {
-	struct topo_spec spec = { .kind = TOPO_VETH_BRIDGE, .mode = -1, .pairs = 1, .mtu = 1500 };
-	struct topo_err terr = { { 0 } };
-	struct loader_opts o = { 0 };
+	struct topo_spec spec = {.kind = TOPO_VETH_BRIDGE, .mode = -1, .pairs = 1, .mtu = 1500};
+	struct topo_err terr = {{0}};
+	struct loader_opts o = {0};
 	struct result base, spun;
-	const struct result *a[1] = { &spun }, *b[1] = { &base };
+	const struct result *a[1] = {&spun}, *b[1] = {&base};
 	struct attribution at;
 	const struct attr_row *top;
 	char err[512];
@@ -242,7 +243,8 @@ Test(report, a_known_cost_at_one_port_gets_the_largest_share, .timeout = 120)
 	attach_spin();
 	measured_run(&spun);
 	unhook();
-	in_situ = spin->bss->spun_packets ? (double)spin->bss->spun_ns / spin->bss->spun_packets : 0;
+	in_situ =
+	    spin->bss->spun_packets ? (double)spin->bss->spun_ns / spin->bss->spun_packets : 0;
 	cr_assert_gt(spin->bss->spun_packets, 1000, "the spin ran on %llu packets",
 		     (unsigned long long)spin->bss->spun_packets);
 
@@ -257,8 +259,8 @@ Test(report, a_known_cost_at_one_port_gets_the_largest_share, .timeout = 120)
 		  top->label);
 	cr_expect_eq(top->dir, ATTR_DIR_DATA, "the spin sees the data only, not '%s'",
 		     attr_dir__name(top->dir));
-	cr_expect(strstr(top->v[0].where, attr__short_dev(dev_of(TOPO_DEV_CLIENT_PORT)->ifname,
-							  "netstage-")),
+	cr_expect(strstr(top->v[0].where,
+			 attr__short_dev(dev_of(TOPO_DEV_CLIENT_PORT)->ifname, "netstage-")),
 		  "the largest share is on %s, not on the client's port", top->v[0].where);
 	added = top->delta_per_packet;
 	cr_log_info("'%s' (%s, %s): +%.0f ns per packet; calibrated %.0f ns, %.0f ns in place; "
@@ -274,18 +276,21 @@ Test(report, a_known_cost_at_one_port_gets_the_largest_share, .timeout = 120)
 	 * descheduled by the host mid-spin (steal time) makes it last longer in place.
 	 */
 	if (fabs(in_situ - cal) <= 0.2 * cal)
-		cr_expect(fabs(added - cal) <= 0.2 * cal,
-			  "the report adds %.0f ns per packet on '%s'; the calibration says %.0f ns",
-			  added, top->label, cal);
+		cr_expect(
+		    fabs(added - cal) <= 0.2 * cal,
+		    "the report adds %.0f ns per packet on '%s'; the calibration says %.0f ns",
+		    added, top->label, cal);
 	else
-		cr_log_warn("the spin took %.0f ns in place against %.0f ns calibrated: this machine "
-			    "was busy (steal time?); checked against the in-place figure only",
-			    in_situ, cal);
+		cr_log_warn(
+		    "the spin took %.0f ns in place against %.0f ns calibrated: this machine "
+		    "was busy (steal time?); checked against the in-place figure only",
+		    in_situ, cal);
 	for (int i = 0; i < at.n_rows; i++)
 		if (at.rows[i].cpu && &at.rows[i] != top)
-			cr_expect_lt(at.rows[i].share, top->share, "'%s' (%s) has %.0f%%, above %.0f%%",
-				     at.rows[i].label, attr_dir__name(at.rows[i].dir),
-				     100 * at.rows[i].share, 100 * top->share);
+			cr_expect_lt(at.rows[i].share, top->share,
+				     "'%s' (%s) has %.0f%%, above %.0f%%", at.rows[i].label,
+				     attr_dir__name(at.rows[i].dir), 100 * at.rows[i].share,
+				     100 * top->share);
 	attribution__free(&at);
 	result__free(&base);
 	result__free(&spun);
@@ -337,9 +342,9 @@ Test(report, udp_at_full_rate_names_a_cause_and_counts_drops_as_iperf3, .timeout
 			"/tmp/netstage-test-udp.json >/dev/null 2>&1",
 			NULL, 0),
 		     0, "netstage run failed");
-	cr_assert_eq(sh("build/netstage report /tmp/netstage-test-udp.json --format json", out,
-			sizeof(out)),
-		     0, "netstage report failed: %s", out);
+	cr_assert_eq(
+	    sh("build/netstage report /tmp/netstage-test-udp.json --format json", out, sizeof(out)),
+	    0, "netstage report failed: %s", out);
 	unlink(res);
 	root = json_tokener_parse(out);
 	cr_assert_not_null(root, "report JSON: %.200s", out);
@@ -354,6 +359,7 @@ Test(report, udp_at_full_rate_names_a_cause_and_counts_drops_as_iperf3, .timeout
 	kernel = json_object_get_double(get(an, "loss.kernel_drops"));
 	cr_assert_gt(lost, 0, "UDP at full rate through a bridge loses datagrams here");
 	cr_expect(fabs(kernel - lost) <= 0.05 * lost,
-		  "the kernel dropped %.0f of the flow's datagrams, iperf3 lost %.0f", kernel, lost);
+		  "the kernel dropped %.0f of the flow's datagrams, iperf3 lost %.0f", kernel,
+		  lost);
 	json_object_put(root);
 }

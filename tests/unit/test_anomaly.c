@@ -74,14 +74,14 @@ static const struct anomaly_finding *finding(const struct anomaly *a, enum anoma
 Test(anomaly, socket_drops_counted_beside_iperf3_and_named)
 {
 	struct result r;
-	const struct result *p[] = { &r };
+	const struct result *p[] = {&r};
 	struct anomaly a;
 	const struct anomaly_finding *f;
 
 	udp_run(&r, 100000, 10000, 99, 95);
 	drop(&r, "SOCKET_RCVBUFF", NS_STAGE_RX_CORE, RESULT_PATH_CLIENT, 9900);
 	drop(&r, "QUEUE_PURGE", NS_STAGE_RX_CORE, RESULT_PATH_CLIENT, 100);
-	drop(&r, "TCP_OLD_DATA", NS_STAGE_RX_CORE, RESULT_PATH_CLIENT, 7); /* the control link */
+	drop(&r, "TCP_OLD_DATA", NS_STAGE_RX_CORE, RESULT_PATH_CLIENT, 7);   /* the control link */
 	drop(&r, "SOCKET_RCVBUFF", NS_STAGE_RX_CORE, RESULT_PATH_SERVER, 5); /* not the flow's */
 	anomaly__check(p, 1, NULL, &a);
 	cr_assert(a.applies);
@@ -93,7 +93,8 @@ Test(anomaly, socket_drops_counted_beside_iperf3_and_named)
 	f = &a.findings[a.dominant];
 	cr_assert_eq(f->cause, CAUSE_SOCKET_QUEUE, "%s", f->what);
 	cr_assert_float_eq(f->weight, 0.099, 1e-9);
-	cr_assert(strstr(f->evidence, "SOCKET_RCVBUFF 9900 after rx_core on s0"), "%s", f->evidence);
+	cr_assert(strstr(f->evidence, "SOCKET_RCVBUFF 9900 after rx_core on s0"), "%s",
+		  f->evidence);
 	cr_assert(strstr(f->evidence, "CPU-bound (95%"), "%s", f->evidence);
 	/* Saturated at both ends: the sender caps the rate, the receiver cannot keep up. */
 	cr_assert_not_null(finding(&a, CAUSE_SENDER_CPU));
@@ -106,7 +107,7 @@ Test(anomaly, socket_drops_counted_beside_iperf3_and_named)
 Test(anomaly, a_tcp_reference_puts_numbers_on_the_missing_offload)
 {
 	struct result r, tcp;
-	const struct result *p[] = { &r };
+	const struct result *p[] = {&r};
 	struct anomaly a;
 	const struct anomaly_finding *f;
 	struct stage_stat *s;
@@ -136,11 +137,12 @@ Test(anomaly, a_tcp_reference_puts_numbers_on_the_missing_offload)
 	cr_assert_float_eq(a.segs_per_skb, 1, 1e-9);
 	cr_assert_float_eq(a.ref_segs_per_skb, 45, 1e-9);
 	cr_assert(strstr(f->evidence, "45 times as many packets per byte") ||
-			  strstr(f->evidence, "44 times as many packets per byte"),
+		      strstr(f->evidence, "44 times as many packets per byte"),
 		  "%s", f->evidence);
 	/* It sends 100000 datagrams of 1472 B in 5 s: 235.5 Mbit/s, 97.6 % below 10 Gbit/s. */
 	cr_assert_float_eq(f->weight, 1 - 100000 * 1472 * 8 / 5 / 10e9, 1e-6);
-	cr_assert_eq(a.findings[a.dominant].cause, CAUSE_NO_GSO, "it costs more than the 1 %% lost");
+	cr_assert_eq(a.findings[a.dominant].cause, CAUSE_NO_GSO,
+		     "it costs more than the 1 %% lost");
 	result__free(&r);
 	result__free(&tcp);
 }
@@ -148,7 +150,7 @@ Test(anomaly, a_tcp_reference_puts_numbers_on_the_missing_offload)
 Test(anomaly, two_ends_on_one_cpu_is_named)
 {
 	struct result r;
-	const struct result *p[] = { &r };
+	const struct result *p[] = {&r};
 	struct anomaly a;
 	const struct anomaly_finding *f;
 
@@ -171,7 +173,7 @@ Test(anomaly, two_ends_on_one_cpu_is_named)
 Test(anomaly, backlog_drops_from_softnet_stat_count_too)
 {
 	struct result r;
-	const struct result *p[] = { &r };
+	const struct result *p[] = {&r};
 	struct anomaly a;
 
 	udp_run(&r, 100000, 5000, 99, 40);
@@ -188,7 +190,7 @@ Test(anomaly, backlog_drops_from_softnet_stat_count_too)
 Test(anomaly, tcp_duplicates_are_not_losses)
 {
 	struct result r;
-	const struct result *p[] = { &r };
+	const struct result *p[] = {&r};
 	struct anomaly a;
 
 	udp_run(&r, 100000, 0, 60, 50);
@@ -212,7 +214,7 @@ Test(anomaly, tcp_duplicates_are_not_losses)
 Test(anomaly, text_and_json)
 {
 	struct result r;
-	const struct result *p[] = { &r };
+	const struct result *p[] = {&r};
 	struct anomaly a;
 	char *buf = NULL, *line, *save = NULL;
 	size_t len = 0;

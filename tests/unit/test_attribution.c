@@ -108,7 +108,7 @@ static const struct attr_row *row(const struct attribution *at, enum attr_class 
 Test(attribution, gap_shares_and_what_is_explained_by_hand)
 {
 	struct result a, b;
-	const struct result *pa[] = { &a }, *pb[] = { &b };
+	const struct result *pa[] = {&a}, *pb[] = {&b};
 	struct attribution at;
 	const struct attr_row *fwd, *dev, *other, *out;
 	char err[256];
@@ -127,7 +127,8 @@ Test(attribution, gap_shares_and_what_is_explained_by_hand)
 	cr_assert_float_eq(fwd->delta, 0.2, 1e-9);
 	cr_assert_float_eq(fwd->share, 0.4, 1e-9);
 	cr_assert_float_eq(fwd->v[0].ns_per_packet, 2000, 1e-6);
-	cr_assert_str_eq(fwd->v[0].where, "pc0>ps0", "the forward goes from the port rx_core ran on");
+	cr_assert_str_eq(fwd->v[0].where, "pc0>ps0",
+			 "the forward goes from the port rx_core ran on");
 
 	dev = row(&at, ATTR_TX_DEV, ATTR_ACTOR_CONTAINER, ATTR_DIR_DATA);
 	cr_assert_float_eq(dev->delta, 0, 1e-12, "same cost per byte on both paths");
@@ -160,7 +161,7 @@ Test(attribution, gap_shares_and_what_is_explained_by_hand)
 Test(attribution, without_iperf3_cpu_the_rest_is_unexplained)
 {
 	struct result a, b;
-	const struct result *pa[] = { &a }, *pb[] = { &b };
+	const struct result *pa[] = {&a}, *pb[] = {&b};
 	struct attribution at;
 	char err[256];
 
@@ -179,7 +180,7 @@ Test(attribution, without_iperf3_cpu_the_rest_is_unexplained)
 Test(attribution, kinds_align_by_what_a_stage_does_not_by_device)
 {
 	struct result a, b;
-	const struct result *pa[] = { &a }, *pb[] = { &b };
+	const struct result *pa[] = {&a}, *pb[] = {&b};
 	struct attribution at;
 	const struct attr_row *r;
 	char err[256];
@@ -192,8 +193,8 @@ Test(attribution, kinds_align_by_what_a_stage_does_not_by_device)
 	entry(&b, NS_STAGE_RX_ENQUEUE, NS_STAGE_TX_START, "nstcd34lo0", 1, RESULT_PATH_CLIENT,
 	      200000, 40000000);
 	/* The bridge port's own transmit to the server (hop 2) is another row. */
-	entry(&a, NS_STAGE_RX_ENQUEUE, NS_STAGE_TX_START, "nstab12s0", 2, RESULT_PATH_CLIENT, 100000,
-	      25000000);
+	entry(&a, NS_STAGE_RX_ENQUEUE, NS_STAGE_TX_START, "nstab12s0", 2, RESULT_PATH_CLIENT,
+	      100000, 25000000);
 	cr_assert_eq(attribution__compute(pa, 1, pb, 1, &at, err, sizeof(err)), 0, "%s", err);
 	r = row(&at, ATTR_TX_DRV, ATTR_ACTOR_CONTAINER, ATTR_DIR_DATA);
 	cr_assert(r->v[0].present && r->v[1].present);
@@ -219,21 +220,20 @@ Test(attribution, classes_and_actors_of_intervals)
 		enum attr_actor actor;
 		bool cpu;
 	} t[] = {
-		{ NS_STAGE_TX_START, NS_STAGE_TX_QUEUE, 0, ATTR_TX_DEV, ATTR_ACTOR_CONTAINER, true },
-		{ NS_STAGE_TX_START, NS_STAGE_TX_QUEUE, 1, ATTR_TX_DEV, ATTR_ACTOR_FORWARDER, true },
-		{ NS_STAGE_RX_ENQUEUE, NS_STAGE_TX_START, 1, ATTR_TX_DRV, ATTR_ACTOR_CONTAINER, true },
-		{ NS_STAGE_RX_ENQUEUE, NS_STAGE_DRV_XMIT, 2, ATTR_TX_DRV, ATTR_ACTOR_FORWARDER, true },
-		{ NS_STAGE_TX_DONE, NS_STAGE_RX_ENQUEUE, 0, ATTR_TX_REST, ATTR_ACTOR_CONTAINER, true },
-		{ NS_STAGE_TX_DONE, NS_STAGE_DRV_DONE, 1, ATTR_TX_RETURN, ATTR_ACTOR_FORWARDER, true },
-		{ NS_STAGE_RX_HANDLER, NS_STAGE_RX_CORE, 1, ATTR_RX_PRE, ATTR_ACTOR_FIRST_HOP, true },
-		{ NS_STAGE_BR_FORWARD, NS_STAGE_RX_HANDLER, 1, ATTR_BR_INPUT, ATTR_ACTOR_BRIDGE, true },
-		{ NS_STAGE_TX_QUEUE, NS_STAGE_RX_CORE, 1, ATTR_FORWARD, ATTR_ACTOR_BRIDGE, true },
-		{ NS_STAGE_TX_QUEUE, NS_STAGE_BR_FORWARD, 1, ATTR_FORWARD, ATTR_ACTOR_BRIDGE, true },
-		{ NS_STAGE_SOCK_ENQUEUE, NS_STAGE_RX_CORE, 2, ATTR_RX_SOCK, ATTR_ACTOR_RECEIVER, true },
-		{ NS_STAGE_RX_SOFTIRQ, NS_STAGE_TX_DONE, 1, ATTR_W_SOFTIRQ, ATTR_ACTOR_FIRST_HOP, false },
-		{ NS_STAGE_RX_CORE, NS_STAGE_TX_DONE, 2, ATTR_W_BACKLOG, ATTR_ACTOR_NEXT_HOP, false },
-		{ NS_STAGE_DELIVER, NS_STAGE_SOCK_ENQUEUE, 2, ATTR_W_SOCKET, ATTR_ACTOR_RECEIVER,
-		  false },
+	    {NS_STAGE_TX_START, NS_STAGE_TX_QUEUE, 0, ATTR_TX_DEV, ATTR_ACTOR_CONTAINER, true},
+	    {NS_STAGE_TX_START, NS_STAGE_TX_QUEUE, 1, ATTR_TX_DEV, ATTR_ACTOR_FORWARDER, true},
+	    {NS_STAGE_RX_ENQUEUE, NS_STAGE_TX_START, 1, ATTR_TX_DRV, ATTR_ACTOR_CONTAINER, true},
+	    {NS_STAGE_RX_ENQUEUE, NS_STAGE_DRV_XMIT, 2, ATTR_TX_DRV, ATTR_ACTOR_FORWARDER, true},
+	    {NS_STAGE_TX_DONE, NS_STAGE_RX_ENQUEUE, 0, ATTR_TX_REST, ATTR_ACTOR_CONTAINER, true},
+	    {NS_STAGE_TX_DONE, NS_STAGE_DRV_DONE, 1, ATTR_TX_RETURN, ATTR_ACTOR_FORWARDER, true},
+	    {NS_STAGE_RX_HANDLER, NS_STAGE_RX_CORE, 1, ATTR_RX_PRE, ATTR_ACTOR_FIRST_HOP, true},
+	    {NS_STAGE_BR_FORWARD, NS_STAGE_RX_HANDLER, 1, ATTR_BR_INPUT, ATTR_ACTOR_BRIDGE, true},
+	    {NS_STAGE_TX_QUEUE, NS_STAGE_RX_CORE, 1, ATTR_FORWARD, ATTR_ACTOR_BRIDGE, true},
+	    {NS_STAGE_TX_QUEUE, NS_STAGE_BR_FORWARD, 1, ATTR_FORWARD, ATTR_ACTOR_BRIDGE, true},
+	    {NS_STAGE_SOCK_ENQUEUE, NS_STAGE_RX_CORE, 2, ATTR_RX_SOCK, ATTR_ACTOR_RECEIVER, true},
+	    {NS_STAGE_RX_SOFTIRQ, NS_STAGE_TX_DONE, 1, ATTR_W_SOFTIRQ, ATTR_ACTOR_FIRST_HOP, false},
+	    {NS_STAGE_RX_CORE, NS_STAGE_TX_DONE, 2, ATTR_W_BACKLOG, ATTR_ACTOR_NEXT_HOP, false},
+	    {NS_STAGE_DELIVER, NS_STAGE_SOCK_ENQUEUE, 2, ATTR_W_SOCKET, ATTR_ACTOR_RECEIVER, false},
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -254,7 +254,7 @@ Test(attribution, classes_and_actors_of_intervals)
 Test(attribution, pooled_runs_give_standard_errors)
 {
 	struct result a1, a2, b;
-	const struct result *pa[] = { &a1, &a2 }, *pb[] = { &b };
+	const struct result *pa[] = {&a1, &a2}, *pb[] = {&b};
 	struct attribution at;
 	const struct attr_row *fwd;
 	char err[256];
@@ -264,7 +264,8 @@ Test(attribution, pooled_runs_give_standard_errors)
 	pair_of_runs(&a2, &b, true);
 	/* a2 forwards at 0.3 ns/B: the mean is 0.25, the standard error 0.05. */
 	for (int i = 0; i < a2.n_stages; i++)
-		if (a2.stages[i].stage == NS_STAGE_TX_QUEUE && a2.stages[i].from == NS_STAGE_RX_CORE)
+		if (a2.stages[i].stage == NS_STAGE_TX_QUEUE &&
+		    a2.stages[i].from == NS_STAGE_RX_CORE)
 			a2.stages[i].hist.sum = 300000000;
 	cr_assert_eq(attribution__compute(pa, 2, pb, 1, &at, err, sizeof(err)), 0, "%s", err);
 	fwd = row(&at, ATTR_FORWARD, ATTR_ACTOR_BRIDGE, ATTR_DIR_DATA);
@@ -283,7 +284,7 @@ Test(attribution, pooled_runs_give_standard_errors)
 Test(attribution, results_without_paths_merge_directions)
 {
 	struct result a, b;
-	const struct result *pa[] = { &a }, *pb[] = { &b };
+	const struct result *pa[] = {&a}, *pb[] = {&b};
 	struct attribution at;
 	char err[256];
 
@@ -302,7 +303,7 @@ Test(attribution, results_without_paths_merge_directions)
 Test(attribution, one_run_alone_and_its_json)
 {
 	struct result a, b;
-	const struct result *pa[] = { &a };
+	const struct result *pa[] = {&a};
 	struct attribution at;
 	json_object *o, *v;
 	char err[256];
@@ -310,7 +311,8 @@ Test(attribution, one_run_alone_and_its_json)
 	pair_of_runs(&a, &b, true);
 	cr_assert_eq(attribution__compute(pa, 1, NULL, 0, &at, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(at.n_sides, 1);
-	/* Ranked by CPU per byte: outside (0.4) is kept apart, then softirq (0.3), forward (0.2). */
+	/* Ranked by CPU per byte: outside (0.4) is kept apart, then softirq (0.3), forward (0.2).
+	 */
 	cr_assert_eq(at.rows[0].cls, ATTR_SOFTIRQ_OTHER);
 	cr_assert_eq(attribution__top(&at)->cls, ATTR_SOFTIRQ_OTHER);
 	o = attribution__to_json(&at);
@@ -329,7 +331,7 @@ Test(attribution, one_run_alone_and_its_json)
 Test(attribution, text_fits_100_columns)
 {
 	struct result a, b;
-	const struct result *pa[] = { &a }, *pb[] = { &b };
+	const struct result *pa[] = {&a}, *pb[] = {&b};
 	struct attribution at;
 	char err[256], *buf = NULL, *line, *save = NULL;
 	size_t len = 0;
@@ -354,7 +356,7 @@ Test(attribution, text_fits_100_columns)
 Test(attribution, a_sender_bound_pair_counts_the_senders_cpu)
 {
 	struct result a, b;
-	const struct result *pa[] = { &a }, *pb[] = { &b };
+	const struct result *pa[] = {&a}, *pb[] = {&b};
 	struct attribution at;
 	const struct attr_row *back, *out;
 	char err[256];

@@ -29,7 +29,7 @@ static void point(struct result *r, const char *kind, const char *mode, const ch
 
 Test(series, panels_series_points_and_errors)
 {
-	static const double a[] = { 10, 12 }, b[] = { 6 }, c[] = { 16, 16, 16 }, d[] = { 2 };
+	static const double a[] = {10, 12}, b[] = {6}, c[] = {16, 16, 16}, d[] = {2};
 	struct result r[6];
 	struct series_set set;
 	char err[256], title[64], *buf = NULL;
