@@ -248,7 +248,13 @@ static const char *const counter_names[NS_CNT_COUNT] = {
 	[NS_CNT_XMIT_UNMATCHED] = "xmit_unmatched",
 	[NS_CNT_IGNORED] = "filtered_out",
 	[NS_CNT_RAW_LOST] = "raw_events_lost",
+	[NS_CNT_SOCK_FULL] = "socket_events_uncounted",
 };
+
+const char *result__counter_name(int counter)
+{
+	return counter >= 0 && counter < NS_CNT_COUNT ? counter_names[counter] : NULL;
+}
 
 /* The fields of struct cpu_softirq, for writing and reading them alike. */
 static const struct {
@@ -257,7 +263,7 @@ static const struct {
 } cpu_fields[] = {
 #define F(x) { #x, offsetof(struct cpu_softirq, x) }
 	F(net_rx_ns),	  F(net_tx_ns),	       F(net_rx_count),		 F(net_tx_count),
-	F(net_rx_raise_delay_ns), F(net_tx_raise_delay_ns), F(net_rx_covered_ns),
+	F(net_rx_raise_delay_ns), F(net_tx_raise_delay_ns), F(net_rx_raises), F(net_rx_covered_ns),
 	F(napi_polls),	  F(napi_work),	       F(napi_budget_hits),	 F(backlog_drops),
 	F(time_squeeze),
 #undef F

@@ -43,6 +43,7 @@ struct cpu_softirq {
 	__u64 net_rx_ns, net_tx_ns; /* time inside the softirq */
 	__u64 net_rx_count, net_tx_count; /* runs */
 	__u64 net_rx_raise_delay_ns, net_tx_raise_delay_ns; /* sum of raise -> entry */
+	__u64 net_rx_raises; /* NET_RX raises by followed packets whose delay was measured */
 	__u64 net_rx_covered_ns; /* NET_RX time inside the per-packet CPU stages */
 	__u64 napi_polls, napi_work, napi_budget_hits; /* polls, packets, polls that used their budget */
 	__u64 backlog_drops, time_squeeze; /* /proc/net/softnet_stat over the same window */
@@ -207,6 +208,8 @@ int result__write(const struct result *r, const char *path, char *err, size_t er
 /* Read a result file; a clear error names the file and what is wrong with it. */
 int result__read(const char *path, struct result *r, char *err, size_t errlen);
 void result__free(struct result *r);
+/* The JSON key of a probe counter (enum ns_counter), under "untracked". */
+const char *result__counter_name(int counter);
 
 /* Append helpers that grow the arrays. */
 struct stage_stat *result__add_stage(struct result *r);

@@ -159,7 +159,7 @@ static void print_softirq(const struct result *r, FILE *out)
 		snprintf(line + strlen(line), sizeof(line) - strlen(line),
 			 " Raise -> run %.0f ns on average; NAPI %llu polls, %llu packets, %llu used "
 			 "the whole budget; backlog drops %llu, squeezed %llu.",
-			 (double)t->net_rx_raise_delay_ns / t->net_rx_count,
+			 t->net_rx_raises ? (double)t->net_rx_raise_delay_ns / t->net_rx_raises : 0.0,
 			 (unsigned long long)t->napi_polls, (unsigned long long)t->napi_work,
 			 (unsigned long long)t->napi_budget_hits,
 			 (unsigned long long)t->backlog_drops, (unsigned long long)t->time_squeeze);

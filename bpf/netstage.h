@@ -173,7 +173,9 @@ struct ns_cpu {
 	__u32 pad;
 	struct ns_xmit_frame frames[NS_XMIT_DEPTH];
 	__u64 softirq_entry[2]; /* entry time of the running NET_TX [0] / NET_RX [1], 0 if none */
-	__u64 raised[2];	/* when NET_TX / NET_RX was raised and not yet run, 0 if not */
+	__u64 raised[2];	/* when a followed packet raised NET_TX / NET_RX not yet run, or 0 */
+	__u32 softirq_runs[2];	/* runs so far: with sampling, 1 run in N is timed */
+	__u32 pad2;
 	__u64 rx_skb;		/* the packet the receive core works on (rx_core until it is queued) */
 	__u64 drv_poll_entry;	/* entry time of a running veth_poll, 0 if none */
 	__u64 covered_ns;	/* NET_RX time in the per-packet CPU stages, ever (monotonic) */
@@ -188,6 +190,7 @@ enum ns_counter {
 	NS_CNT_XMIT_UNMATCHED, /* a transmit that ended without a matching start on its CPU */
 	NS_CNT_IGNORED,	       /* packets a protocol/port filter excluded */
 	NS_CNT_RAW_LOST,       /* raw events the ring buffer had no room for */
+	NS_CNT_SOCK_FULL,      /* socket events not counted: both places of its set taken */
 	NS_CNT_COUNT
 };
 
@@ -204,11 +207,16 @@ struct ns_drop_key {
 #define NS_NET_RX_SOFTIRQ 3
 #define NS_LOG2_SLOTS	  32
 
-/* Per CPU, per half. [0] is NET_TX, [1] NET_RX. */
+/*
+ * Per CPU, per half. [0] is NET_TX, [1] NET_RX. A clock read costs as much as
+ * the rest of a program (40 ns on the project's VMs): with --sample N, only
+ * 1 run in N is timed, and time_ns covers the timed runs.
+ */
 struct ns_softirq {
-	__u64 time_ns[2];
-	__u64 count[2];
-	__u64 raise_delay_ns[2]; /* sum of raise -> entry */
+	__u64 time_ns[2]; /* time inside the timed runs */
+	__u64 count[2];	  /* runs */
+	__u64 timed[2];	  /* runs timed */
+	__u64 raise_delay_ns[2]; /* sum of raise -> entry, for runs a followed packet raised */
 	__u64 raise_delay_log2[2][NS_LOG2_SLOTS];
 	__u64 napi_polls;
 	__u64 napi_work;	 /* packets the polls processed */
@@ -217,14 +225,14 @@ struct ns_softirq {
 	__u64 drv_polls;
 };
 
-/* A socket of a watched namespace: deliveries and queueing trouble. */
-struct ns_sock_key {
-	__u64 sk;
-	__u32 half;
-	__u32 pad;
-};
-
+/*
+ * A socket of a watched namespace: deliveries and queueing trouble. Kept per
+ * CPU in a 2-way set-associative array indexed by a hash of the socket's
+ * address (an array lookup costs 2 ns where a hash map costs 35 ns).
+ */
+#define NS_SOCK_SLOTS 4096 /* per half, a power of two */
 struct ns_sock {
+	__u64 sk; /* the socket's address; 0: a free place */
 	__u32 netns;
 	__u16 protocol;	   /* IPPROTO_* */
 	__u16 port;	   /* local port, host order */

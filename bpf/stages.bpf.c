@@ -92,9 +92,9 @@ struct {
 
 /* Per CPU: the softirq and the reader of a socket run on different CPUs; no shared line. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 8192);
-	__type(key, struct ns_sock_key);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NS_HALVES * NS_SOCK_SLOTS);
+	__type(key, __u32);
 	__type(value, struct ns_sock);
 } socks SEC(".maps");
 
@@ -547,8 +547,14 @@ static __always_inline bool on_stage(struct ns_cpu *c, const struct sk_buff *skb
 	    (stage == NS_STAGE_RX_CORE && from != NS_STAGE_RX_ENQUEUE &&
 	     from != NS_STAGE_TX_DONE && from != NS_STAGE_DRV_DONE && p->slot != slot))
 		hop++;
+	/* Queuing it raised NET_RX, unless a run was pending: the raise -> run delay. */
+	if (stage == NS_STAGE_RX_ENQUEUE && !c->raised[1] && !c->softirq_entry[1])
+		c->raised[1] = now;
 	if (stage == NS_STAGE_RX_CORE) {
-		/* The packet waited for a NET_RX softirq that began after it was queued. */
+		/*
+		 * The packet waited for a NET_RX softirq that began after it was
+		 * queued (an untimed run, when sampling, cannot say).
+		 */
 		if (c->softirq_entry[1] > p->ts) {
 			record(slot, p->group, NS_STAGE_RX_SOFTIRQ, from, c->softirq_entry[1] - p->ts,
 			       hop, false, p->segs, c);
@@ -680,11 +686,11 @@ int BPF_PROG(rx_core, struct sk_buff *skb)
 /* A socket of a watched namespace, counted in the running half. */
 static __always_inline struct ns_sock *sock_stats(const struct sock *sk)
 {
-	struct ns_sock_key key = {};
+	__u32 inum = sk->__sk_common.skc_net.net->ns.inum, idx, idx1;
+	struct ns_sock *a, *b, *s;
 	struct ns_cpu *c;
-	struct ns_sock *s, init = {};
-	__u32 inum = sk->__sk_common.skc_net.net->ns.inum;
 	__u16 proto;
+	__u64 addr;
 
 	if (!netns_watched(inum))
 		return NULL;
@@ -695,16 +701,27 @@ static __always_inline struct ns_sock *sock_stats(const struct sock *sk)
 	c = this_cpu();
 	if (!c)
 		return NULL;
-	key.sk = ptr_value(c, sk);
-	key.half = half();
-	s = bpf_map_lookup_elem(&socks, &key);
-	if (s)
-		return s;
-	init.netns = inum;
-	init.protocol = proto;
-	init.port = sk->__sk_common.skc_num;
-	bpf_map_update_elem(&socks, &key, &init, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&socks, &key);
+	addr = ptr_value(c, sk);
+	idx = half() * NS_SOCK_SLOTS + ((ns_key_hash(addr >> 6) & (NS_SOCK_SLOTS - 1)) & ~1U);
+	idx1 = idx + 1;
+	a = bpf_map_lookup_elem(&socks, &idx);
+	b = bpf_map_lookup_elem(&socks, &idx1);
+	if (!a || !b)
+		return NULL;
+	if (a->sk == addr)
+		return a;
+	if (b->sk == addr)
+		return b;
+	s = !a->sk ? a : !b->sk ? b : NULL;
+	if (!s) {
+		count(NS_CNT_SOCK_FULL);
+		return NULL;
+	}
+	s->sk = addr;
+	s->netns = inum;
+	s->protocol = proto;
+	s->port = sk->__sk_common.skc_num;
+	return s;
 }
 
 /*
@@ -864,20 +881,11 @@ static __always_inline int net_softirq(unsigned int vec)
 	return -1;
 }
 
-SEC("tp_btf/softirq_raise")
-int BPF_PROG(softirq_raise, unsigned int vec)
-{
-	int i = net_softirq(vec);
-	struct ns_cpu *c;
-
-	if (i < 0)
-		return 0;
-	c = this_cpu();
-	if (c && !c->raised[i & 1])
-		c->raised[i & 1] = bpf_ktime_get_ns();
-	return 0;
-}
-
+/*
+ * Softirq runs are counted; timed all (or 1 in N when sampling: a clock read
+ * costs as much as the rest of a program). A run a followed packet raised
+ * also gives the delay from that raise to the run.
+ */
 SEC("tp_btf/softirq_entry")
 int BPF_PROG(softirq_entry, unsigned int vec)
 {
@@ -891,6 +899,11 @@ int BPF_PROG(softirq_entry, unsigned int vec)
 	c = this_cpu();
 	if (!c)
 		return 0;
+	if (sample_every > 1 && c->softirq_runs[i & 1]++ % sample_every) {
+		c->softirq_entry[i & 1] = 1; /* running, not timed */
+		c->raised[i & 1] = 0;
+		return 0;
+	}
 	now = bpf_ktime_get_ns();
 	c->softirq_entry[i & 1] = now;
 	if (!c->raised[i & 1])
@@ -911,16 +924,21 @@ int BPF_PROG(softirq_exit, unsigned int vec)
 	int i = net_softirq(vec);
 	struct ns_softirq *s;
 	struct ns_cpu *c;
+	__u64 entry;
 
 	if (i < 0)
 		return 0;
 	c = this_cpu();
 	if (!c || !c->softirq_entry[i & 1])
 		return 0;
+	entry = c->softirq_entry[i & 1];
 	s = softirq_stats();
 	if (s) {
-		s->time_ns[i & 1] += bpf_ktime_get_ns() - c->softirq_entry[i & 1];
 		s->count[i & 1]++;
+		if (entry > 1) {
+			s->time_ns[i & 1] += bpf_ktime_get_ns() - entry;
+			s->timed[i & 1]++;
+		}
 	}
 	c->softirq_entry[i & 1] = 0;
 	if (i == 1)

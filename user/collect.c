@@ -177,12 +177,15 @@ static int take_softirq(const struct loader *l, __u32 half, struct result *r)
 			struct cpu_softirq *p = &s->per_cpu[c];
 			const struct ns_softirq *v = &vals[c];
 
-			p->net_tx_ns = v->time_ns[0];
-			p->net_rx_ns = v->time_ns[1];
+			/* When only some runs were timed (sampling), the time of all, estimated. */
+			p->net_tx_ns = v->timed[0] ? v->time_ns[0] * v->count[0] / v->timed[0] : 0;
+			p->net_rx_ns = v->timed[1] ? v->time_ns[1] * v->count[1] / v->timed[1] : 0;
 			p->net_tx_count = v->count[0];
 			p->net_rx_count = v->count[1];
 			p->net_tx_raise_delay_ns = v->raise_delay_ns[0];
 			p->net_rx_raise_delay_ns = v->raise_delay_ns[1];
+			for (int b = 0; b < NS_LOG2_SLOTS; b++)
+				p->net_rx_raises += v->raise_delay_log2[1][b];
 			p->napi_polls = v->napi_polls;
 			p->napi_work = v->napi_work;
 			p->napi_budget_hits = v->napi_budget_hits;
@@ -198,8 +201,12 @@ static int take_softirq(const struct loader *l, __u32 half, struct result *r)
 
 		if (cpus && l->covered_base &&
 		    bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.cpus), &zero, cpus) == 0) {
+			/* Sampled packets stand for the others: their CPU time, scaled. */
+			__u32 every = l->skel->rodata->sample_every ? l->skel->rodata->sample_every : 1;
+
 			for (int c = 0; c < l->n_cpus; c++) {
-				s->per_cpu[c].net_rx_covered_ns = cpus[c].covered_ns - l->covered_base[c];
+				s->per_cpu[c].net_rx_covered_ns =
+					(cpus[c].covered_ns - l->covered_base[c]) * every;
 				l->covered_base[c] = cpus[c].covered_ns;
 			}
 		}
@@ -274,54 +281,67 @@ static int take_drops(const struct loader *l, __u32 half, struct result *r)
 	return 0;
 }
 
+/* The sockets of a half: one entry per socket, its counts summed over CPUs and places. */
 static int take_socks(const struct loader *l, __u32 half, struct result *r)
 {
 	int fd = bpf_map__fd(l->skel->maps.socks);
-	struct ns_sock_key key, next, *prev = NULL, *done = NULL;
-	struct ns_sock *vals = calloc(l->n_cpus, sizeof(*vals)), v;
-	int n_done = 0;
+	struct ns_sock *vals = calloc(l->n_cpus, sizeof(*vals));
+	struct ns_sock *zeros = calloc(l->n_cpus, sizeof(*zeros));
+	__u64 *seen = NULL; /* socket address of each result entry */
+	int rc = 0;
 
-	if (!vals)
-		return -ENOMEM;
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		struct sock_stat *k;
-
-		key = next;
-		prev = &key;
-		if (key.half != half || bpf_map_lookup_elem(fd, &key, vals))
-			continue;
-		memset(&v, 0, sizeof(v));
-		for (int c = 0; c < l->n_cpus; c++) {
-			v.netns = vals[c].netns ? vals[c].netns : v.netns;
-			v.protocol = vals[c].protocol ? vals[c].protocol : v.protocol;
-			v.port = vals[c].port ? vals[c].port : v.port;
-			v.delivered += vals[c].delivered;
-			v.bytes += vals[c].bytes;
-			v.data_ready += vals[c].data_ready;
-			v.rcvq_full += vals[c].rcvq_full;
-			v.queue_fail += vals[c].queue_fail;
-		}
-		done = realloc(done, sizeof(*done) * (n_done + 1));
-		if (!done)
-			break;
-		done[n_done++] = key;
-		k = result__add_sock(r);
-		if (!k)
-			break;
-		snprintf(k->netns, sizeof(k->netns), "%.127s", netns_name(l, v.netns));
-		k->protocol = v.protocol;
-		k->port = v.port;
-		k->delivered = v.delivered;
-		k->bytes = v.bytes;
-		k->data_ready = v.data_ready;
-		k->rcvq_full = v.rcvq_full;
-		k->queue_fail = v.queue_fail;
+	if (!vals || !zeros) {
+		rc = -ENOMEM;
+		goto out;
 	}
-	for (int i = 0; i < n_done; i++)
-		bpf_map_delete_elem(fd, &done[i]);
-	free(done);
+	for (__u32 i = 0; i < NS_SOCK_SLOTS; i++) {
+		__u32 key = half * NS_SOCK_SLOTS + i;
+		bool used = false;
+
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			continue;
+		for (int c = 0; c < l->n_cpus; c++) {
+			const struct ns_sock *v = &vals[c];
+			struct sock_stat *k = NULL;
+			int at;
+
+			if (!v->sk)
+				continue;
+			used = true;
+			for (at = 0; at < r->n_socks; at++)
+				if (seen[at] == v->sk)
+					break;
+			if (at == r->n_socks) {
+				__u64 *more = realloc(seen, sizeof(*seen) * (r->n_socks + 1));
+
+				k = result__add_sock(r);
+				if (!more || !k) {
+					free(more ? more : seen);
+					seen = NULL;
+					rc = -ENOMEM;
+					goto out;
+				}
+				seen = more;
+				seen[at] = v->sk;
+				snprintf(k->netns, sizeof(k->netns), "%.127s", netns_name(l, v->netns));
+				k->protocol = v->protocol;
+				k->port = v->port;
+			}
+			k = &r->socks[at];
+			k->delivered += v->delivered;
+			k->bytes += v->bytes;
+			k->data_ready += v->data_ready;
+			k->rcvq_full += v->rcvq_full;
+			k->queue_fail += v->queue_fail;
+		}
+		if (used)
+			bpf_map_update_elem(fd, &key, zeros, BPF_ANY);
+	}
+out:
+	free(seen);
 	free(vals);
-	return 0;
+	free(zeros);
+	return rc;
 }
 
 int collect__begin(struct loader *l)

@@ -196,3 +196,13 @@ Test(result, missing_file)
 	cr_assert_lt(result__read("/nonexistent/r.json", &r, err, sizeof(err)), 0);
 	cr_assert(strstr(err, "/nonexistent/r.json: cannot open"), "%s", err);
 }
+
+Test(result, every_counter_and_stage_has_a_name)
+{
+	for (int i = 0; i < NS_CNT_COUNT; i++)
+		cr_expect_not_null(result__counter_name(i), "counter %d has no JSON name", i);
+	for (int i = NS_STAGE_NONE + 1; i < NS_STAGE_COUNT; i++) {
+		cr_expect_not_null(stage__name(i), "stage %d has no name", i);
+		cr_expect_eq(stage__parse(stage__name(i)), i);
+	}
+}
