@@ -11,11 +11,14 @@
 #   ROUNDS  pairs of runs per configuration and protocol (default 10)
 #   SECONDS length of each iperf3 run (default 4)
 #   PROTOS  "tcp udp" (default)
+# CONFIGS=... picks configurations (default: netstage netstage-s16 bpftrace empty).
 set -eu
 out=${1:?usage: bench/overhead.sh BUILD_DIR [ROUNDS] [SECONDS] [PROTOS]}
 rounds=${2:-10}
 secs=${3:-4}
 protos=${4:-tcp udp}
+# "empty": programs that do nothing on the same hooks, the floor any probe pays.
+configs=${CONFIGS:-netstage netstage-s16 bpftrace empty}
 ns=$out/netstage
 empty=$out/bench/empty_probes
 for tool in "$ns" "$empty"; do
@@ -112,12 +115,14 @@ cpu_seconds() { # pid
 	awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"
 }
 
-echo "overhead: veth-bridge pair, iperf3 ${secs} s runs, $rounds alternating pairs per configuration"
+# ROUNDS 0: only the bpf_stats pass.
+[ "$rounds" -gt 0 ] &&
+	echo "overhead: veth-bridge pair, iperf3 ${secs} s runs, $rounds alternating pairs per configuration"
 results=$tmp/results
 : >"$results"
 for r in $(seq "$rounds"); do
 	for proto in $protos; do
-		for config in netstage netstage-s16 bpftrace; do
+		for config in $configs; do
 			base=$(iperf_once "$proto")
 			start_agent $config
 			cpu0=$(cpu_seconds "$agent")
@@ -131,10 +136,9 @@ for r in $(seq "$rounds"); do
 	done
 done
 
-echo
-echo "throughput with / without (median over $rounds pairs, [min, max]); userspace CPU of netstage"
-for proto in $protos; do
-	for config in netstage netstage-s16 bpftrace; do
+[ "$rounds" -gt 0 ] && echo && echo "throughput with / without (median over $rounds pairs, [min, max]); userspace CPU of netstage"
+for proto in $( [ "$rounds" -gt 0 ] && echo $protos); do
+	for config in $configs; do
 		awk -v p="$proto" -v c="$config" -v secs="$secs" '
 			BEGIN { n = 0 }
 			$1 == p && $2 == c && $3 > 0 { r[n] = $4 / $3; b[n] = $3; w[n] = $4; cpu += $6 - $5; n++ }
@@ -146,7 +150,7 @@ for proto in $protos; do
 				if (!n) { printf "  %s %-13s no runs\n", p, c; exit }
 				m = median(r, n); lo = r[0]; hi = r[n - 1]
 				printf "  %s %-13s ratio %.3f [%.3f, %.3f]  without %.2f  with %.2f Gbit/s", p, c, m, lo, hi, median(b, n) / 1e9, median(w, n) / 1e9
-				if (c != "bpftrace") printf "  userspace CPU %.2f%% of a core", 100 * cpu / (n * secs)
+				if (c ~ /^netstage/) printf "  userspace CPU %.2f%% of a core", 100 * cpu / (n * secs)
 				printf "\n"
 			}' "$results"
 	done

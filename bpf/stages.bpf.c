@@ -34,6 +34,7 @@ const volatile __u8 slot_group[NS_MAX_SLOTS] = {}; /* the group of a packet star
 const volatile __u32 hist_half = 0;	 /* groups * slots * NS_EDGE_COUNT */
 const volatile __u32 span_half = 0;	 /* slots * NS_SPAN_COUNT */
 const volatile __u32 sample_every = 1;	 /* follow 1 packet in N */
+const volatile __u32 sample_every_pow2 = 1; /* the power of two nearest above: softirq timing */
 const volatile __u32 raw_every = 0;	 /* 0: no raw events; N: events of 1 packet in N */
 const volatile __u8 filter_proto = 0;	 /* IPPROTO_TCP or IPPROTO_UDP; 0: any */
 const volatile __u16 filter_port = 0;	 /* either port of the packet, host order; 0: any */
@@ -227,9 +228,20 @@ static __always_inline __u32 content_tag(const struct sk_buff *skb)
 	return h | 1; /* 0 means "no tag" */
 }
 
+/*
+ * 1 in N by the tag's value: tag * N / 2^32 is 0 for a fraction 1/N of tags.
+ * A multiply, where `tag % N` would be a divide (N is a load-time constant
+ * the JIT still divides by); and any M >= N picks a subset of N's choice,
+ * so raw events of 1 in M are always of followed packets.
+ */
+static __always_inline bool one_in(__u32 tag, __u32 n)
+{
+	return ((__u64)tag * n) >> 32 == 0;
+}
+
 static __always_inline bool sampled(__u32 tag)
 {
-	return sample_every <= 1 || (tag >> 8) % sample_every == 0;
+	return sample_every <= 1 || one_in(tag, sample_every);
 }
 
 /* Wire segments of a GSO packet (1 for others), from its shared info. */
@@ -328,7 +340,7 @@ static __always_inline void emit(__u32 tag, __u64 addr, __u16 slot, __u8 group, 
 {
 	struct ns_event *e;
 
-	if (!raw_every || (tag >> 8) % raw_every)
+	if (!raw_every || !one_in(tag, raw_every))
 		return;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
@@ -899,7 +911,7 @@ int BPF_PROG(softirq_entry, unsigned int vec)
 	c = this_cpu();
 	if (!c)
 		return 0;
-	if (sample_every > 1 && c->softirq_runs[i & 1]++ % sample_every) {
+	if (sample_every > 1 && (c->softirq_runs[i & 1]++ & (sample_every_pow2 - 1))) {
 		c->softirq_entry[i & 1] = 1; /* running, not timed */
 		c->raised[i & 1] = 0;
 		return 0;

@@ -439,6 +439,9 @@ static int open_configured(struct loader *l, const struct loader_opts *o, unsign
 	ro->hist_half = (__u32)l->n_groups * l->n_slots * NS_EDGE_COUNT;
 	ro->span_half = (__u32)l->n_slots * NS_SPAN_COUNT;
 	ro->sample_every = o->sample_every > 1 ? o->sample_every : 1;
+	ro->sample_every_pow2 = 1;
+	while (ro->sample_every_pow2 < ro->sample_every)
+		ro->sample_every_pow2 <<= 1;
 	ro->raw_every = o->raw_every;
 	ro->filter_proto = o->filter_proto;
 	ro->filter_port = o->filter_port;

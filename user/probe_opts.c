@@ -47,12 +47,12 @@ void probe_opts__apply(const struct probe_opts *o, struct loader_opts *lo)
 	lo->filter_port = o->port;
 	if (o->raw) {
 		/*
-		 * Raw events are of sampled packets only: a multiple of the sampling
-		 * makes every packet the raw hash picks one the sampling follows.
+		 * Raw events are of followed packets only: the probes pick 1 in M of
+		 * the tags below a threshold, so any M at least the sampling's N
+		 * picks a subset of the packets it follows.
 		 */
 		unsigned int raw = o->raw_sample ? o->raw_sample : DEFAULT_RAW_SAMPLE;
-		unsigned int sample = o->sample > 1 ? o->sample : 1;
 
-		lo->raw_every = (raw + sample - 1) / sample * sample;
+		lo->raw_every = raw > o->sample ? raw : (o->sample ? o->sample : 1);
 	}
 }
