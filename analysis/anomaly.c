@@ -249,12 +249,12 @@ static void cpu_rows(const struct result *const *runs, int n, struct anomaly *a,
 		total = *process_ns_per_byte = at.side[0].process_ns_per_byte;
 	else
 		total = at.side[0].stages_ns_per_byte;
-	/* Rows come ranked by their CPU per byte. */
+	/* Rows come ranked by their CPU per byte; the outside estimate is placed below. */
 	for (int i = 0; i < at.n_rows && a->n_cpu_rows < 3; i++) {
 		const struct attr_row *row = &at.rows[i];
 		struct anomaly_cpu_row *c = &a->cpu_rows[a->n_cpu_rows];
 
-		if (!row->cpu)
+		if (!row->cpu || row->cls == ATTR_OUTSIDE || row->v[0].ns_per_byte <= 0)
 			continue;
 		snprintf(c->label, sizeof(c->label), "%.48s%s", row->label,
 			 row->dir == ATTR_DIR_BACK ? " (back)" : "");
@@ -269,10 +269,11 @@ static void cpu_rows(const struct result *const *runs, int n, struct anomaly *a,
 
 		if (row->cls != ATTR_OUTSIDE)
 			continue;
-		for (int j = 0; j < a->n_cpu_rows; j++) {
-			if (row->v[0].ns_per_byte > a->cpu_rows[j].ns_per_byte) {
-				memmove(&a->cpu_rows[j + 1], &a->cpu_rows[j],
-					(2 - j) * sizeof(a->cpu_rows[0]));
+		for (int j = 0; j <= a->n_cpu_rows && j < 3; j++) {
+			if (j == a->n_cpu_rows || row->v[0].ns_per_byte > a->cpu_rows[j].ns_per_byte) {
+				if (j < 2)
+					memmove(&a->cpu_rows[j + 1], &a->cpu_rows[j],
+						(2 - j) * sizeof(a->cpu_rows[0]));
 				snprintf(a->cpu_rows[j].label, sizeof(a->cpu_rows[j].label),
 					 "outside the stages (socket calls, copies)");
 				a->cpu_rows[j].ns_per_byte = row->v[0].ns_per_byte;
@@ -399,6 +400,8 @@ void anomaly__check(const struct result *const *runs, int n, const struct result
 	}
 
 	/* The probes' view. */
+	for (int k = 0; k < n; k++)
+		a->probed = a->probed || runs[k]->n_stages > 0 || runs[k]->softirq.total.net_rx_count;
 	count_drops(runs, n, a);
 	for (int k = 0; k < n; k++) {
 		const struct result *r = runs[k];
@@ -628,6 +631,17 @@ void anomaly__check(const struct result *const *runs, int n, const struct result
 	}
 
 	qsort(a->findings, a->n_findings, sizeof(a->findings[0]), cmp_finding);
+	if (!a->probed) {
+		snprintf(a->summary, sizeof(a->summary),
+			 "the result has no probe data (a run with --no-probes): the kernel's side of "
+			 "the loss is unknown");
+		for (int i = 0; i < a->n_findings && a->dominant < 0; i++)
+			if (a->findings[i].cause == CAUSE_SHARED_CPU ||
+			    a->findings[i].cause == CAUSE_SENDER_CPU ||
+			    a->findings[i].cause == CAUSE_RECEIVER_CPU)
+				a->dominant = i;
+		return;
+	}
 	/* Numbers win from 1% of the throughput; a cause without numbers leads only below that. */
 	for (int i = 0; i < a->n_findings && a->dominant < 0; i++)
 		if (a->findings[i].weight >= 0.01)

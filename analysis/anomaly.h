@@ -49,6 +49,7 @@ struct anomaly_cpu_row {
 struct anomaly {
 	bool applies; /* a UDP run, or a run with loss */
 	bool udp;
+	bool probed; /* the probes ran: the kernel's figures exist */
 	char name[96];
 	/* What iperf3 measured, summed over repeats and runs. */
 	double bps;

@@ -778,6 +778,18 @@ int attribution__compute(const struct result *const *a, int na, const struct res
 			 attr_bind__name(out->side[0].bind), attr_bind__name(out->side[1].bind));
 	}
 	for (int s = 0; s < out->n_sides; s++) {
+		bool staged = false;
+		size_t len = strlen(out->note);
+
+		for (int i = 0; i < nruns[s]; i++)
+			staged = staged || runs[s][i]->n_stages > 0;
+		if (!staged)
+			snprintf(out->note + len, sizeof(out->note) - len,
+				 "%s has no stage data (a run with --no-probes): only its totals "
+				 "count. ",
+				 two ? (s ? "B" : "A") : "the run");
+	}
+	for (int s = 0; s < out->n_sides; s++) {
 		const struct attr_side *sd = &out->side[s];
 		size_t len = strlen(out->note);
 		char all[64] = "";

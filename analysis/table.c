@@ -556,7 +556,11 @@ void table__print_anomaly(const struct anomaly *a, char tag, FILE *out)
 		return;
 	fprintf(out, "\n== lost throughput: %s%s%c%s ==\n", a->name, tag ? " (" : "", tag ? tag : ' ',
 		tag ? ")" : "");
-	if (a->udp) {
+	if (!a->probed) {
+		snprintf(line, sizeof(line), "loss: iperf3 %s %.0f%s; no probe data",
+			 a->udp ? "lost" : "counted", a->udp ? a->lost : a->retransmits,
+			 a->udp ? " datagrams" : " retransmissions");
+	} else if (a->udp) {
 		snprintf(line, sizeof(line),
 			 "loss: iperf3 lost %.0f of %.0f datagrams (%.2f%%); the kernel dropped %.0f "
 			 "on the flow's path%s%s%s",
@@ -573,9 +577,10 @@ void table__print_anomaly(const struct anomaly *a, char tag, FILE *out)
 			 a->drop_detail, a->drop_detail[0] ? ")" : "");
 	}
 	wrap(out, line, 6, 0);
-	if (a->dominant < 0) {
+	if (a->dominant < 0 || !a->probed) {
 		wrap(out, a->summary, 4, 0);
-		return;
+		if (a->dominant < 0)
+			return;
 	}
 	fprintf(out, "dominant cause: ");
 	wrap(out, a->findings[a->dominant].what, 4, 16);

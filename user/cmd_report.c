@@ -181,7 +181,8 @@ static int report_runs(struct side *sides, int n, const char *format, const char
 	/* A TCP run beside a UDP one is the reference for packets per byte. */
 	if (n == 2) {
 		for (int i = 0; i < 2; i++)
-			if (!strcmp(sides[1 - i].runs[0].config.proto, "tcp"))
+			if (!strcmp(sides[i].runs[0].config.proto, "udp") &&
+			    !strcmp(sides[1 - i].runs[0].config.proto, "tcp"))
 				tcp_ref[i] = &sides[1 - i].runs[0];
 	}
 	for (int i = 0; i < n; i++)
