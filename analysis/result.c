@@ -341,6 +341,8 @@ json_object *result__to_json(const struct result *r)
 		add_int(o, "repeat", c->repeat);
 	if (!strcmp(c->command, "run"))
 		json_object_object_add(o, "reverse", json_object_new_boolean(c->reverse));
+	if (!strcmp(c->command, "run") || !strcmp(c->command, "sweep"))
+		json_object_object_add(o, "pinned", json_object_new_boolean(c->pinned));
 	if (!strcmp(c->proto, "udp") || c->bitrate)
 		add_u64(o, "bitrate", c->bitrate);
 	if (c->streams_total)
@@ -554,6 +556,7 @@ static void read_rest(json_object *root, struct result *r)
 		c->repeat = (int)get_dbl(o, "repeat");
 		c->duration = get_dbl(o, "duration");
 		c->reverse = json_object_object_get_ex(o, "reverse", &v) && json_object_get_boolean(v);
+		c->pinned = json_object_object_get_ex(o, "pinned", &v) && json_object_get_boolean(v);
 		c->bitrate = get_u64(o, "bitrate");
 		c->streams_total = (int)get_dbl(o, "streams_total");
 		c->blksize = (int)get_dbl(o, "blksize");

@@ -92,6 +92,7 @@ struct result_config {
 	int repeat;
 	double duration;
 	bool reverse; /* the server sent the data */
+	bool pinned; /* each pair's client and server ran pinned to CPUs apart */
 	__u64 bitrate;
 	int streams_total; /* --streams-total: split over the pairs; 0 when not given */
 	int blksize; /* bytes per write; 0: iperf3's default */

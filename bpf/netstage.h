@@ -70,6 +70,11 @@ static inline int ns_edge_is_cpu(int to, int from)
 		return from == NS_STAGE_RX_CORE || from == NS_STAGE_BR_FORWARD;
 	case NS_STAGE_SOCK_ENQUEUE:
 		return from == NS_STAGE_RX_CORE || from == NS_STAGE_RX_HANDLER;
+	case NS_STAGE_DROP:
+		/* Processing that ended in the drop; not a purge of a waiting queue. */
+		return from != NS_STAGE_SOCK_ENQUEUE && from != NS_STAGE_TX_DONE &&
+		       from != NS_STAGE_DRV_DONE && from != NS_STAGE_RX_SOFTIRQ &&
+		       from != NS_STAGE_NONE && from != NS_STAGE_DELIVER;
 	default:
 		return 0;
 	}

@@ -63,6 +63,9 @@ int experiment__handle_opt(const struct cli_parser *p, int id, struct experiment
 	case EXP_OPT_NO_PROBES:
 		*no_probes = true;
 		return 1;
+	case EXP_OPT_NO_PIN:
+		e->load.no_pin = true;
+		return 1;
 	default:
 		return 0;
 	}
@@ -120,6 +123,7 @@ void experiment__config(const struct experiment *e, const struct topo_spec *spec
 	c->repeat = e->repeat;
 	c->duration = e->load.duration_s;
 	c->reverse = e->load.reverse;
+	c->pinned = !e->load.no_pin;
 	c->bitrate = e->load.bitrate;
 	c->blksize = e->load.blksize		 ? e->load.blksize
 		     : e->load.proto == LOAD_UDP ? c->mtu - UDP_OVERHEAD

@@ -34,6 +34,7 @@ enum {
 	EXP_OPT_REVERSE,
 	EXP_OPT_REPEAT,
 	EXP_OPT_NO_PROBES,
+	EXP_OPT_NO_PIN,
 };
 
 /* One option per entry: clang-format would fold the macro into one ragged list. */
@@ -53,7 +54,9 @@ enum {
 	  "bytes per write (default: iperf3's 128 KiB for TCP, MTU - 28 for UDP)" },                \
 	{ EXP_OPT_REVERSE, "reverse", 0, NULL, "the server sends, the client receives" },          \
 	{ EXP_OPT_NO_PROBES, "no-probes", 0, NULL,                                                 \
-	  "throughput only: do not attach the stage probes (they cost throughput)" }
+	  "throughput only: do not attach the stage probes (they cost throughput)" },               \
+	{ EXP_OPT_NO_PIN, "no-pin", 0, NULL,                                                       \
+	  "leave CPUs to the scheduler (default: each pair's client and server on CPUs apart)" }
 /* clang-format on */
 
 /* Defaults: 10 s, 1 repetition, 1 stream per pair, TCP. */

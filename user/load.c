@@ -105,6 +105,42 @@ static void close_others(int a, int b)
 			close(fd);
 }
 
+/*
+ * Where a pair's client or server runs: pair i's client on CPU 2i and its
+ * server on CPU 2i + 1 (modulo the CPUs allowed). Left to the scheduler, the
+ * two ends of a UDP pair sometimes take turns on one CPU, and a run's
+ * throughput then varies threefold (docs/EXPERIMENTS.md); pinned apart, the
+ * sender's CPU also carries the softirq work of the path, as on a real host
+ * where sender and receiver do not share a core.
+ */
+static int cpu_for(int pair, bool server)
+{
+	cpu_set_t allowed;
+	int n = 0, want, seen = 0;
+
+	if (sched_getaffinity(0, sizeof(allowed), &allowed))
+		return -1;
+	n = CPU_COUNT(&allowed);
+	if (n < 2)
+		return -1;
+	want = (2 * pair + server) % n;
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &allowed) && seen++ == want)
+			return cpu;
+	return -1;
+}
+
+static void pin_to(int cpu)
+{
+	cpu_set_t one;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	sched_setaffinity(0, sizeof(one), &one);
+}
+
 static void child_setup(const char *netns_path, int keep1, int keep2)
 {
 	int fd, null;
@@ -168,9 +204,10 @@ static struct iperf_test *new_test(const struct load_spec *spec, char role, int 
 	return t;
 }
 
-static pid_t spawn_server(const struct load_spec *spec, const struct load_pair *p, int port,
-			  int report_fd)
+static pid_t spawn_server(const struct load_spec *spec, const struct load_pair *p, int index,
+			  int port, int report_fd)
 {
+	int cpu = spec->no_pin ? -1 : cpu_for(index, true);
 	struct iperf_test *t;
 	pid_t pid = fork();
 	int rc;
@@ -178,6 +215,7 @@ static pid_t spawn_server(const struct load_spec *spec, const struct load_pair *
 	if (pid != 0)
 		return pid;
 	child_setup(p->server_netns, report_fd, -1);
+	pin_to(cpu);
 	start_fd = report_fd;
 	t = new_test(spec, 's', port, p->server_addr);
 	if (!t)
@@ -187,9 +225,10 @@ static pid_t spawn_server(const struct load_spec *spec, const struct load_pair *
 	_exit(rc < 0 ? 1 : 0);
 }
 
-static pid_t spawn_client(const struct load_spec *spec, const struct load_pair *p, int port,
-			  const int barrier[2], int result_fd)
+static pid_t spawn_client(const struct load_spec *spec, const struct load_pair *p, int index,
+			  int port, const int barrier[2], int result_fd)
 {
+	int cpu = spec->no_pin ? -1 : cpu_for(index, false);
 	struct iperf_test *t;
 	char go, *json, fallback[320];
 	pid_t pid = fork();
@@ -202,6 +241,7 @@ static pid_t spawn_client(const struct load_spec *spec, const struct load_pair *
 	 * child_setup closes our inherited copy, or the read would never see the end.
 	 */
 	child_setup(p->client_netns, barrier[0], result_fd);
+	pin_to(cpu);
 	while (read(barrier[0], &go, 1) < 0 && errno == EINTR)
 		;
 	start_fd = result_fd;
@@ -589,7 +629,7 @@ int load__run(const struct load_spec *spec, const struct load_pair *pairs, int n
 			rc = -errno;
 			goto out;
 		}
-		c[i].server = spawn_server(spec, &pairs[i], port, fds[1]);
+		c[i].server = spawn_server(spec, &pairs[i], i, port, fds[1]);
 		close(fds[1]);
 		c[i].sfd = fds[0];
 		if (c[i].server < 0) {
@@ -615,7 +655,7 @@ int load__run(const struct load_spec *spec, const struct load_pair *pairs, int n
 			rc = -errno;
 			goto out;
 		}
-		c[i].client = spawn_client(spec, &pairs[i], port, barrier, fds[1]);
+		c[i].client = spawn_client(spec, &pairs[i], i, port, barrier, fds[1]);
 		close(fds[1]);
 		c[i].cfd = fds[0];
 		if (c[i].client < 0) {

@@ -26,6 +26,7 @@ struct load_spec {
 	bool reverse;	 /* the server sends */
 	int port;	 /* server port; 0: 5201 */
 	double interval; /* iperf3's reporting interval in s; 0: duration / 20 within [0.1, 1] */
+	bool no_pin;	 /* leave CPUs to the scheduler instead of pinning each pair's ends apart */
 };
 
 struct load_pair {
