@@ -30,3 +30,56 @@ EMPTY(e_softirq_raise, softirq_raise)
 EMPTY(e_softirq_entry, softirq_entry)
 EMPTY(e_softirq_exit, softirq_exit)
 EMPTY(e_napi_poll, napi_poll)
+
+/*
+ * Building blocks, on a hook that fires about once per packet: what a clock
+ * read, a per-CPU array lookup and a per-CPU hash lookup cost beside the
+ * empty program on the same hook (e_softirq_raise).
+ */
+struct block_val {
+	__u64 a, b;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct block_val);
+} block_array SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u64);
+	__type(value, struct block_val);
+} block_hash SEC(".maps");
+
+SEC("tp_btf/softirq_raise")
+int b_clock(void *ctx)
+{
+	return bpf_ktime_get_ns() & 1;
+}
+
+SEC("tp_btf/softirq_raise")
+int b_array(void *ctx)
+{
+	__u32 k = 0;
+	struct block_val *v = bpf_map_lookup_elem(&block_array, &k);
+
+	if (v)
+		v->a++;
+	return 0;
+}
+
+SEC("tp_btf/softirq_raise")
+int b_hash(void *ctx)
+{
+	__u64 k = 7;
+	struct block_val *v = bpf_map_lookup_elem(&block_hash, &k), z = {};
+
+	if (v)
+		v->a++;
+	else
+		bpf_map_update_elem(&block_hash, &k, &z, BPF_ANY);
+	return 0;
+}

@@ -2,9 +2,12 @@
 /*
  * Attach bench/empty.bpf.c's programs and wait for SIGINT/SIGTERM: the floor
  * of the overhead benchmark's bpf_stats pass. Prints "attached" when ready.
+ * With --blocks it also loads the building-block programs (b_*); without, the
+ * hooks carry only empty programs, the floor of the throughput runs.
  */
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 #include "empty.skel.h"
 
@@ -16,11 +19,17 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	struct empty_bpf *skel = empty_bpf__open_and_load();
+	bool blocks = argc > 1 && !strcmp(argv[1], "--blocks");
+	struct empty_bpf *skel = empty_bpf__open();
 
-	if (!skel || empty_bpf__attach(skel)) {
+	if (skel && !blocks) {
+		bpf_program__set_autoload(skel->progs.b_clock, false);
+		bpf_program__set_autoload(skel->progs.b_array, false);
+		bpf_program__set_autoload(skel->progs.b_hash, false);
+	}
+	if (!skel || empty_bpf__load(skel) || empty_bpf__attach(skel)) {
 		fprintf(stderr, "empty_probes: loading or attaching failed\n");
 		empty_bpf__destroy(skel);
 		return 1;

@@ -95,8 +95,11 @@ start_agent() { # config
 		BPFTRACE_MAP_KEYS_MAX=1000000 bpftrace "$tmp/peer.bt" >"$tmp/agent.err" 2>&1 &
 		agent=$!
 		wait_for "$tmp/agent.err" Attaching bpftrace ;;
-	empty)
-		"$empty" >"$tmp/agent.err" 2>&1 &
+	empty | empty-blocks)
+		local blocks=""
+		[ "$1" = empty-blocks ] && blocks="--blocks"
+		# shellcheck disable=SC2086
+		"$empty" $blocks >"$tmp/agent.err" 2>&1 &
 		agent=$!
 		wait_for "$tmp/agent.err" attached empty_probes ;;
 	esac
@@ -176,7 +179,7 @@ rx_packets() {
 	ip -n "$S" -s -j link show "nst${run}s0" | jq '.[0].stats64.rx.packets'
 }
 stats_pass() { # label netstage-args proto
-	start_agent empty
+	start_agent empty-blocks
 	local empty_pid=$agent
 	agent=
 	# shellcheck disable=SC2086
@@ -194,10 +197,17 @@ stats_pass() { # label netstage-args proto
 	agent=$empty_pid
 	stop_agent
 	echo "  $1, $3, $((p1 - p0)) packets at the receiver:"
+	# The building blocks beside the empty program on their hook.
+	awk 'NR == FNR { c0[$1] = $2; t0[$1] = $3; next }
+		{ c = $2 - c0[$1]; t = $3 - t0[$1]; if (c > 0) ns[$1] = t / c }
+		END { for (n in ns) if (n ~ /^b_/ && "e_softirq_raise" in ns)
+			printf "    block %-12s %7.1f ns/run  empty %6.1f  above %6.1f\n", n, ns[n],
+				ns["e_softirq_raise"], ns[n] - ns["e_softirq_raise"] }' \
+		"$tmp/before" "$tmp/after" | sort
 	awk -v pk=$((p1 - p0)) 'NR == FNR { c0[$1] = $2; t0[$1] = $3; next }
 		{ c = $2 - c0[$1]; t = $3 - t0[$1]; if (c <= 0) next; ns[$1] = t / c; cnt[$1] = c }
 		END {
-			for (n in ns) if (n !~ /^e_/) {
+			for (n in ns) if (n !~ /^[eb]_/) {
 				e = "e_" n; fl = (e in ns) ? ns[e] : -1
 				above = (fl >= 0) ? ns[n] - fl : 0
 				printf "    %-18s %7.1f ns/run  empty %6.1f  above %6.1f  %5.2f runs/packet\n", n, ns[n], fl, above, cnt[n] / pk
