@@ -55,8 +55,20 @@ for suite in $suites; do
 	esac
 done
 
+# Why each failure failed, last, where a log's tail shows it: the first lines
+# of every failing test's report (its assertion and what the command printed).
+digest() { # tap
+	awk '/^not ok/ { on = 1; n = 0; print; next }
+		/^(ok|not ok) / || /^# / { on = 0 }
+		on && n++ < 25 { print "    " $0 }' "$1" | head -150
+}
 printf '\n==> tests: %d passed, %d failed, %d skipped\n' "$pass" "$fail" "$skip"
 if [ "$fail" -ne 0 ]; then
+	for tap in "$tapdir"/*.tap; do
+		grep -q '^not ok' "$tap" 2>/dev/null || continue
+		printf '==> failures in %s:\n' "$(basename "$tap" .tap)"
+		digest "$tap"
+	done
 	printf '==> failed in:%s\n' "$failed_bins"
 	exit 1
 fi

@@ -78,7 +78,7 @@ Test(cli_run, veth_bridge_run_prints_stages_writes_json_and_cleans_up, .timeout 
 
 	need_root_and_probes();
 	run(NETSTAGE " run --kind veth-bridge --duration 2 -o /tmp/netstage-test-vb.json", &o);
-	cr_assert_eq(exit_code(&o), 0, "stdout:\n%s\nstderr:\n%s", o.out, o.err);
+	cr_assert_eq(exit_code(&o), 0, "stderr:\n%s\nstdout:\n%s", o.err, o.out);
 	cr_assert(strstr(o.out, "throughput:"), "%s", o.out);
 	cr_assert(strstr(o.out, "tx_start") && strstr(o.out, "rx_core"), "%s", o.out);
 	cr_assert(strstr(o.out, "veth@bridge"), "the bridge ports are shown: %s", o.out);
@@ -206,7 +206,7 @@ Test(cli_run, two_pairs_tcp_two_repeats_are_consistent, .timeout = 120)
 	run(NETSTAGE " run --kind veth-bridge --pairs 2 --repeat 2 --duration 2 "
 		     "-o /tmp/netstage-test-tcp2.json",
 	    &o);
-	cr_assert_eq(exit_code(&o), 0, "stdout:\n%s\nstderr:\n%s", o.out, o.err);
+	cr_assert_eq(exit_code(&o), 0, "stderr:\n%s\nstdout:\n%s", o.err, o.out);
 	cr_assert(strstr(o.out, "(stderr, 2 repeats)"), "%s", o.out);
 	cr_assert_eq(result__read("/tmp/netstage-test-tcp2.json", &r, err, sizeof(err)), 0, "%s",
 		     err);
@@ -226,7 +226,7 @@ Test(cli_run, two_pairs_udp_two_repeats_are_consistent, .timeout = 120)
 	run(NETSTAGE " run --kind macvlan --pairs 2 --proto udp --bitrate 500M --repeat 2 "
 		     "--duration 2 -o /tmp/netstage-test-udp2.json",
 	    &o);
-	cr_assert_eq(exit_code(&o), 0, "stdout:\n%s\nstderr:\n%s", o.out, o.err);
+	cr_assert_eq(exit_code(&o), 0, "stderr:\n%s\nstdout:\n%s", o.err, o.out);
 	cr_assert_eq(result__read("/tmp/netstage-test-udp2.json", &r, err, sizeof(err)), 0, "%s",
 		     err);
 	cr_assert_eq(r.config.blksize, 1472, "one datagram per 1500-byte packet");
@@ -255,7 +255,7 @@ Test(cli_run, streams_total_is_split_over_the_pairs, .timeout = 120)
 	run(NETSTAGE " run --kind macvlan --pairs 3 --streams-total 8 --duration 1 --no-probes "
 		     "-o /tmp/netstage-test-st.json",
 	    &o);
-	cr_assert_eq(exit_code(&o), 0, "stdout:\n%s\nstderr:\n%s", o.out, o.err);
+	cr_assert_eq(exit_code(&o), 0, "stderr:\n%s\nstdout:\n%s", o.err, o.out);
 	cr_assert_eq(result__read("/tmp/netstage-test-st.json", &r, err, sizeof(err)), 0, "%s",
 		     err);
 	cr_assert_eq(r.config.streams_total, 8);
