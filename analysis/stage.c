@@ -3,25 +3,26 @@
 #include "analysis/stage.h"
 
 static const char *const stage_names[NS_STAGE_COUNT] = {
-	[NS_STAGE_NONE] = NULL,
-	[NS_STAGE_TX_QUEUE] = "tx_queue",
-	[NS_STAGE_TX_START] = "tx_start",
-	[NS_STAGE_RX_ENQUEUE] = "rx_enqueue",
-	[NS_STAGE_TX_DONE] = "tx_done",
-	[NS_STAGE_RX_SOFTIRQ] = "rx_softirq",
-	[NS_STAGE_RX_CORE] = "rx_core",
-	[NS_STAGE_SOCK_ENQUEUE] = "sock_enqueue",
-	[NS_STAGE_DELIVER] = "deliver",
-	[NS_STAGE_DROP] = "drop",
-	[NS_STAGE_DRV_XMIT] = "drv_xmit",
-	[NS_STAGE_DRV_DONE] = "drv_done",
-	[NS_STAGE_RX_HANDLER] = "rx_handler",
-	[NS_STAGE_BR_FORWARD] = "br_forward",
+    [NS_STAGE_NONE] = NULL,
+    [NS_STAGE_TX_QUEUE] = "tx_queue",
+    [NS_STAGE_TX_START] = "tx_start",
+    [NS_STAGE_RX_ENQUEUE] = "rx_enqueue",
+    [NS_STAGE_TX_DONE] = "tx_done",
+    [NS_STAGE_RX_SOFTIRQ] = "rx_softirq",
+    [NS_STAGE_RX_CORE] = "rx_core",
+    [NS_STAGE_SOCK_ENQUEUE] = "sock_enqueue",
+    [NS_STAGE_DELIVER] = "deliver",
+    [NS_STAGE_DROP] = "drop",
+    [NS_STAGE_DRV_XMIT] = "drv_xmit",
+    [NS_STAGE_DRV_DONE] = "drv_done",
+    [NS_STAGE_RX_HANDLER] = "rx_handler",
+    [NS_STAGE_BR_FORWARD] = "br_forward",
 };
 
 static const char *const dev_kind_names[NS_DEV_KIND_COUNT] = {
-	[NS_DEV_OTHER] = "other",     [NS_DEV_VETH] = "veth",	  [NS_DEV_BRIDGE] = "bridge",
-	[NS_DEV_MACVLAN] = "macvlan", [NS_DEV_IPVLAN] = "ipvlan",
+    [NS_DEV_OTHER] = "other",	  [NS_DEV_VETH] = "veth",	[NS_DEV_BRIDGE] = "bridge",
+    [NS_DEV_MACVLAN] = "macvlan", [NS_DEV_IPVLAN] = "ipvlan",	[NS_DEV_LOOPBACK] = "loopback",
+    [NS_DEV_VXLAN] = "vxlan",	  [NS_DEV_OVS] = "openvswitch",
 };
 
 const char *stage__name(int stage)

@@ -19,25 +19,25 @@
  */
 enum ns_stage {
 	NS_STAGE_NONE = 0,
-	NS_STAGE_TX_QUEUE,	/* net:net_dev_queue: enters the device queue */
-	NS_STAGE_TX_START,	/* net:net_dev_start_xmit: driver transmit starts */
-	NS_STAGE_RX_ENQUEUE,	/* net:netif_rx: queued to a CPU backlog by the forwarding driver */
-	NS_STAGE_TX_DONE,	/* net:net_dev_xmit: driver transmit returns */
-	NS_STAGE_RX_SOFTIRQ,	/* irq:softirq_entry: the NET_RX softirq that will receive it starts */
-	NS_STAGE_RX_CORE,	/* net:netif_receive_skb: receive core on a device */
-	NS_STAGE_SOCK_ENQUEUE,	/* sock:sk_data_ready in that softirq: queued to its socket */
-	NS_STAGE_DELIVER,	/* skb:skb_copy_datagram_iovec: the application copies it */
-	NS_STAGE_DROP,		/* skb:kfree_skb */
+	NS_STAGE_TX_QUEUE,   /* net:net_dev_queue: enters the device queue */
+	NS_STAGE_TX_START,   /* net:net_dev_start_xmit: driver transmit starts */
+	NS_STAGE_RX_ENQUEUE, /* net:netif_rx: queued to a CPU backlog by the forwarding driver */
+	NS_STAGE_TX_DONE,    /* net:net_dev_xmit: driver transmit returns */
+	NS_STAGE_RX_SOFTIRQ, /* irq:softirq_entry: the NET_RX softirq that will receive it starts */
+	NS_STAGE_RX_CORE,    /* net:netif_receive_skb: receive core on a device */
+	NS_STAGE_SOCK_ENQUEUE, /* sock:sk_data_ready in that softirq: queued to its socket */
+	NS_STAGE_DELIVER,      /* skb:skb_copy_datagram_iovec: the application copies it */
+	NS_STAGE_DROP,	       /* skb:kfree_skb */
 	/* Module-level points, where the kernel allows fentry/fexit (docs/STAGES.md). */
-	NS_STAGE_DRV_XMIT,	/* the driver's transmit function is entered (veth_xmit, ...) */
-	NS_STAGE_DRV_DONE,	/* it returns */
-	NS_STAGE_RX_HANDLER,	/* a bridge port's, macvlan's or ipvlan's rx_handler takes it */
-	NS_STAGE_BR_FORWARD,	/* the bridge forwards it to a port (br_forward) */
+	NS_STAGE_DRV_XMIT,   /* the driver's transmit function is entered (veth_xmit, ...) */
+	NS_STAGE_DRV_DONE,   /* it returns */
+	NS_STAGE_RX_HANDLER, /* a bridge port's, macvlan's or ipvlan's rx_handler takes it */
+	NS_STAGE_BR_FORWARD, /* the bridge forwards it to a port (br_forward) */
 	NS_STAGE_COUNT
 };
 
 /* A histogram exists per (device slot, edge); an edge is a (to, from) stage pair. */
-#define NS_EDGE(to, from) ((to) * NS_STAGE_COUNT + (from))
+#define NS_EDGE(to, from) ((to)*NS_STAGE_COUNT + (from))
 #define NS_EDGE_COUNT	  (NS_STAGE_COUNT * NS_STAGE_COUNT)
 
 /*
@@ -86,6 +86,9 @@ enum ns_dev_kind {
 	NS_DEV_BRIDGE,
 	NS_DEV_MACVLAN,
 	NS_DEV_IPVLAN,
+	NS_DEV_LOOPBACK, /* lo */
+	NS_DEV_VXLAN,
+	NS_DEV_OVS, /* an Open vSwitch datapath's internal device */
 	NS_DEV_KIND_COUNT
 };
 
@@ -100,11 +103,11 @@ enum ns_dev_kind {
 #define NS_DEV_TABLE		  8192 /* places, a power of two; the loader uses a prefix */
 #define NS_DEV_PROBES		  4
 #define NS_NETNS_TABLE		  4096 /* watched namespaces (a quarter of it), keyed by inode */
-#define NS_MAX_SLOTS		  256  /* histogram slots; devices beyond that share slots by role */
-#define NS_MAX_GROUPS		  2    /* paths kept apart: packets started on the client side or not */
+#define NS_MAX_SLOTS		  256 /* histogram slots; devices beyond that share slots by role */
+#define NS_MAX_GROUPS		  2 /* paths kept apart: packets started on the client side or not */
 #define NS_DEV_KEY(inum, ifindex) (((__u64)(inum) << 32) | (__u32)(ifindex))
 #define NS_DEV_INFO(slot, kind)	  ((__u32)(slot) | ((__u32)(kind) << 16))
-#define NS_DEV_INFO_SLOT(info)	  ((info) & 0xffff)
+#define NS_DEV_INFO_SLOT(info)	  ((info)&0xffff)
 #define NS_DEV_INFO_KIND(info)	  (((info) >> 16) & 0xff)
 
 /* The hash both sides place keys by. */
@@ -149,15 +152,15 @@ enum ns_span { NS_SPAN_XMIT, NS_SPAN_COUNT };
 
 /* Per-packet state, one direct-mapped slot per hash of the skb address. */
 struct ns_pkt {
-	__u64 skb;  /* the skb this slot follows; 0 when free */
-	__u64 ts;   /* time of its last stage */
-	__u32 tag;  /* a hash of its content: a reused skb address carries another */
-	__u8 slot;  /* device slot of its last stage */
-	__u8 group; /* the side it started on (its path): statistics are kept per group */
-	__u8 stage; /* its last stage, or NS_PKT_IGNORED */
-	__u8 hop;   /* devices crossed so far */
-	__u16 cpu;  /* CPU of its last stage */
-	__u16 segs; /* wire segments it carries */
+	__u64 skb;   /* the skb this slot follows; 0 when free */
+	__u64 ts;    /* time of its last stage */
+	__u32 tag;   /* a hash of its content: a reused skb address carries another */
+	__u8 slot;   /* device slot of its last stage */
+	__u8 group;  /* the side it started on (its path): statistics are kept per group */
+	__u8 stage;  /* its last stage, or NS_PKT_IGNORED */
+	__u8 hop;    /* devices crossed so far */
+	__u16 cpu;   /* CPU of its last stage */
+	__u16 segs;  /* wire segments it carries */
 	__u32 netns; /* inode of the namespace of its last stage's device */
 };
 #define NS_PKT_IGNORED 0xff /* followed only to know that a filter excludes it */
@@ -178,20 +181,22 @@ struct ns_cpu {
 	__u32 pad;
 	struct ns_xmit_frame frames[NS_XMIT_DEPTH];
 	__u64 softirq_entry[2]; /* entry time of the running NET_TX [0] / NET_RX [1], 0 if none */
-	__u64 raised[2];	/* when a followed packet raised NET_TX / NET_RX not yet run, or 0 */
-	__u32 softirq_runs[2];	/* runs so far: with sampling, 1 run in N is timed */
+	__u64 raised[2];       /* when a followed packet raised NET_TX / NET_RX not yet run, or 0 */
+	__u32 softirq_runs[2]; /* runs so far: with sampling, 1 run in N is timed */
 	__u32 pad2;
-	__u64 rx_skb;		/* the packet the receive core works on (rx_core until it is queued) */
-	__u64 drv_poll_entry;	/* entry time of a running veth_poll, 0 if none */
-	__u64 covered_ns;	/* NET_RX time in the per-packet CPU stages, ever (monotonic) */
-	__u64 scratch;		/* where a typed pointer is turned into a number */
+	__u64 rx_skb; /* the packet the receive core works on (rx_core until it is queued) */
+	__u64 drv_poll_entry; /* entry time of a running veth_poll, 0 if none */
+	__u64 covered_ns;     /* NET_RX time in the per-packet CPU stages, ever (monotonic) */
+	__u64 scratch;	      /* where a typed pointer is turned into a number */
 };
 
 enum ns_counter {
-	NS_CNT_STARTED,	       /* packets that entered their first stage from a local socket */
-	NS_CNT_MIDWAY,	       /* packets first seen past a socket's transmit (state lost, or from outside) */
-	NS_CNT_EVICTED,	       /* state of a packet in transit overwritten by another hashing to its slot */
-	NS_CNT_EXPIRED,	       /* state found older than max_age_ns */
+	NS_CNT_STARTED, /* packets that entered their first stage from a local socket */
+	NS_CNT_MIDWAY,	/* packets first seen past a socket's transmit (state lost, or from outside)
+			 */
+	NS_CNT_EVICTED, /* state of a packet in transit overwritten by another hashing to its slot
+			 */
+	NS_CNT_EXPIRED, /* state found older than max_age_ns */
 	NS_CNT_XMIT_UNMATCHED, /* a transmit that ended without a matching start on its CPU */
 	NS_CNT_IGNORED,	       /* packets a protocol/port filter excluded */
 	NS_CNT_RAW_LOST,       /* raw events the ring buffer had no room for */
@@ -218,15 +223,15 @@ struct ns_drop_key {
  * 1 run in N is timed, and time_ns covers the timed runs.
  */
 struct ns_softirq {
-	__u64 time_ns[2]; /* time inside the timed runs */
-	__u64 count[2];	  /* runs */
-	__u64 timed[2];	  /* runs timed */
+	__u64 time_ns[2];	 /* time inside the timed runs */
+	__u64 count[2];		 /* runs */
+	__u64 timed[2];		 /* runs timed */
 	__u64 raise_delay_ns[2]; /* sum of raise -> entry, for runs a followed packet raised */
 	__u64 raise_delay_log2[2][NS_LOG2_SLOTS];
 	__u64 napi_polls;
-	__u64 napi_work;	 /* packets the polls processed */
-	__u64 napi_budget_hits;	 /* polls that used their whole budget */
-	__u64 drv_poll_ns;	 /* time in a driver's own NAPI poll (veth_poll, with fentry) */
+	__u64 napi_work;	/* packets the polls processed */
+	__u64 napi_budget_hits; /* polls that used their whole budget */
+	__u64 drv_poll_ns;	/* time in a driver's own NAPI poll (veth_poll, with fentry) */
 	__u64 drv_polls;
 };
 
@@ -239,13 +244,13 @@ struct ns_softirq {
 struct ns_sock {
 	__u64 sk; /* the socket's address; 0: a free place */
 	__u32 netns;
-	__u16 protocol;	   /* IPPROTO_* */
-	__u16 port;	   /* local port, host order */
-	__u64 delivered;   /* recvmsg calls that returned data */
-	__u64 bytes;	   /* bytes they returned */
-	__u64 data_ready;  /* wake-ups: data queued to it */
-	__u64 rcvq_full;   /* sock:sock_rcvqueue_full */
-	__u64 queue_fail;  /* udp:udp_fail_queue_rcv_skb */
+	__u16 protocol;	  /* IPPROTO_* */
+	__u16 port;	  /* local port, host order */
+	__u64 delivered;  /* recvmsg calls that returned data */
+	__u64 bytes;	  /* bytes they returned */
+	__u64 data_ready; /* wake-ups: data queued to it */
+	__u64 rcvq_full;  /* sock:sock_rcvqueue_full */
+	__u64 queue_fail; /* udp:udp_fail_queue_rcv_skb */
 };
 
 /* One record of --raw (docs/RAW.md): a packet at a stage. */

@@ -18,10 +18,11 @@ void topo_err_set(struct topo_err *err, const char *fmt, ...)
 }
 
 static const char *const kind_names[TOPO_KIND_COUNT] = {
-    [TOPO_VETH] = "veth",
-    [TOPO_VETH_BRIDGE] = "veth-bridge",
-    [TOPO_MACVLAN] = "macvlan",
-    [TOPO_IPVLAN] = "ipvlan",
+    [TOPO_VETH] = "veth",	[TOPO_VETH_BRIDGE] = "veth-bridge",
+    [TOPO_MACVLAN] = "macvlan", [TOPO_IPVLAN] = "ipvlan",
+    [TOPO_HOST] = "host",	[TOPO_CONTAINER] = "container",
+    [TOPO_NAT] = "nat",		[TOPO_VXLAN] = "vxlan",
+    [TOPO_OVS] = "ovs",
 };
 
 const char *topo_kind__name(enum topo_kind kind)
@@ -140,6 +141,12 @@ const char *ns_dev_kind__name(enum ns_dev_kind kind)
 		return "macvlan";
 	case NS_DEV_IPVLAN:
 		return "ipvlan";
+	case NS_DEV_LOOPBACK:
+		return "loopback";
+	case NS_DEV_VXLAN:
+		return "vxlan";
+	case NS_DEV_OVS:
+		return "openvswitch";
 	default:
 		return "other";
 	}

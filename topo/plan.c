@@ -28,6 +28,17 @@ int topo__validate(const struct topo_spec *spec, struct topo_err *err)
 		return -EINVAL;
 	}
 	switch (spec->kind) {
+	case TOPO_HOST:
+	case TOPO_CONTAINER:
+	case TOPO_NAT:
+	case TOPO_VXLAN:
+	case TOPO_OVS:
+		/* Being built (issue 8): each kind's plan replaces this refusal. */
+		topo_err_set(err,
+			     "%s: this kind is not built yet; use veth, veth-bridge, macvlan "
+			     "or ipvlan",
+			     topo_kind__name(spec->kind));
+		return -EOPNOTSUPP;
 	case TOPO_VETH:
 	case TOPO_VETH_BRIDGE:
 		if (spec->mode != -1) {

@@ -20,47 +20,59 @@
 
 #include "netstage.h"
 
-#define TOPO_NS_PREFIX	 "netstage-"
-#define TOPO_IF_PREFIX	 "nst"
-#define TOPO_RUN_ID_LEN	 4 /* [0-9a-z] */
-#define TOPO_MAX_PAIRS	 256
-#define TOPO_MIN_MTU	 68
-#define TOPO_MAX_MTU	 65535
-#define TOPO_NETNS_DIR	 "/run/netns"
+#define TOPO_NS_PREFIX	"netstage-"
+#define TOPO_IF_PREFIX	"nst"
+#define TOPO_RUN_ID_LEN 4 /* [0-9a-z] */
+#define TOPO_MAX_PAIRS	256
+#define TOPO_MIN_MTU	68
+#define TOPO_MAX_MTU	65535
+#define TOPO_NETNS_DIR	"/run/netns"
 
-enum topo_kind { TOPO_VETH, TOPO_VETH_BRIDGE, TOPO_MACVLAN, TOPO_IPVLAN, TOPO_KIND_COUNT };
+enum topo_kind {
+	TOPO_VETH,
+	TOPO_VETH_BRIDGE,
+	TOPO_MACVLAN,
+	TOPO_IPVLAN,
+	TOPO_HOST,	/* both ends in one namespace over loopback: the baseline */
+	TOPO_CONTAINER, /* two containers sharing a namespace (a pod), over loopback */
+	TOPO_NAT,	/* veth+bridge behind a published port: DNAT in, masquerade out */
+	TOPO_VXLAN,	/* a VXLAN overlay between two nodes, a bridge per node */
+	TOPO_OVS,	/* an Open vSwitch datapath with veth ports */
+	TOPO_KIND_COUNT
+};
 enum topo_layout { TOPO_LOCAL, TOPO_SWITCHED };
 
 /* Roles of namespaces and devices in a built topology. */
 enum topo_ns_role { TOPO_NS_CLIENT, TOPO_NS_SERVER, TOPO_NS_HOST, TOPO_NS_NODE, TOPO_NS_OTHER };
 enum topo_dev_role {
-	TOPO_DEV_CLIENT_IF, /* the client container's interface */
-	TOPO_DEV_SERVER_IF, /* the server container's interface */
+	TOPO_DEV_CLIENT_IF,   /* the client container's interface */
+	TOPO_DEV_SERVER_IF,   /* the server container's interface */
 	TOPO_DEV_CLIENT_PORT, /* host end of the client's veth (enslaved to a bridge) */
 	TOPO_DEV_SERVER_PORT,
 	TOPO_DEV_BRIDGE,
-	TOPO_DEV_LOWER, /* lower device of macvlan/ipvlan (a veth end) */
+	TOPO_DEV_LOWER,	     /* lower device of macvlan/ipvlan (a veth end) */
 	TOPO_DEV_LOWER_PEER, /* the other end of the lower veth */
-	TOPO_DEV_WIRE, /* the veth joining two nodes (switched layout) */
-	TOPO_DEV_OTHER, /* found in an existing namespace */
+	TOPO_DEV_WIRE,	     /* the veth joining two nodes (switched layout) */
+	TOPO_DEV_OTHER,	     /* found in an existing namespace */
 };
 
 struct topo_spec {
 	enum topo_kind kind;
-	int mode; /* MACVLAN_MODE_* or IPVLAN_MODE_* from <linux/if_link.h>; -1: the kind's default */
+	int mode;  /* MACVLAN_MODE_* or IPVLAN_MODE_* from <linux/if_link.h>; -1: the kind's default
+		    */
 	int pairs; /* 1..TOPO_MAX_PAIRS */
-	int mtu; /* TOPO_MIN_MTU..TOPO_MAX_MTU; 0: 1500 */
+	int mtu;   /* TOPO_MIN_MTU..TOPO_MAX_MTU; 0: 1500 */
 	enum topo_layout layout;
 	bool ipv6; /* also IPv6 addresses; false: IPv6 disabled in every namespace */
 };
 
 struct topo_ns {
 	char name[NAME_MAX + 1]; /* netns name (as `ip netns` shows it), or "" if unnamed */
-	char path[PATH_MAX]; /* what to open for setns(): /run/netns/NAME or /proc/PID/ns/net */
-	__u32 inum; /* inode number of the namespace, as BPF sees it */
-	int fd; /* open namespace file, -1 when closed */
+	char path[PATH_MAX];	 /* what to open for setns(): /run/netns/NAME or /proc/PID/ns/net */
+	__u32 inum;		 /* inode number of the namespace, as BPF sees it */
+	int fd;			 /* open namespace file, -1 when closed */
 	enum topo_ns_role role;
-	int index; /* pair or node number */
+	int index;	/* pair or node number */
 	char label[64]; /* for reports: the container's name where it can be known */
 };
 
@@ -70,16 +82,16 @@ struct topo_dev {
 	int ns; /* index into topo.ns */
 	enum ns_dev_kind kind;
 	int master; /* index into topo.devs of its master (a bridge), or -1 */
-	int lower; /* index into topo.devs of its lower device, or -1 */
+	int lower;  /* index into topo.devs of its lower device, or -1 */
 	enum topo_dev_role role;
 	int pair; /* the pair it belongs to, or -1 when shared */
 	int mtu;
 };
 
 struct topo_pair {
-	int client_ns, server_ns; /* indexes into topo.ns */
+	int client_ns, server_ns;   /* indexes into topo.ns */
 	int client_dev, server_dev; /* indexes into topo.devs: the containers' interfaces */
-	struct in_addr client_ip4, server_ip4; /* 198.18.0.0/15 */
+	struct in_addr client_ip4, server_ip4;	/* 198.18.0.0/15 */
 	struct in6_addr client_ip6, server_ip6; /* 2001:2::/48 (when spec.ipv6) */
 };
 
