@@ -58,14 +58,35 @@ enum attr_class attr__class_of(int stage, int from)
 	case NS_STAGE_TX_QUEUE:
 		if (from == NS_STAGE_RX_CORE || from == NS_STAGE_BR_FORWARD)
 			return ATTR_FORWARD;
+		if (from == NS_STAGE_TX_START)
+			return ATTR_TX_LOWER;
+		if (from == NS_STAGE_NAT || from == NS_STAGE_NF_POST)
+			return ATTR_IP_OUTPUT;
 		break;
 	case NS_STAGE_SOCK_ENQUEUE:
-		if (from == NS_STAGE_RX_CORE || from == NS_STAGE_RX_HANDLER)
+		if (from == NS_STAGE_RX_CORE || from == NS_STAGE_RX_HANDLER ||
+		    from == NS_STAGE_NAT || from == NS_STAGE_NF_PRE)
 			return ATTR_RX_SOCK;
+		break;
+	case NS_STAGE_NF_PRE:
+		if (from == NS_STAGE_RX_CORE || from == NS_STAGE_RX_HANDLER)
+			return ATTR_IP_INPUT;
+		break;
+	case NS_STAGE_NAT:
+		if (from == NS_STAGE_NF_PRE)
+			return ATTR_NAT_PRE;
+		if (from == NS_STAGE_NF_POST)
+			return ATTR_NAT_POST;
+		break;
+	case NS_STAGE_NF_POST:
+		if (from == NS_STAGE_NAT || from == NS_STAGE_NF_PRE)
+			return ATTR_IP_FORWARD;
 		break;
 	case NS_STAGE_RX_SOFTIRQ:
 		return ATTR_W_SOFTIRQ;
 	case NS_STAGE_RX_CORE:
+		if (from == NS_STAGE_RX_CORE)
+			return ATTR_RX_UPPER;
 		return ATTR_W_BACKLOG;
 	case NS_STAGE_DELIVER:
 		return ATTR_W_SOCKET;
@@ -125,6 +146,13 @@ static void make_label(struct attr_row *row)
 	    [ATTR_BR_INPUT] = "bridge: input and lookup",
 	    [ATTR_FORWARD] = "bridge: forward",
 	    [ATTR_RX_SOCK] = "receive up to the socket",
+	    [ATTR_TX_LOWER] = "down to the lower (encapsulation)",
+	    [ATTR_RX_UPPER] = "up to the upper (decapsulation)",
+	    [ATTR_IP_INPUT] = "IP input up to netfilter",
+	    [ATTR_NAT_PRE] = "netfilter: conntrack, DNAT",
+	    [ATTR_IP_FORWARD] = "IP forward: routing, filter",
+	    [ATTR_NAT_POST] = "netfilter: SNAT, masquerade",
+	    [ATTR_IP_OUTPUT] = "IP output after NAT",
 	    [ATTR_CPU_OTHER] = "other CPU interval",
 	    [ATTR_SOFTIRQ_OTHER] = "softirq, other",
 	    [ATTR_SOFTIRQ_TX] = "softirq NET_TX",
@@ -922,6 +950,10 @@ static const char *class_key(enum attr_class c)
 	    [ATTR_SOFTIRQ_TX] = "softirq_net_tx", [ATTR_OUTSIDE] = "outside_stages",
 	    [ATTR_W_SOFTIRQ] = "wait_softirq",	  [ATTR_W_BACKLOG] = "wait_backlog",
 	    [ATTR_W_SOCKET] = "wait_socket",	  [ATTR_W_OTHER] = "wait_other",
+	    [ATTR_TX_LOWER] = "tx_to_lower",	  [ATTR_RX_UPPER] = "rx_to_upper",
+	    [ATTR_IP_INPUT] = "ip_input",	  [ATTR_NAT_PRE] = "nat_prerouting",
+	    [ATTR_IP_FORWARD] = "ip_forward",	  [ATTR_NAT_POST] = "nat_postrouting",
+	    [ATTR_IP_OUTPUT] = "ip_output",
 	};
 	return c < ATTR_CLASS_COUNT ? k[c] : "?";
 }

@@ -26,6 +26,15 @@ enum attr_class {
 	ATTR_BR_INPUT,	  /* -> br_forward: the bridge's input and lookup (module probes) */
 	ATTR_FORWARD, /* rx_core or br_forward -> tx_queue: forwarding in the softirq (bridge) */
 	ATTR_RX_SOCK, /* rx_core or rx_handler -> sock_enqueue: IP and transport up to the socket */
+	ATTR_TX_LOWER,	    /* tx_start -> tx_queue: a stacked device's transmit down to its lower
+			       (a tunnel's encapsulation) */
+	ATTR_RX_UPPER,	    /* rx_core -> rx_core: up to an upper device (a tunnel's decapsulation,
+			       a bridge passing a frame to its host) */
+	ATTR_IP_INPUT,	    /* rx_core -> nf_prerouting: IP input up to netfilter */
+	ATTR_NAT_PRE,	    /* nf_prerouting -> nat: conntrack and DNAT */
+	ATTR_IP_FORWARD,    /* nat -> nf_postrouting: routing and the forward hooks */
+	ATTR_NAT_POST,	    /* nf_postrouting -> nat: SNAT, masquerade, reverse NAT */
+	ATTR_IP_OUTPUT,	    /* nat -> tx_queue: IP output after NAT (conntrack's confirm) */
 	ATTR_CPU_OTHER,	    /* a CPU interval of a later stage model this file does not know */
 	ATTR_SOFTIRQ_OTHER, /* NET_RX time outside every CPU stage (a result-wide figure) */
 	ATTR_SOFTIRQ_TX,    /* NET_TX softirq time */

@@ -17,6 +17,9 @@ static const char *const stage_names[NS_STAGE_COUNT] = {
     [NS_STAGE_DRV_DONE] = "drv_done",
     [NS_STAGE_RX_HANDLER] = "rx_handler",
     [NS_STAGE_BR_FORWARD] = "br_forward",
+    [NS_STAGE_NF_PRE] = "nf_prerouting",
+    [NS_STAGE_NAT] = "nat",
+    [NS_STAGE_NF_POST] = "nf_postrouting",
 };
 
 static const char *const dev_kind_names[NS_DEV_KIND_COUNT] = {

@@ -11,13 +11,14 @@
 static int stage_rank(int stage)
 {
 	static const int rank[NS_STAGE_COUNT] = {
-		[NS_STAGE_RX_ENQUEUE] = 0,  [NS_STAGE_RX_SOFTIRQ] = 1, [NS_STAGE_RX_CORE] = 2,
-		[NS_STAGE_RX_HANDLER] = 3,  [NS_STAGE_BR_FORWARD] = 4, [NS_STAGE_SOCK_ENQUEUE] = 5,
-		[NS_STAGE_TX_QUEUE] = 6,    [NS_STAGE_TX_START] = 7,   [NS_STAGE_DRV_XMIT] = 8,
-		[NS_STAGE_DRV_DONE] = 9,    [NS_STAGE_TX_DONE] = 10,   [NS_STAGE_DELIVER] = 11,
-		[NS_STAGE_DROP] = 12,
+	    [NS_STAGE_RX_ENQUEUE] = 0, [NS_STAGE_RX_SOFTIRQ] = 1, [NS_STAGE_RX_CORE] = 2,
+	    [NS_STAGE_RX_HANDLER] = 3, [NS_STAGE_BR_FORWARD] = 4, [NS_STAGE_NF_PRE] = 5,
+	    [NS_STAGE_NAT] = 6,	       [NS_STAGE_NF_POST] = 7,	  [NS_STAGE_SOCK_ENQUEUE] = 8,
+	    [NS_STAGE_TX_QUEUE] = 9,   [NS_STAGE_TX_START] = 10,  [NS_STAGE_DRV_XMIT] = 11,
+	    [NS_STAGE_DRV_DONE] = 12,  [NS_STAGE_TX_DONE] = 13,	  [NS_STAGE_DELIVER] = 14,
+	    [NS_STAGE_DROP] = 15,
 	};
-	return stage > 0 && stage < NS_STAGE_COUNT ? rank[stage] : 13;
+	return stage > 0 && stage < NS_STAGE_COUNT ? rank[stage] : 16;
 }
 
 static int cmp_stage(const void *a, const void *b)
@@ -72,11 +73,11 @@ static const char *path_title(const struct result *r, int path)
 	bool reverse = r->config.reverse;
 
 	if (path == RESULT_PATH_CLIENT)
-		return reverse ? "packets from the client (acknowledgements of a TCP run):" :
-				 "packets from the client (the data):";
+		return reverse ? "packets from the client (acknowledgements of a TCP run):"
+			       : "packets from the client (the data):";
 	if (path == RESULT_PATH_SERVER)
-		return reverse ? "packets from the server (the data):" :
-				 "packets from the server (acknowledgements of a TCP run):";
+		return reverse ? "packets from the server (the data):"
+			       : "packets from the server (acknowledgements of a TCP run):";
 	return NULL;
 }
 
@@ -134,7 +135,8 @@ static void print_spans(const struct result *r, FILE *out)
 
 		fprintf(out, "    %-15s %-8s %9llu packets  mean %6.0f ns  p50 %7s  p99 %7s\n",
 			s->ifname, dev_kind__name(s->dev_kind), (unsigned long long)s->hist.count,
-			hist__mean(&s->hist), fmt_ns(hist__quantile(&s->hist, 0.5), p50, sizeof(p50)),
+			hist__mean(&s->hist),
+			fmt_ns(hist__quantile(&s->hist, 0.5), p50, sizeof(p50)),
 			fmt_ns(hist__quantile(&s->hist, 0.99), p99, sizeof(p99)));
 	}
 }
@@ -150,19 +152,21 @@ static void print_softirq(const struct result *r, FILE *out)
 
 	if (secs <= 0)
 		return;
-	snprintf(line, sizeof(line),
-		 "NET_RX %.1f ms in %llu runs (%.1f%% of one CPU; %.1f ms outside the stages above), "
-		 "NET_TX %.1f ms.",
-		 t->net_rx_ns / 1e6, (unsigned long long)t->net_rx_count,
-		 100.0 * t->net_rx_ns / (secs * 1e9), other / 1e6, t->net_tx_ns / 1e6);
+	snprintf(
+	    line, sizeof(line),
+	    "NET_RX %.1f ms in %llu runs (%.1f%% of one CPU; %.1f ms outside the stages above), "
+	    "NET_TX %.1f ms.",
+	    t->net_rx_ns / 1e6, (unsigned long long)t->net_rx_count,
+	    100.0 * t->net_rx_ns / (secs * 1e9), other / 1e6, t->net_tx_ns / 1e6);
 	if (t->net_rx_count)
-		snprintf(line + strlen(line), sizeof(line) - strlen(line),
-			 " Raise -> run %.0f ns on average; NAPI %llu polls, %llu packets, %llu used "
-			 "the whole budget; backlog drops %llu, squeezed %llu.",
-			 t->net_rx_raises ? (double)t->net_rx_raise_delay_ns / t->net_rx_raises : 0.0,
-			 (unsigned long long)t->napi_polls, (unsigned long long)t->napi_work,
-			 (unsigned long long)t->napi_budget_hits,
-			 (unsigned long long)t->backlog_drops, (unsigned long long)t->time_squeeze);
+		snprintf(
+		    line + strlen(line), sizeof(line) - strlen(line),
+		    " Raise -> run %.0f ns on average; NAPI %llu polls, %llu packets, %llu used "
+		    "the whole budget; backlog drops %llu, squeezed %llu.",
+		    t->net_rx_raises ? (double)t->net_rx_raise_delay_ns / t->net_rx_raises : 0.0,
+		    (unsigned long long)t->napi_polls, (unsigned long long)t->napi_work,
+		    (unsigned long long)t->napi_budget_hits, (unsigned long long)t->backlog_drops,
+		    (unsigned long long)t->time_squeeze);
 	fprintf(out, "softirq: ");
 	wrap(out, line, 9, 9);
 }
@@ -176,14 +180,18 @@ static void print_sockets(const struct result *r, FILE *out)
 
 		if (!k->delivered && !k->rcvq_full && !k->queue_fail)
 			continue;
-		snprintf(line, sizeof(line), "socket %s:%d in %s: %llu reads (%llu bytes), %llu wake-ups",
-			 k->protocol == 6 ? "tcp" : k->protocol == 17 ? "udp" : "?", k->port, k->netns,
-			 (unsigned long long)k->delivered, (unsigned long long)k->bytes,
-			 (unsigned long long)k->data_ready);
+		snprintf(line, sizeof(line),
+			 "socket %s:%d in %s: %llu reads (%llu bytes), %llu wake-ups",
+			 k->protocol == 6    ? "tcp"
+			 : k->protocol == 17 ? "udp"
+					     : "?",
+			 k->port, k->netns, (unsigned long long)k->delivered,
+			 (unsigned long long)k->bytes, (unsigned long long)k->data_ready);
 		if (k->rcvq_full || k->queue_fail)
 			snprintf(line + strlen(line), sizeof(line) - strlen(line),
 				 ", receive queue full %llu, queueing failed %llu",
-				 (unsigned long long)k->rcvq_full, (unsigned long long)k->queue_fail);
+				 (unsigned long long)k->rcvq_full,
+				 (unsigned long long)k->queue_fail);
 		wrap(out, line, 4, 0);
 	}
 }
@@ -200,8 +208,9 @@ void table__print_result(const struct result *r, FILE *out)
 		fprintf(out, "\n== profile of %s for %.1f s ==\n", c->netns, r->profile_seconds);
 	for (int i = 0; i < r->n_namespaces; i++)
 		if (r->namespaces[i].pid)
-			fprintf(out, "namespace %s: %s, pid %d, cgroup %s\n", r->namespaces[i].netns,
-				r->namespaces[i].label, r->namespaces[i].pid, r->namespaces[i].cgroup);
+			fprintf(out, "namespace %s: %s, pid %d, cgroup %s\n",
+				r->namespaces[i].netns, r->namespaces[i].label,
+				r->namespaces[i].pid, r->namespaces[i].cgroup);
 	/* Throughput, the window, each pair and the failures (analysis/throughput.c). */
 	throughput__print(r, out);
 	if (r->n_stages == 0)
@@ -223,7 +232,8 @@ void table__print_result(const struct result *r, FILE *out)
 			(unsigned long long)r->counters[NS_CNT_EVICTED],
 			(unsigned long long)r->counters[NS_CNT_EXPIRED]);
 	if (r->counters[NS_CNT_IGNORED])
-		fprintf(out, ", %llu filtered out", (unsigned long long)r->counters[NS_CNT_IGNORED]);
+		fprintf(out, ", %llu filtered out",
+			(unsigned long long)r->counters[NS_CNT_IGNORED]);
 	fprintf(out, "\n");
 }
 
@@ -311,7 +321,8 @@ static void print_gap_rows(const struct attribution *at, FILE *out)
 			meas_b += r->v[1].ns_per_byte;
 		}
 		/* Rows below 0.1% of either run's CPU only clutter the table (JSON has them). */
-		if (fmax(r->v[0].ns_per_byte, r->v[1].ns_per_byte) < 0.001 * fmax(total_a, total_b)) {
+		if (fmax(r->v[0].ns_per_byte, r->v[1].ns_per_byte) <
+		    0.001 * fmax(total_a, total_b)) {
 			hidden++;
 			continue;
 		}
@@ -327,11 +338,13 @@ static void print_gap_rows(const struct attribution *at, FILE *out)
 			fmt_pct(r->share, r->share_se, sh, sizeof(sh)));
 	}
 	if (hidden)
-		fprintf(out, "     (%d stage%s below 0.1%% of the CPU not shown; --format json lists "
-			     "them)\n",
+		fprintf(out,
+			"     (%d stage%s below 0.1%% of the CPU not shown; --format json lists "
+			"them)\n",
 			hidden, hidden == 1 ? "" : "s");
 	if (other)
-		fprintf(out, "     (* on another CPU than the one that binds: not counted below)\n");
+		fprintf(out,
+			"     (* on another CPU than the one that binds: not counted below)\n");
 	fprintf(out, "     %-35s %11s %11s %12s %10s\n", "measured stages",
 		fmt_kb(meas_a, 0, true, a, sizeof(a)), fmt_kb(meas_b, 0, true, b, sizeof(b)),
 		fmt_signed_kb(meas_a - meas_b, 0, d, sizeof(d)),
@@ -377,15 +390,18 @@ static void print_one_side_rows(const struct attribution *at, FILE *out)
 			hidden++;
 			continue;
 		}
-		snprintf(sh, sizeof(sh), "%.0f%%", total > 0 ? 100 * r->v[0].ns_per_byte / total : 0);
-		fprintf(out, " %2d  %-30s %-4s %11s %11s\n", ++n, r->label,
-			r->cls >= ATTR_SOFTIRQ_OTHER && r->cls <= ATTR_OUTSIDE ? "" :
-										  attr_dir__name(r->dir),
-			fmt_kb(r->v[0].ns_per_byte, r->v[0].ns_per_byte_se, true, a, sizeof(a)), sh);
+		snprintf(sh, sizeof(sh), "%.0f%%",
+			 total > 0 ? 100 * r->v[0].ns_per_byte / total : 0);
+		fprintf(
+		    out, " %2d  %-30s %-4s %11s %11s\n", ++n, r->label,
+		    r->cls >= ATTR_SOFTIRQ_OTHER && r->cls <= ATTR_OUTSIDE ? ""
+									   : attr_dir__name(r->dir),
+		    fmt_kb(r->v[0].ns_per_byte, r->v[0].ns_per_byte_se, true, a, sizeof(a)), sh);
 	}
 	if (hidden)
-		fprintf(out, "     (%d stage%s below 0.1%% of the CPU not shown; --format json lists "
-			     "them)\n",
+		fprintf(out,
+			"     (%d stage%s below 0.1%% of the CPU not shown; --format json lists "
+			"them)\n",
 			hidden, hidden == 1 ? "" : "s");
 	fprintf(out, "     %-35s %11s\n", "wall time (1 / throughput)",
 		fmt_kb(at->side[0].wall_ns_per_byte, at->side[0].wall_se, true, a, sizeof(a)));
@@ -417,7 +433,8 @@ static const char *fmt_pair(double p50, double p99, bool present, char *buf, siz
 		snprintf(buf, len, "-");
 		return buf;
 	}
-	snprintf(buf, len, "%s/%s", fmt_short_ns(p50, x, sizeof(x)), fmt_short_ns(p99, y, sizeof(y)));
+	snprintf(buf, len, "%s/%s", fmt_short_ns(p50, x, sizeof(x)),
+		 fmt_short_ns(p99, y, sizeof(y)));
 	return buf;
 }
 
@@ -451,11 +468,13 @@ static void print_latency_rows(const struct attribution *at, FILE *out)
 			snprintf(b, sizeof(b), "-");
 		if (!r->v[0].present)
 			snprintf(a, sizeof(a), "-");
-		fmt_pair(r->v[0].p50, r->v[0].p99, r->v[0].present && r->v[0].count, la, sizeof(la));
+		fmt_pair(r->v[0].p50, r->v[0].p99, r->v[0].present && r->v[0].count, la,
+			 sizeof(la));
 		if (two) {
 			fmt_pair(r->v[1].p50, r->v[1].p99, r->v[1].present && r->v[1].count, lb,
 				 sizeof(lb));
-			snprintf(where, sizeof(where), "%s|%s", r->v[0].present ? r->v[0].where : "-",
+			snprintf(where, sizeof(where), "%s|%s",
+				 r->v[0].present ? r->v[0].where : "-",
 				 r->v[1].present ? r->v[1].where : "-");
 			fprintf(out, " %2d  %-30s %-4s %-15.15s %7s %7s %11s %11s\n", n, r->label,
 				attr_dir__name(r->dir), where, a, b, la, lb);
@@ -479,29 +498,30 @@ void table__print_attribution(const struct attribution *at, FILE *out)
 		print_side_line(at, s, out);
 	if (two) {
 		fprintf(out, "  gap: A takes %+.3f ns more per byte than B (%+.1f%%)", at->gap,
-			at->side[1].wall_ns_per_byte > 0 ?
-				100 * at->gap / at->side[1].wall_ns_per_byte :
-				0);
+			at->side[1].wall_ns_per_byte > 0
+			    ? 100 * at->gap / at->side[1].wall_ns_per_byte
+			    : 0);
 		if (at->gap_se > 0)
 			fprintf(out, ", +- %.3f (standard error)", at->gap_se);
 		fputc('\n', out);
 		fprintf(out, "  bound by: %s%s\n", attr_bind__name(at->bind),
-			at->bind == ATTR_BIND_SENDER ?
-				" (the data's stages and the receive softirq run there too)" :
-			at->bind == ATTR_BIND_NONE ? ": every CPU counts; see the note" :
-						     "");
+			at->bind == ATTR_BIND_SENDER
+			    ? " (the data's stages and the receive softirq run there too)"
+			: at->bind == ATTR_BIND_NONE ? ": every CPU counts; see the note"
+						     : "");
 		print_gap_rows(at, out);
 		if (at->gap != 0) {
 			char line[256];
 
-			snprintf(line, sizeof(line),
-				 "The measured stages explain %.0f%% of the gap; %s %.0f%%; %.0f%% is "
-				 "unexplained.",
-				 100 * at->explained,
-				 at->side[0].has_process_cpu && at->side[1].has_process_cpu ?
-					 "the estimate outside the stages (iperf3 CPU) adds" :
-					 "no estimate outside the stages:",
-				 100 * at->outside, 100 * at->unexplained);
+			snprintf(
+			    line, sizeof(line),
+			    "The measured stages explain %.0f%% of the gap; %s %.0f%%; %.0f%% is "
+			    "unexplained.",
+			    100 * at->explained,
+			    at->side[0].has_process_cpu && at->side[1].has_process_cpu
+				? "the estimate outside the stages (iperf3 CPU) adds"
+				: "no estimate outside the stages:",
+			    100 * at->outside, 100 * at->unexplained);
 			fprintf(out, "  ");
 			wrap(out, line, 2, 2);
 		}
@@ -554,27 +574,29 @@ void table__print_anomaly(const struct anomaly *a, char tag, FILE *out)
 
 	if (!a->applies)
 		return;
-	fprintf(out, "\n== lost throughput: %s%s%c%s ==\n", a->name, tag ? " (" : "", tag ? tag : ' ',
-		tag ? ")" : "");
+	fprintf(out, "\n== lost throughput: %s%s%c%s ==\n", a->name, tag ? " (" : "",
+		tag ? tag : ' ', tag ? ")" : "");
 	if (!a->probed) {
 		snprintf(line, sizeof(line), "loss: iperf3 %s %.0f%s; no probe data",
 			 a->udp ? "lost" : "counted", a->udp ? a->lost : a->retransmits,
 			 a->udp ? " datagrams" : " retransmissions");
 	} else if (a->udp) {
-		snprintf(line, sizeof(line),
-			 "loss: iperf3 lost %.0f of %.0f datagrams (%.2f%%); the kernel dropped %.0f "
-			 "on the flow's path%s%s%s",
-			 a->lost, a->sent, a->sent > 0 ? 100 * a->lost / a->sent : 0, a->kernel_drops,
-			 a->drop_detail[0] ? " (" : "", a->drop_detail, a->drop_detail[0] ? ")" : "");
+		snprintf(
+		    line, sizeof(line),
+		    "loss: iperf3 lost %.0f of %.0f datagrams (%.2f%%); the kernel dropped %.0f "
+		    "on the flow's path%s%s%s",
+		    a->lost, a->sent, a->sent > 0 ? 100 * a->lost / a->sent : 0, a->kernel_drops,
+		    a->drop_detail[0] ? " (" : "", a->drop_detail, a->drop_detail[0] ? ")" : "");
 		if (a->lost > 0)
 			snprintf(line + strlen(line), sizeof(line) - strlen(line),
 				 ": %+.1f%% against iperf3", 100 * a->drop_diff);
 	} else {
-		snprintf(line, sizeof(line),
-			 "loss: iperf3 counted %.0f retransmissions; the kernel dropped %.0f on the "
-			 "flow's path%s%s%s",
-			 a->retransmits, a->kernel_drops, a->drop_detail[0] ? " (" : "",
-			 a->drop_detail, a->drop_detail[0] ? ")" : "");
+		snprintf(
+		    line, sizeof(line),
+		    "loss: iperf3 counted %.0f retransmissions; the kernel dropped %.0f on the "
+		    "flow's path%s%s%s",
+		    a->retransmits, a->kernel_drops, a->drop_detail[0] ? " (" : "", a->drop_detail,
+		    a->drop_detail[0] ? ")" : "");
 	}
 	wrap(out, line, 6, 0);
 	if (a->dominant < 0 || !a->probed) {
@@ -609,8 +631,9 @@ void table__print_series(const struct series_set *set, FILE *out)
 		const struct series_panel *p = &set->panels[pi];
 		int pairs[SERIES_MAX_POINTS * SERIES_MAX_SERIES], np = 0;
 
-		fprintf(out, "\n%s: total throughput, Gbit/s +- standard error, against container "
-			     "pairs\n",
+		fprintf(out,
+			"\n%s: total throughput, Gbit/s +- standard error, against container "
+			"pairs\n",
 			series__panel_title(p, title, sizeof(title)));
 		for (int si = 0; si < p->n; si++)
 			for (int ti = 0; ti < p->series[si].n; ti++) {

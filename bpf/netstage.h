@@ -33,6 +33,14 @@ enum ns_stage {
 	NS_STAGE_DRV_DONE,   /* it returns */
 	NS_STAGE_RX_HANDLER, /* a bridge port's, macvlan's or ipvlan's rx_handler takes it */
 	NS_STAGE_BR_FORWARD, /* the bridge forwards it to a port (br_forward) */
+	/*
+	 * Netfilter, where the kernel runs BPF programs at its hooks (6.4+):
+	 * first in prerouting, first in postrouting, and right after the NAT
+	 * hook of either (docs/STAGES.md).
+	 */
+	NS_STAGE_NF_PRE,  /* prerouting entered, before conntrack and DNAT */
+	NS_STAGE_NAT,	  /* the NAT hook of prerouting (DNAT) or postrouting (SNAT) done */
+	NS_STAGE_NF_POST, /* postrouting entered, before SNAT */
 	NS_STAGE_COUNT
 };
 
@@ -67,9 +75,24 @@ static inline int ns_edge_is_cpu(int to, int from)
 	case NS_STAGE_BR_FORWARD:
 		return from == NS_STAGE_RX_HANDLER || from == NS_STAGE_RX_CORE;
 	case NS_STAGE_TX_QUEUE:
-		return from == NS_STAGE_RX_CORE || from == NS_STAGE_BR_FORWARD;
+		/* From tx_start: a stacked device's transmit down to its lower (a tunnel's
+		 * encapsulation). */
+		return from == NS_STAGE_RX_CORE || from == NS_STAGE_BR_FORWARD ||
+		       from == NS_STAGE_NAT || from == NS_STAGE_NF_POST ||
+		       from == NS_STAGE_TX_START;
+	case NS_STAGE_RX_CORE:
+		/* An upper device's receive inside the lower's: a bridge passing a frame up to
+		 * its host, a tunnel's decapsulation. */
+		return from == NS_STAGE_RX_CORE;
 	case NS_STAGE_SOCK_ENQUEUE:
+		return from == NS_STAGE_RX_CORE || from == NS_STAGE_RX_HANDLER ||
+		       from == NS_STAGE_NAT || from == NS_STAGE_NF_PRE;
+	case NS_STAGE_NF_PRE:
 		return from == NS_STAGE_RX_CORE || from == NS_STAGE_RX_HANDLER;
+	case NS_STAGE_NAT:
+		return from == NS_STAGE_NF_PRE || from == NS_STAGE_NF_POST;
+	case NS_STAGE_NF_POST:
+		return from == NS_STAGE_NAT || from == NS_STAGE_NF_PRE;
 	case NS_STAGE_DROP:
 		/* Processing that ended in the drop; not a purge of a waiting queue. */
 		return from != NS_STAGE_SOCK_ENQUEUE && from != NS_STAGE_TX_DONE &&

@@ -1145,3 +1145,42 @@ int BPF_PROG(veth_poll_out, struct napi_struct *napi, int budget, int ret)
 	c->drv_poll_entry = 0;
 	return 0;
 }
+
+/* ---- Netfilter hooks: BPF programs the kernel runs among its own (6.4+) ---- */
+
+#define NS_NF_ACCEPT 1
+
+/*
+ * The loader links nf_pre first in prerouting, nf_post first in postrouting
+ * (before conntrack, defragmentation and NAT), and nf_nat right after the NAT
+ * hook of each, in the namespaces that translate addresses. The intervals
+ * between them are conntrack plus NAT; skb->dev is the device the packet
+ * came in by (prerouting) or leaves by (postrouting).
+ */
+static __always_inline int nf_stage(struct bpf_nf_ctx *ctx, __u8 stage)
+{
+	const struct sk_buff *skb = ctx->skb;
+	struct ns_xmit_frame f;
+
+	if (skb)
+		at_stage(skb, skb->dev, stage, &f);
+	return NS_NF_ACCEPT;
+}
+
+SEC("netfilter")
+int nf_pre(struct bpf_nf_ctx *ctx)
+{
+	return nf_stage(ctx, NS_STAGE_NF_PRE);
+}
+
+SEC("netfilter")
+int nf_nat(struct bpf_nf_ctx *ctx)
+{
+	return nf_stage(ctx, NS_STAGE_NAT);
+}
+
+SEC("netfilter")
+int nf_post(struct bpf_nf_ctx *ctx)
+{
+	return nf_stage(ctx, NS_STAGE_NF_POST);
+}

@@ -12,17 +12,17 @@
 #include "user/loader.h"
 #include "topo/topo.h"
 
-static const struct cli_opt opts[] = { { 0 } };
+static const struct cli_opt opts[] = {{0}};
 
 static const struct cli_cmd cmd = {
-	.name = "doctor",
-	.usage = "doctor",
-	.summary = "Say what this kernel allows netstage to do: BTF, BTF tracepoints (tp_btf),\n"
-		   "fentry module probes, drop reasons, each device kind and mode.",
-	.details = "Exits 0 when the stage probes can run (BTF and tp_btf), 1 otherwise.\n"
-		   "Checking device kinds creates and deletes a device in a throwaway netstage\n"
-		   "namespace, so it needs root.",
-	.opts = opts,
+    .name = "doctor",
+    .usage = "doctor",
+    .summary = "Say what this kernel allows netstage to do: BTF, BTF tracepoints (tp_btf),\n"
+	       "fentry module probes, drop reasons, each device kind and mode.",
+    .details = "Exits 0 when the stage probes can run (BTF and tp_btf), 1 otherwise.\n"
+	       "Checking device kinds creates and deletes a device in a throwaway netstage\n"
+	       "namespace, so it needs root.",
+    .opts = opts,
 };
 const struct cli_cmd *const doctor_cli = &cmd; /* for the manual page */
 
@@ -44,10 +44,11 @@ static void device_kinds(void)
 		enum topo_kind kind;
 		const char *modes[6];
 	} kinds[] = {
-		{ TOPO_VETH, { NULL } },
-		{ TOPO_VETH_BRIDGE, { NULL } },
-		{ TOPO_MACVLAN, { "bridge", "vepa", "private", "passthru", "source", NULL } },
-		{ TOPO_IPVLAN, { "l2", "l3", "l3s", NULL } },
+	    {TOPO_VETH, {NULL}},
+	    {TOPO_VETH_BRIDGE, {NULL}},
+	    {TOPO_MACVLAN, {"bridge", "vepa", "private", "passthru", "source", NULL}},
+	    {TOPO_IPVLAN, {"l2", "l3", "l3s", NULL}},
+	    {TOPO_OVS, {NULL}},
 	};
 
 	printf("device kinds:\n");
@@ -56,7 +57,7 @@ static void device_kinds(void)
 		return;
 	}
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		struct topo_err err = { { 0 } };
+		struct topo_err err = {{0}};
 		char name[64];
 		int rc;
 
@@ -90,15 +91,17 @@ int cmd_doctor(int argc, char **argv)
 	printf("kernel %s (%s)\nprobes:\n", u.release, u.machine);
 	line("BTF", pr.btf, pr.btf ? "/sys/kernel/btf/vmlinux" : pr.btf_why);
 	line("tp_btf", pr.tp_btf, pr.tp_btf ? "the stage probes' backend" : pr.tp_btf_why);
-	line("fentry", pr.fentry,
-	     pr.fentry ? "module-level probes can attach" : pr.fentry_why);
+	line("fentry", pr.fentry, pr.fentry ? "module-level probes can attach" : pr.fentry_why);
 	line("module probes", pr.modules[0] != '\0',
-	     pr.modules[0] ? pr.modules :
-	     pr.fentry	   ? "none of their functions is loaded (modules load with a topology)" :
-			     "fentry refused: netstage uses tracepoints instead");
+	     pr.modules[0] ? pr.modules
+	     : pr.fentry   ? "none of their functions is loaded (modules load with a topology)"
+			   : "fentry refused: netstage uses tracepoints instead");
+	line("netfilter", pr.netfilter,
+	     pr.netfilter ? "BPF at netfilter hooks: conntrack and NAT are stages of their own"
+			  : pr.netfilter_why);
 	line("drop reasons", pr.kfree_skb_reason,
-	     pr.kfree_skb_reason ? "kfree_skb carries the kernel's reason" :
-				   "kfree_skb has no reason argument (kernel before 5.17)");
+	     pr.kfree_skb_reason ? "kfree_skb carries the kernel's reason"
+				 : "kfree_skb has no reason argument (kernel before 5.17)");
 	line("tracepoints", !pr.missing[0], pr.missing[0] ? pr.missing : "all the probes use");
 	line("bpf_stats", pr.bpf_stats, "kernel.bpf_stats_enabled, for overhead figures");
 	line("tracefs", mounted("/sys/kernel/tracing", TRACEFS_MAGIC),

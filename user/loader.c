@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE /* setns */
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
@@ -34,11 +39,11 @@ static void quiet_libbpf(void)
 static int try_tracing(enum bpf_attach_type type, int btf_id, int btf_obj_fd)
 {
 	struct bpf_insn insns[2] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+	    {.code = BPF_JMP | BPF_EXIT},
 	};
-	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = type,
-		    .attach_btf_id = btf_id, .attach_btf_obj_fd = btf_obj_fd);
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = type, .attach_btf_id = btf_id,
+		    .attach_btf_obj_fd = btf_obj_fd);
 	int prog, link, err;
 
 	prog = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, 2, &opts);
@@ -50,6 +55,58 @@ static int try_tracing(enum bpf_attach_type type, int btf_id, int btf_obj_fd)
 		close(link);
 	close(prog);
 	return err;
+}
+
+/*
+ * BPF programs at netfilter hooks came with 6.4; Debian's libbpf 1.1 and
+ * uapi headers predate them, so their numbers are spelled out here (the
+ * kernel's include/uapi/linux/bpf.h and netfilter headers).
+ */
+#define NS_PROG_TYPE_NETFILTER 32 /* BPF_PROG_TYPE_NETFILTER */
+#define NS_ATTACH_NETFILTER    45 /* BPF_NETFILTER */
+#define NS_NFPROTO_IPV4	       2
+#define NS_NFPROTO_IPV6	       10
+#define NS_NF_PRE_ROUTING      0
+#define NS_NF_POST_ROUTING     4
+#define NS_NF_PRI_NAT_DST      (-100) /* NF_IP_PRI_NAT_DST, NF_IP6_PRI_NAT_DST */
+#define NS_NF_PRI_NAT_SRC      100    /* NF_IP_PRI_NAT_SRC, NF_IP6_PRI_NAT_SRC */
+
+/* Can this kernel load a netfilter program ("r0 = NF_ACCEPT; exit")? 0 or -errno. */
+static int try_netfilter(void)
+{
+	struct bpf_insn insns[2] = {
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1},
+	    {.code = BPF_JMP | BPF_EXIT},
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = NS_ATTACH_NETFILTER);
+	int prog = bpf_prog_load(NS_PROG_TYPE_NETFILTER, NULL, "GPL", insns, 2, &opts);
+
+	if (prog < 0)
+		return -errno;
+	close(prog);
+	return 0;
+}
+
+/* A netfilter link (BPF_LINK_CREATE's netfilter member, which libbpf 1.1 lacks). */
+static int netfilter_link(int prog_fd, int pf, int hook, int priority)
+{
+	union {
+		struct {
+			__u32 prog_fd, target_fd, attach_type, flags;
+			__u32 pf, hooknum;
+			__s32 priority;
+			__u32 nf_flags;
+		} nf;
+		char room[128]; /* the kernel reads the whole union bpf_attr size it is given */
+	} attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.nf.prog_fd = prog_fd;
+	attr.nf.attach_type = NS_ATTACH_NETFILTER;
+	attr.nf.pf = pf;
+	attr.nf.hooknum = hook;
+	attr.nf.priority = priority;
+	return syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
 }
 
 /* Number of arguments of a tracepoint's BTF prototype (without the leading ctx), or -1. */
@@ -137,7 +194,7 @@ static void add_missing(struct probe_report *pr, const char *tp)
 
 void loader__probe(struct probe_report *pr)
 {
-	static const char *const fentry_targets[] = { "veth_xmit", "netif_rx", NULL };
+	static const char *const fentry_targets[] = {"veth_xmit", "netif_rx", NULL};
 	struct btf *btf;
 	int id, err;
 
@@ -147,10 +204,11 @@ void loader__probe(struct probe_report *pr)
 
 	btf = btf__load_vmlinux_btf();
 	if (!btf) {
-		snprintf(pr->btf_why, sizeof(pr->btf_why),
-			 "no kernel BTF (/sys/kernel/btf/vmlinux: %s); CO-RE programs need a kernel "
-			 "built with CONFIG_DEBUG_INFO_BTF=y",
-			 strerror(errno));
+		snprintf(
+		    pr->btf_why, sizeof(pr->btf_why),
+		    "no kernel BTF (/sys/kernel/btf/vmlinux: %s); CO-RE programs need a kernel "
+		    "built with CONFIG_DEBUG_INFO_BTF=y",
+		    strerror(errno));
 		snprintf(pr->tp_btf_why, sizeof(pr->tp_btf_why), "needs BTF");
 		snprintf(pr->fentry_why, sizeof(pr->fentry_why), "needs BTF");
 		return;
@@ -162,7 +220,8 @@ void loader__probe(struct probe_report *pr)
 	pr->tp_btf = err == 0;
 	if (err)
 		snprintf(pr->tp_btf_why, sizeof(pr->tp_btf_why),
-			 "a BTF tracepoint program on netif_receive_skb failed: %s", strerror(-err));
+			 "a BTF tracepoint program on netif_receive_skb failed: %s",
+			 strerror(-err));
 
 	err = -ENOENT;
 	for (int i = 0; fentry_targets[i] && err == -ENOENT; i++) {
@@ -170,16 +229,26 @@ void loader__probe(struct probe_report *pr)
 		if (id > 0) {
 			err = try_tracing(BPF_TRACE_FENTRY, id, 0);
 			if (err)
-				snprintf(pr->fentry_why, sizeof(pr->fentry_why),
-					 "an fentry program on %s failed to load or attach: %s; the "
-					 "stage probes use tracepoints instead",
-					 fentry_targets[i], strerror(-err));
+				snprintf(
+				    pr->fentry_why, sizeof(pr->fentry_why),
+				    "an fentry program on %s failed to load or attach: %s; the "
+				    "stage probes use tracepoints instead",
+				    fentry_targets[i], strerror(-err));
 		}
 	}
 	pr->fentry = err == 0;
 	if (err == -ENOENT)
 		snprintf(pr->fentry_why, sizeof(pr->fentry_why),
 			 "none of the probed functions is in the kernel's BTF");
+
+	err = try_netfilter();
+	pr->netfilter = err == 0;
+	if (err)
+		snprintf(
+		    pr->netfilter_why, sizeof(pr->netfilter_why),
+		    "a BPF netfilter program failed to load: %s (kernels before 6.4 have none); "
+		    "NAT costs stay inside the forwarding stages",
+		    strerror(-err));
 
 	pr->kfree_skb_reason = tp_args(btf, "kfree_skb") >= 3;
 	{
@@ -214,13 +283,14 @@ void loader__report_features(const struct probe_report *pr, struct result *r)
 	result__add_feature(r, "kfree_skb_reason", pr->kfree_skb_reason,
 			    pr->kfree_skb_reason ? "" : "kernel before 5.17: drops have no reason");
 	result__add_feature(r, "bpf_stats", pr->bpf_stats, "");
+	result__add_feature(r, "netfilter", pr->netfilter, pr->netfilter_why);
 	result__add_feature(r, "all_tracepoints", !pr->missing[0],
 			    pr->missing[0] ? pr->missing : "");
 	/* What the loader used, once loaded: the same report says it. */
 	result__add_feature(r, "module_probes", pr->modules[0] != '\0',
-			    pr->modules[0] ? pr->modules :
-			    pr->fentry     ? "no module function to attach to" :
-					     "fentry refused: tracepoints only");
+			    pr->modules[0] ? pr->modules
+			    : pr->fentry   ? "no module function to attach to"
+					   : "fentry refused: tracepoints only");
 	result__add_feature(r, "direct_packet_reads", pr->direct_reads,
 			    pr->direct_reads ? "" : "packet bytes read with bpf_probe_read_kernel");
 }
@@ -282,6 +352,18 @@ static int assign_slots(struct loader *l, int max_slots, int *dev_slot, char *er
 }
 
 /*
+ * The next namespace from `from` on whose devices addresses are translated
+ * (the nat kind's host, where nftables does DNAT and masquerade), or -1.
+ */
+static int translating_ns(const struct topo *t, int from)
+{
+	for (int i = from; t && t->spec.kind == TOPO_NAT && i < t->n_ns; i++)
+		if (t->ns[i].role == TOPO_NS_HOST)
+			return i;
+	return -1;
+}
+
+/*
  * Place keys in an open-addressing table of the smallest power-of-two size
  * (at least 4 places per key) where every key sits within NS_DEV_PROBES
  * places of its hash, as the BPF side looks for it. Returns the mask, or -1.
@@ -330,9 +412,10 @@ static int fill_dev_table(struct loader *l, const int *dev_slot, char *err, size
 		goto out;
 	}
 	if (t->n_devs > NS_MAX_DEVS || t->n_ns > NS_NETNS_TABLE / 4) {
-		snprintf(err, errlen, "%d devices in %d namespaces are more than netstage can watch "
-			 "(%d devices, %d namespaces)", t->n_devs, t->n_ns, NS_MAX_DEVS,
-			 NS_NETNS_TABLE / 4);
+		snprintf(err, errlen,
+			 "%d devices in %d namespaces are more than netstage can watch "
+			 "(%d devices, %d namespaces)",
+			 t->n_devs, t->n_ns, NS_MAX_DEVS, NS_NETNS_TABLE / 4);
 		rc = -E2BIG;
 		goto out;
 	}
@@ -390,11 +473,95 @@ static void choose_programs(struct loader *l, bool module_probes)
 		if (on && is_module_probe(prog))
 			add_name(l->modules, sizeof(l->modules), tp);
 	}
+	/* The netfilter programs, where a namespace of the topology translates addresses. */
+	{
+		struct bpf_program *nf[] = {l->skel->progs.nf_pre, l->skel->progs.nf_nat,
+					    l->skel->progs.nf_post};
+		bool on = l->features.netfilter && translating_ns(l->topo, 0) >= 0;
+
+		for (size_t i = 0; i < sizeof(nf) / sizeof(nf[0]); i++) {
+			bpf_program__set_type(nf[i], NS_PROG_TYPE_NETFILTER);
+			bpf_program__set_expected_attach_type(nf[i], NS_ATTACH_NETFILTER);
+			bpf_program__set_autoload(nf[i], on);
+		}
+	}
 	/* One kfree_skb program, with or without the reason argument. */
 	if (l->features.kfree_skb_reason)
 		bpf_program__set_autoload(l->skel->progs.drop_noreason, false);
 	else
 		bpf_program__set_autoload(l->skel->progs.drop, false);
+}
+
+/*
+ * Link the netfilter programs in every translating namespace (a link belongs
+ * to the namespace of the thread that makes it): nf_pre and nf_post first in
+ * their hooks, nf_nat right after DNAT (prerouting) and SNAT (postrouting).
+ */
+static int attach_netfilter(struct loader *l, char *err, size_t errlen)
+{
+	const struct {
+		int hook, priority;
+		struct bpf_program *prog;
+	} at[] = {
+	    {NS_NF_PRE_ROUTING, INT_MIN + 1, l->skel->progs.nf_pre},
+	    {NS_NF_PRE_ROUTING, NS_NF_PRI_NAT_DST + 1, l->skel->progs.nf_nat},
+	    {NS_NF_POST_ROUTING, INT_MIN + 1, l->skel->progs.nf_post},
+	    {NS_NF_POST_ROUTING, NS_NF_PRI_NAT_SRC + 1, l->skel->progs.nf_nat},
+	};
+	const int pfs[] = {NS_NFPROTO_IPV4, NS_NFPROTO_IPV6};
+	int orig, rc = 0;
+
+	if (!bpf_program__autoload(l->skel->progs.nf_pre))
+		return 0;
+	orig = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (orig < 0) {
+		snprintf(err, errlen, "netfilter stages: cannot open this thread's namespace: %s",
+			 strerror(errno));
+		return -errno;
+	}
+	for (int ns = translating_ns(l->topo, 0); ns >= 0 && !rc;
+	     ns = translating_ns(l->topo, ns + 1)) {
+		int fd = open(l->topo->ns[ns].path, O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0 || setns(fd, CLONE_NEWNET)) {
+			rc = -errno;
+			snprintf(err, errlen, "netfilter stages: cannot enter %s: %s",
+				 l->topo->ns[ns].name, strerror(errno));
+		}
+		if (fd >= 0)
+			close(fd);
+		for (size_t p = 0; p < 2 && !rc; p++) {
+			if (pfs[p] == NS_NFPROTO_IPV6 && !l->topo->spec.ipv6)
+				continue;
+			for (size_t i = 0; i < sizeof(at) / sizeof(at[0]) && !rc; i++) {
+				int link;
+
+				if (l->n_nf_links == (int)(sizeof(l->nf_links) / sizeof(int))) {
+					rc = -E2BIG;
+					snprintf(err, errlen, "netfilter stages: too many links");
+					break;
+				}
+				link = netfilter_link(bpf_program__fd(at[i].prog), pfs[p],
+						      at[i].hook, at[i].priority);
+				if (link < 0) {
+					rc = -errno;
+					snprintf(err, errlen,
+						 "netfilter stages: linking %s in %s failed: %s",
+						 bpf_program__name(at[i].prog),
+						 l->topo->ns[ns].name, strerror(errno));
+					break;
+				}
+				l->nf_links[l->n_nf_links++] = link;
+			}
+		}
+	}
+	if (setns(orig, CLONE_NEWNET) && !rc) {
+		rc = -errno;
+		snprintf(err, errlen, "netfilter stages: cannot return to netstage's namespace: %s",
+			 strerror(errno));
+	}
+	close(orig);
+	return rc;
 }
 
 /* Open the object and set everything that must be known before load. */
@@ -491,11 +658,6 @@ int loader__start(struct loader **out, const struct loader_opts *o, char *err, s
 
 	/*
 	 * Packet bytes are read with plain loads where the verifier allows
-	 * loads through skb->head (6.16 on); older kernels refuse that program,
-	 * and get the one that reads them with bpf_probe_read_kernel.
-	 */
-	/*
-	 * Packet bytes are read with plain loads where the verifier allows
 	 * loads through skb->head (6.16 on); older kernels refuse that program
 	 * and get the one that reads them with bpf_probe_read_kernel. Module
 	 * probes go last if nothing else loads.
@@ -503,7 +665,7 @@ int loader__start(struct loader **out, const struct loader_opts *o, char *err, s
 	{
 		static const struct {
 			bool direct, modules;
-		} tries[] = { { true, true }, { false, true }, { false, false } };
+		} tries[] = {{true, true}, {false, true}, {false, false}};
 		size_t i;
 
 		rc = -ENOENT;
@@ -538,6 +700,9 @@ int loader__start(struct loader **out, const struct loader_opts *o, char *err, s
 		snprintf(err, errlen, "attaching the stage probes failed: %s", strerror(-rc));
 		goto fail;
 	}
+	rc = attach_netfilter(l, err, errlen);
+	if (rc)
+		goto fail;
 	*out = l;
 	return 0;
 fail:
@@ -549,6 +714,8 @@ void loader__destroy(struct loader *l)
 {
 	if (!l)
 		return;
+	for (int i = 0; i < l->n_nf_links; i++)
+		close(l->nf_links[i]);
 	stages_bpf__destroy(l->skel);
 	btf__free(l->vmlinux_btf);
 	free(l->softnet_base);

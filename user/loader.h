@@ -14,6 +14,8 @@
 
 struct probe_report {
 	bool btf, tp_btf, fentry, kfree_skb_reason, bpf_stats;
+	bool netfilter; /* BPF programs at netfilter hooks (6.4+): the NAT stages */
+	char netfilter_why[160];
 	bool direct_reads; /* set once loaded: packet bytes read with plain loads */
 	char btf_why[160], tp_btf_why[160], fentry_why[200];
 	char missing[256]; /* tracepoints this kernel lacks, comma-separated */
@@ -26,14 +28,14 @@ void loader__probe(struct probe_report *pr);
 void loader__report_features(const struct probe_report *pr, struct result *r);
 
 struct loader_opts {
-	const struct topo *topo; /* every device of it is watched */
-	int max_slots; /* histogram slots; 0: 32. More devices share slots by role */
+	const struct topo *topo;  /* every device of it is watched */
+	int max_slots;		  /* histogram slots; 0: 32. More devices share slots by role */
 	unsigned int pkt_entries; /* per-packet state slots, a power of two; 0: 65536 */
 	unsigned long long max_age_ns; /* 0: 1 s */
-	unsigned int sample_every; /* follow 1 packet in N; 0 or 1: all */
+	unsigned int sample_every;     /* follow 1 packet in N; 0 or 1: all */
 	unsigned int raw_every; /* per-packet events of 1 packet in N into a ring buffer; 0: none */
-	int filter_proto; /* IPPROTO_TCP or IPPROTO_UDP; 0: any */
-	int filter_port; /* either port; 0: any */
+	int filter_proto;	/* IPPROTO_TCP or IPPROTO_UDP; 0: any */
+	int filter_port;	/* either port; 0: any */
 };
 
 /* A histogram slot: one device, or devices of one role merged on large topologies. */
@@ -55,10 +57,12 @@ struct loader {
 	struct loader_slot slots[NS_MAX_SLOTS];
 	int n_groups; /* 2: a packet's path (started at the client or the server) is kept */
 	int n_cpus;
-	bool direct_reads; /* packet bytes read with plain loads, not a helper */
-	char modules[256]; /* module-level probes attached (fentry/fexit targets) */
+	bool direct_reads;		  /* packet bytes read with plain loads, not a helper */
+	char modules[256];		  /* module-level probes attached (fentry/fexit targets) */
 	unsigned long long *softnet_base; /* per CPU dropped, time_squeeze at the last snapshot */
 	unsigned long long *covered_base; /* per CPU covered NET_RX ns at the last snapshot */
+	int nf_links[16];		  /* netfilter hook links of the NAT stages (fds) */
+	int n_nf_links;
 };
 
 /* Open, configure, load and attach. 0, or -errno with err saying what and the fix. */

@@ -234,6 +234,15 @@ Test(attribution, classes_and_actors_of_intervals)
 	    {NS_STAGE_RX_SOFTIRQ, NS_STAGE_TX_DONE, 1, ATTR_W_SOFTIRQ, ATTR_ACTOR_FIRST_HOP, false},
 	    {NS_STAGE_RX_CORE, NS_STAGE_TX_DONE, 2, ATTR_W_BACKLOG, ATTR_ACTOR_NEXT_HOP, false},
 	    {NS_STAGE_DELIVER, NS_STAGE_SOCK_ENQUEUE, 2, ATTR_W_SOCKET, ATTR_ACTOR_RECEIVER, false},
+	    /* Tunnels and stacked devices: encapsulation and decapsulation are their own rows. */
+	    {NS_STAGE_TX_QUEUE, NS_STAGE_TX_START, 1, ATTR_TX_LOWER, ATTR_ACTOR_NONE, true},
+	    {NS_STAGE_RX_CORE, NS_STAGE_RX_CORE, 3, ATTR_RX_UPPER, ATTR_ACTOR_NONE, true},
+	    /* Netfilter's hooks: translation apart from routing. */
+	    {NS_STAGE_NF_PRE, NS_STAGE_RX_CORE, 1, ATTR_IP_INPUT, ATTR_ACTOR_NONE, true},
+	    {NS_STAGE_NAT, NS_STAGE_NF_PRE, 1, ATTR_NAT_PRE, ATTR_ACTOR_NONE, true},
+	    {NS_STAGE_NF_POST, NS_STAGE_NAT, 1, ATTR_IP_FORWARD, ATTR_ACTOR_NONE, true},
+	    {NS_STAGE_NAT, NS_STAGE_NF_POST, 1, ATTR_NAT_POST, ATTR_ACTOR_NONE, true},
+	    {NS_STAGE_TX_QUEUE, NS_STAGE_NAT, 1, ATTR_IP_OUTPUT, ATTR_ACTOR_NONE, true},
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
