@@ -26,6 +26,9 @@ static int sh(const char *cmd, char *out, size_t len)
 	cr_assert_not_null(f);
 	n = fread(out, 1, len - 1, f);
 	out[n] = '\0';
+	/* Drain what does not fit: a writer blocked on a full pipe would never exit. */
+	while (fread(full, 1, sizeof(full), f) > 0)
+		;
 	return WEXITSTATUS(pclose(f));
 }
 
