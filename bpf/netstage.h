@@ -122,12 +122,18 @@ enum ns_dev_kind {
  * is ignored. A key sits at most NS_DEV_PROBES places after its hash; the
  * loader grows the table until that holds. Key 0 marks an empty place.
  */
-#define NS_MAX_DEVS		  2048
-#define NS_DEV_TABLE		  8192 /* places, a power of two; the loader uses a prefix */
-#define NS_DEV_PROBES		  4
-#define NS_NETNS_TABLE		  4096 /* watched namespaces (a quarter of it), keyed by inode */
-#define NS_MAX_SLOTS		  256 /* histogram slots; devices beyond that share slots by role */
-#define NS_MAX_GROUPS		  2 /* paths kept apart: packets started on the client side or not */
+#define NS_MAX_DEVS    2048
+#define NS_DEV_TABLE   8192 /* places, a power of two; the loader uses a prefix */
+#define NS_DEV_PROBES  4
+#define NS_NETNS_TABLE 4096 /* watched namespaces (a quarter of it), keyed by inode */
+#define NS_MAX_SLOTS   256  /* histogram slots; devices beyond that share slots by role */
+#define NS_MAX_GROUPS  2    /* paths kept apart: packets started on the client side or not */
+/*
+ * slot_group of a device both ends of a pair share (lo of the host and
+ * container kinds): the group is told by the packet's source address,
+ * whose last byte is 1 for a client and 2 for a server (docs/TOPOLOGY.md).
+ */
+#define NS_GROUP_BY_SOURCE	  0xff
 #define NS_DEV_KEY(inum, ifindex) (((__u64)(inum) << 32) | (__u32)(ifindex))
 #define NS_DEV_INFO(slot, kind)	  ((__u32)(slot) | ((__u32)(kind) << 16))
 #define NS_DEV_INFO_SLOT(info)	  ((info)&0xffff)

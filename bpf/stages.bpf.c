@@ -27,17 +27,17 @@ const volatile __u32 netns_keys[NS_NETNS_TABLE] = {};
 /* Load packet bytes directly through skb->head (6.16+ allows it) or with a helper. */
 const volatile bool direct_reads = false;
 const volatile __u64 max_age_ns = 1000000000ULL;
-const volatile __u32 pkt_mask = 0;	 /* entries of pkts - 1, a power of two minus one */
+const volatile __u32 pkt_mask = 0; /* entries of pkts - 1, a power of two minus one */
 const volatile __u32 n_slots = 1;
-const volatile __u32 n_groups = 1;	 /* 2 keeps the client's and the server's packets apart */
+const volatile __u32 n_groups = 1; /* 2 keeps the client's and the server's packets apart */
 const volatile __u8 slot_group[NS_MAX_SLOTS] = {}; /* the group of a packet starting there */
-const volatile __u32 hist_half = 0;	 /* groups * slots * NS_EDGE_COUNT */
-const volatile __u32 span_half = 0;	 /* slots * NS_SPAN_COUNT */
-const volatile __u32 sample_every = 1;	 /* follow 1 packet in N */
+const volatile __u32 hist_half = 0;		   /* groups * slots * NS_EDGE_COUNT */
+const volatile __u32 span_half = 0;		   /* slots * NS_SPAN_COUNT */
+const volatile __u32 sample_every = 1;		   /* follow 1 packet in N */
 const volatile __u32 sample_every_pow2 = 1; /* the power of two nearest above: softirq timing */
-const volatile __u32 raw_every = 0;	 /* 0: no raw events; N: events of 1 packet in N */
-const volatile __u8 filter_proto = 0;	 /* IPPROTO_TCP or IPPROTO_UDP; 0: any */
-const volatile __u16 filter_port = 0;	 /* either port of the packet, host order; 0: any */
+const volatile __u32 raw_every = 0;	    /* 0: no raw events; N: events of 1 packet in N */
+const volatile __u8 filter_proto = 0;	    /* IPPROTO_TCP or IPPROTO_UDP; 0: any */
+const volatile __u16 filter_port = 0;	    /* either port of the packet, host order; 0: any */
 
 /* Which half of the statistics the programs fill; userspace flips it (netstage.h). */
 __u32 active_half = 0;
@@ -65,7 +65,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, NS_HALVES * NS_CNT_COUNT);
+	__uint(max_entries, NS_HALVES *NS_CNT_COUNT);
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");
@@ -94,7 +94,7 @@ struct {
 /* Per CPU: the softirq and the reader of a socket run on different CPUs; no shared line. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, NS_HALVES * NS_SOCK_SLOTS);
+	__uint(max_entries, NS_HALVES *NS_SOCK_SLOTS);
 	__type(key, __u32);
 	__type(value, struct ns_sock);
 } socks SEC(".maps");
@@ -365,8 +365,9 @@ static __always_inline void emit(__u32 tag, __u64 addr, __u16 slot, __u8 group, 
 static __always_inline void record(__u16 slot, __u8 group, __u8 to, __u8 from, __u64 delta,
 				   __u8 hop, bool cross_cpu, __u16 segs, struct ns_cpu *c)
 {
-	__u32 idx = half() * hist_half + ((group & (NS_MAX_GROUPS - 1)) * n_slots + slot) *
-						 NS_EDGE_COUNT + NS_EDGE(to, from);
+	__u32 idx = half() * hist_half +
+		    ((group & (NS_MAX_GROUPS - 1)) * n_slots + slot) * NS_EDGE_COUNT +
+		    NS_EDGE(to, from);
 	struct ns_hist *h = bpf_map_lookup_elem(&hists, &idx);
 
 	/*
@@ -449,6 +450,23 @@ static __always_inline bool view_of_addr(__u64 addr, struct pkt_view *v)
 	return true;
 }
 
+/* The path a packet starting on this slot takes: the client's (0) or the server's (1). */
+static __always_inline __u8 group_of(const struct sk_buff *skb, __u16 slot)
+{
+	__u8 g = slot_group[slot & (NS_MAX_SLOTS - 1)], last = 0;
+	const unsigned char *nh;
+
+	if (g != NS_GROUP_BY_SOURCE)
+		return g;
+	/* The source address's last byte: IPv4 at 12..15, IPv6 at 8..23 of the header. */
+	nh = skb->head + skb->network_header;
+	if (skb->protocol == bpf_htons(0x0800))
+		read_bytes(&last, 1, nh + 15);
+	else
+		read_bytes(&last, 1, nh + 23);
+	return last == 2;
+}
+
 /*
  * A packet's first stage seen: a local socket queued it, or it comes from
  * where nothing watched it (or its state was lost). Overwrites the slot.
@@ -472,7 +490,7 @@ static __always_inline bool start(struct ns_pkt *p, const struct sk_buff *skb,
 	p->tag = v->tag;
 	p->ts = now;
 	p->slot = slot;
-	p->group = n_groups > 1 ? slot_group[slot & (NS_MAX_SLOTS - 1)] : 0;
+	p->group = n_groups > 1 ? group_of(skb, slot) : 0;
 	p->hop = 0;
 	p->cpu = cpu;
 	p->netns = v->inum;
@@ -554,10 +572,9 @@ static __always_inline bool on_stage(struct ns_cpu *c, const struct sk_buff *skb
 	 * A hop is a device boundary: a forwarding driver hands the skb on, or
 	 * an rx_handler hands it up to a macvlan or ipvlan.
 	 */
-	if (stage == NS_STAGE_RX_ENQUEUE ||
-	    (stage == NS_STAGE_RX_HANDLER && p->slot != slot) ||
-	    (stage == NS_STAGE_RX_CORE && from != NS_STAGE_RX_ENQUEUE &&
-	     from != NS_STAGE_TX_DONE && from != NS_STAGE_DRV_DONE && p->slot != slot))
+	if (stage == NS_STAGE_RX_ENQUEUE || (stage == NS_STAGE_RX_HANDLER && p->slot != slot) ||
+	    (stage == NS_STAGE_RX_CORE && from != NS_STAGE_RX_ENQUEUE && from != NS_STAGE_TX_DONE &&
+	     from != NS_STAGE_DRV_DONE && p->slot != slot))
 		hop++;
 	/* Queuing it raised NET_RX, unless a run was pending: the raise -> run delay. */
 	if (stage == NS_STAGE_RX_ENQUEUE && !c->raised[1] && !c->softirq_entry[1])
@@ -568,8 +585,8 @@ static __always_inline bool on_stage(struct ns_cpu *c, const struct sk_buff *skb
 		 * queued (an untimed run, when sampling, cannot say).
 		 */
 		if (c->softirq_entry[1] > p->ts) {
-			record(slot, p->group, NS_STAGE_RX_SOFTIRQ, from, c->softirq_entry[1] - p->ts,
-			       hop, false, p->segs, c);
+			record(slot, p->group, NS_STAGE_RX_SOFTIRQ, from,
+			       c->softirq_entry[1] - p->ts, hop, false, p->segs, c);
 			emit(v->tag, v->addr, slot, p->group, NS_STAGE_RX_SOFTIRQ, from, hop,
 			     c->softirq_entry[1], v->len, v->inum, v->ifindex);
 			from = NS_STAGE_RX_SOFTIRQ;
@@ -1001,8 +1018,8 @@ static __always_inline void drv_done(const struct sk_buff *skb)
 	now = bpf_ktime_get_ns();
 	record(f->slot, p->group, NS_STAGE_DRV_DONE, p->stage, now - p->ts, f->hop, false, p->segs,
 	       c);
-	emit(p->tag, addr, f->slot, p->group, NS_STAGE_DRV_DONE, p->stage, f->hop, now, 0,
-	     p->netns, 0);
+	emit(p->tag, addr, f->slot, p->group, NS_STAGE_DRV_DONE, p->stage, f->hop, now, 0, p->netns,
+	     0);
 	p->stage = NS_STAGE_DRV_DONE;
 	p->ts = now;
 }

@@ -564,6 +564,19 @@ static int attach_netfilter(struct loader *l, char *err, size_t errlen)
 	return rc;
 }
 
+/*
+ * Which path a packet starting on a device is on: the server's when it is the
+ * server's interface; on a device both ends of a pair share (lo of the host
+ * and container kinds), the probes tell by the source address.
+ */
+static __u8 slot_group(const struct topo *t, int dev)
+{
+	for (int i = 0; i < t->n_pairs; i++)
+		if (t->pairs[i].client_dev == dev && t->pairs[i].server_dev == dev)
+			return NS_GROUP_BY_SOURCE;
+	return t->devs[dev].role == TOPO_DEV_SERVER_IF;
+}
+
 /* Open the object and set everything that must be known before load. */
 static int open_configured(struct loader *l, const struct loader_opts *o, unsigned int pkt_entries,
 			   int max_slots, bool direct_reads, bool module_probes, char *err,
@@ -602,7 +615,7 @@ static int open_configured(struct loader *l, const struct loader_opts *o, unsign
 	ro->n_slots = l->n_slots;
 	ro->n_groups = l->n_groups;
 	for (int i = 0; i < l->n_slots; i++)
-		ro->slot_group[i] = o->topo->devs[l->slots[i].dev].role == TOPO_DEV_SERVER_IF;
+		ro->slot_group[i] = slot_group(o->topo, l->slots[i].dev);
 	ro->hist_half = (__u32)l->n_groups * l->n_slots * NS_EDGE_COUNT;
 	ro->span_half = (__u32)l->n_slots * NS_SPAN_COUNT;
 	ro->sample_every = o->sample_every > 1 ? o->sample_every : 1;
