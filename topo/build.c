@@ -349,6 +349,8 @@ static int build_chunk(struct topo *t, struct nl_batch *b, int n_infra, int a, i
 {
 	int r = create(t, b, false, 0, a, z, err);
 
+	if (!r && t->spec.kind == TOPO_OVS)
+		r = ovs_build(t, a, z, err); /* the datapaths, or the chunk's ports and flows */
 	/* Lower devices come up here, before macvlan/ipvlan devices join them. */
 	for (int k = 0; k < n_infra && !r; k++)
 		r = configure(t, b, k, a, z, err);
@@ -577,6 +579,7 @@ static void *del_worker(void *arg)
 			j->ret = -EIO;
 			continue;
 		}
+		ovs_remove_here(j->name); /* datapaths are no members of the group */
 		j->ret = delete_group(nl, j->name, &j->err);
 		nl_close(nl);
 	}
@@ -646,6 +649,9 @@ int build_teardown(struct topo *t, struct topo_err *err)
 	if (!jobs)
 		return oom(err);
 	topo_phase(NULL);
+	/* A datapath's device has no rtnetlink dellink, so it is no member of the group. */
+	if (t->spec.kind == TOPO_OVS)
+		ret = ovs_teardown(t, err);
 	/* First the shared namespaces: bridges and lower devices take most devices along. */
 	for (int pass = 0; pass < 2; pass++) {
 		n = 0;

@@ -48,6 +48,8 @@ static enum ns_dev_kind kind_of(const char *k)
 		return NS_DEV_MACVLAN;
 	if (!strcmp(k, "ipvlan") || !strcmp(k, "ipvtap"))
 		return NS_DEV_IPVLAN;
+	if (!strcmp(k, "openvswitch"))
+		return NS_DEV_OVS;
 	return NS_DEV_OTHER;
 }
 
@@ -473,6 +475,10 @@ static int probe(enum topo_kind kind, int mode, struct topo_err *err)
 	if (kind == TOPO_VETH) {
 		nl_close(nl);
 		return 0;
+	}
+	if (kind == TOPO_OVS) {
+		nl_close(nl);
+		return ovs_probe(err);
 	}
 	if (kind == TOPO_VETH_BRIDGE) {
 		nlh = mnl_nlmsg_put_header(buf);

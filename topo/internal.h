@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <linux/netlink.h>
+#include <linux/openvswitch.h>
 
 #include "topo.h"
 
@@ -198,5 +199,32 @@ int build_teardown(struct topo *t, struct topo_err *err);
  * each removal. Returns how many were removed, or -errno.
  */
 int build_remove_named(char (*names)[NAME_MAX + 1], int n, FILE *log, struct topo_err *err);
+
+/*
+ * The ovs kind (ovs.c): the kernel's Open vSwitch datapath over generic netlink, no daemon.
+ * Requests are built into NL_MSG_MAX-byte buffers; family is the genetlink id of
+ * ovs_datapath, ovs_vport or ovs_flow. A flow matches in_port (and dst, when not NULL)
+ * and outputs to out_port.
+ */
+struct nlmsghdr *msg_ovs_dp(char *buf, uint16_t family, uint8_t cmd, const char *name);
+struct nlmsghdr *msg_ovs_vport(char *buf, uint16_t family, int dp_ifindex, const char *name,
+			       uint32_t port_no);
+struct nlmsghdr *msg_ovs_flow(char *buf, uint16_t family, int dp_ifindex, uint32_t in_port,
+			      const unsigned char *dst, uint32_t out_port);
+/* Has this kernel the datapath (its families; a kernel with modules loads openvswitch)? */
+int ovs_probe(struct topo_err *err);
+/* The datapaths (chunk [-1, 0)), or the ports and flows of pairs [a, z). */
+int ovs_build(struct topo *t, int a, int z, struct topo_err *err);
+/* Delete t's datapaths (their ports stay, for the group deletion). */
+int ovs_teardown(struct topo *t, struct topo_err *err);
+/* Delete the run's datapaths in the calling thread's namespace, if it is a netstage host/node. */
+int ovs_remove_here(const char *nsname);
+/* The datapaths of the namespace open at ns_fd, up to max: how many, or -errno. */
+struct ovs_dp_info {
+	char name[IFNAMSIZ];
+	int ifindex;
+	struct ovs_dp_stats stats; /* n_hit, n_missed (upcalls), n_lost, n_flows */
+};
+int ovs_datapaths(int ns_fd, struct ovs_dp_info *v, int max, struct topo_err *err);
 
 #endif /* NETSTAGE_TOPO_INTERNAL_H */

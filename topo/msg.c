@@ -52,6 +52,13 @@ static void common_attrs(struct nlmsghdr *nlh, const struct topo *t, int dev)
 		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, t->ns[d->ns].fd);
 }
 
+/* Joins its master by IFLA_MASTER: a bridge; an Open vSwitch datapath takes its ports as
+ * vports over generic netlink instead (ovs.c). */
+static bool enslaved(const struct topo *t, const struct topo_dev *d)
+{
+	return d->master >= 0 && t->devs[d->master].kind != NS_DEV_OVS;
+}
+
 struct nlmsghdr *msg_newlink(char *buf, const struct topo *t, int dev)
 {
 	const struct topo_priv *p = topo_priv(t);
@@ -62,7 +69,7 @@ struct nlmsghdr *msg_newlink(char *buf, const struct topo *t, int dev)
 
 	ifinfo(nlh, d->ifindex, IFF_UP);
 	common_attrs(nlh, t, dev);
-	if (d->master >= 0)
+	if (enslaved(t, d))
 		mnl_attr_put_u32(nlh, IFLA_MASTER, t->devs[d->master].ifindex);
 	if (d->lower >= 0)
 		mnl_attr_put_u32(nlh, IFLA_LINK, t->devs[d->lower].ifindex);
@@ -136,7 +143,7 @@ struct nlmsghdr *msg_setlink(char *buf, const struct topo *t, int dev)
 		snprintf(alias, sizeof(alias), "netstage %s %s", t->run_id,
 			 topo_dev_role_name(d->role));
 	mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
-	if (!x->create && d->master >= 0)
+	if (!x->create && enslaved(t, d))
 		mnl_attr_put_u32(nlh, IFLA_MASTER, t->devs[d->master].ifindex);
 	if (x->hairpin) {
 		li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);

@@ -32,7 +32,6 @@ int topo__validate(const struct topo_spec *spec, struct topo_err *err)
 	case TOPO_CONTAINER:
 	case TOPO_NAT:
 	case TOPO_VXLAN:
-	case TOPO_OVS:
 		/* Being built (issue 8): each kind's plan replaces this refusal. */
 		topo_err_set(err,
 			     "%s: this kind is not built yet; use veth, veth-bridge, macvlan "
@@ -41,6 +40,7 @@ int topo__validate(const struct topo_spec *spec, struct topo_err *err)
 		return -EOPNOTSUPP;
 	case TOPO_VETH:
 	case TOPO_VETH_BRIDGE:
+	case TOPO_OVS:
 		if (spec->mode != -1) {
 			topo_err_set(err, "%s: has no modes (mode %d given); drop --mode",
 				     topo_kind__name(spec->kind), spec->mode);
@@ -233,6 +233,11 @@ static void plan_nodes(struct planner *pl, struct node *nodes, int n_nodes, int 
 		} else if (passthru || needs_hairpin(s, mode)) {
 			nd->bridge = add_dev(pl, nd->ns, NS_DEV_BRIDGE, TOPO_DEV_BRIDGE, -1,
 					     sfx(b, "sw%d", n));
+		} else if (s->kind == TOPO_OVS) {
+			/* The datapath's device: made over generic netlink (ovs.c), not here. */
+			nd->bridge =
+			    add_dev(pl, nd->ns, NS_DEV_OVS, TOPO_DEV_BRIDGE, -1, sfx(b, "dp%d", n));
+			pl->p->dx[nd->bridge].create = false;
 		}
 	}
 	if (s->layout == TOPO_SWITCHED) {
@@ -279,6 +284,7 @@ static int plan_side(struct planner *pl, struct node *nd, int pair, bool client,
 	switch (s->kind) {
 	case TOPO_VETH:
 	case TOPO_VETH_BRIDGE:
+	case TOPO_OVS: /* the port's master is the datapath */
 		dev = add_dev(pl, ns, NS_DEV_VETH, ifrole, pair, b);
 		snprintf(b, sizeof(b), "p%c%d", c, pair);
 		port = add_dev(pl, nd->ns, NS_DEV_VETH,
@@ -345,6 +351,8 @@ static void plan_fdb(struct planner *pl, struct node *nodes, int n_nodes)
 	struct topo_priv *p = pl->p;
 	struct topo *t = &p->t;
 
+	if (t->spec.kind == TOPO_OVS)
+		return; /* no table to fill: netstage's flows forward every frame (ovs.c) */
 	for (int i = 0; i < t->n_pairs; i++) {
 		struct topo_pair *pr = &t->pairs[i];
 		int ends[2] = {pr->client_dev, pr->server_dev};
