@@ -7,13 +7,14 @@
 
 static int kind_rank(const char *kind)
 {
-	static const char *const order[] = {"veth", "veth-bridge", "macvlan", "ipvlan"};
+	static const char *const order[] = {
+	    "host", "container", "veth", "veth-bridge", "macvlan", "ipvlan", "nat", "vxlan", "ovs"};
 
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < (int)(sizeof(order) / sizeof(order[0])); i++)
 		if (!strncmp(kind, order[i], strlen(order[i])) &&
 		    (kind[strlen(order[i])] == '\0' || kind[strlen(order[i])] == ' '))
 			return i;
-	return 4;
+	return sizeof(order) / sizeof(order[0]);
 }
 
 static int cmp_series(const void *a, const void *b)

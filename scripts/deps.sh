@@ -6,7 +6,7 @@ set -eu
 
 # Build: clang and bpftool for the BPF side, the libraries for the user side.
 BUILD_PKGS="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
-	libmnl-dev libiperf-dev libjson-c-dev libcriterion-dev"
+	libmnl-dev libnftables-dev libiperf-dev libjson-c-dev libcriterion-dev"
 # Tests and benchmarks: iproute2 to check from outside, iperf3 and jq for
 # the unprobed baseline of the overhead benchmark, bpftrace as the
 # overhead peer, gnuplot and chromium for the HTML report, qemu and busybox

@@ -110,6 +110,8 @@ static unsigned int ns_flags(const struct topo *t, int ns)
 
 	if (s->kind == TOPO_VETH && s->layout == TOPO_SWITCHED && t->ns[ns].role == TOPO_NS_NODE)
 		f |= NETNS_FORWARD;
+	if (s->kind == TOPO_NAT && t->ns[ns].role == TOPO_NS_HOST)
+		f |= NETNS_FORWARD; /* Docker's host routes between its bridge and the outside */
 	if (infra(t, ns))
 		f |= NETNS_IGMP_QUIET;
 	return f;
@@ -252,8 +254,10 @@ static int create(struct topo *t, struct nl_batch *b, bool stk, int send_ns, int
 		    p->dx[i].send_ns != send_ns)
 			continue;
 		if (nl_batch_add(b, msg_newlink(buf, t, i), "creating %s %s%s%s in %s",
-				 ns_dev_kind__name(d->kind), d->ifname, stk ? " in mode " : "",
-				 stk ? topo_mode__name(t->spec.kind, p->dx[i].mode) : "",
+				 ns_dev_kind__name(d->kind), d->ifname,
+				 p->dx[i].mode >= 0 ? " in mode " : "",
+				 p->dx[i].mode >= 0 ? topo_mode__name(t->spec.kind, p->dx[i].mode)
+						    : "",
 				 t->ns[d->ns].name))
 			return oom(err);
 	}
@@ -268,9 +272,10 @@ static int add_addresses(struct topo *t, struct nl_batch *b, const struct topo_d
 	char buf[NL_MSG_MAX], txt[INET6_ADDRSTRLEN];
 	const void *a4 = c ? (const void *)&pr->client_ip4 : (const void *)&pr->server_ip4;
 	const void *a6 = c ? (const void *)&pr->client_ip6 : (const void *)&pr->server_ip6;
+	int plen = topo_priv(t)->dx[d - t->devs].prefix;
 
 	inet_ntop(AF_INET, a4, txt, sizeof(txt));
-	if (nl_batch_add(b, msg_addr(buf, d->ifindex, AF_INET, a4, 24),
+	if (nl_batch_add(b, msg_addr(buf, d->ifindex, AF_INET, a4, plen ? plen : 24),
 			 "adding address %s to %s in %s", txt, d->ifname, nsname))
 		return -ENOMEM;
 	if (!t->spec.ipv6)
@@ -300,6 +305,29 @@ static int add_hop(struct topo *t, struct nl_batch *b, const struct topo_hop *h,
 			    "adding neighbour %s on %s in %s", txt, d->ifname, nsname);
 }
 
+static int add_extra(struct nl_batch *b, const struct topo *t, const struct topo_extra *x,
+		     const char *nsname)
+{
+	const struct topo_dev *d = &t->devs[x->dev];
+	char buf[NL_MSG_MAX], txt[INET6_ADDRSTRLEN];
+
+	inet_ntop(x->family, x->addr, txt, sizeof(txt));
+	switch (x->type) {
+	case TOPO_X_ADDR:
+		return nl_batch_add(b, msg_addr(buf, d->ifindex, x->family, x->addr, x->plen),
+				    "adding address %s/%d to %s in %s", txt, x->plen, d->ifname,
+				    nsname);
+	case TOPO_X_NEIGH:
+		return nl_batch_add(b, msg_neigh(buf, d->ifindex, x->family, x->addr, x->mac),
+				    "adding neighbour %s on %s in %s", txt, d->ifname, nsname);
+	case TOPO_X_DEFAULT_VIA:
+		return nl_batch_add(b, msg_route_default(buf, d->ifindex, x->family, x->addr),
+				    "adding a default route via %s on %s in %s", txt, d->ifname,
+				    nsname);
+	}
+	return 0;
+}
+
 /* One batch for namespace ns: the part of chunk [a, z) that lives there. */
 static int configure(struct topo *t, struct nl_batch *b, int ns, int a, int z, struct topo_err *err)
 {
@@ -307,13 +335,20 @@ static int configure(struct topo *t, struct nl_batch *b, int ns, int a, int z, s
 	const char *nsname = t->ns[ns].name;
 	char buf[NL_MSG_MAX];
 
-	if (!infra(t, ns) && nl_batch_add(b, msg_link_up(buf, 1), "bringing up lo in %s", nsname))
+	if (!infra(t, ns) && t->spec.kind != TOPO_CONTAINER &&
+	    nl_batch_add(b, msg_link_up(buf, 1), "bringing up lo in %s", nsname))
 		return oom(err);
 	for (int i = 0; i < t->n_devs; i++) {
 		const struct topo_dev *d = &t->devs[i];
 
 		if (d->ns != ns || !in(d->pair, a, z))
 			continue;
+		if (d->kind == NS_DEV_LOOPBACK) {
+			/* Not ours to rename or alias: only up, with the MTU asked for. */
+			if (nl_batch_add(b, msg_lo(buf, d->mtu), "setting up lo in %s", nsname))
+				return oom(err);
+			continue;
+		}
 		if (nl_batch_add(b, msg_setlink(buf, t, i), "setting up %s in %s", d->ifname,
 				 nsname))
 			return oom(err);
@@ -340,6 +375,12 @@ static int configure(struct topo *t, struct nl_batch *b, int ns, int a, int z, s
 		    (t->spec.ipv6 && add_hop(t, b, h, AF_INET6, nsname)))
 			return oom(err);
 	}
+	for (int k = 0; k < p->n_extra; k++) {
+		const struct topo_extra *x = &p->extra[k];
+
+		if (x->ns == ns && in(x->pair, a, z) && add_extra(b, t, x, nsname))
+			return oom(err);
+	}
 	return flush(t, ns, b, err);
 }
 
@@ -349,6 +390,9 @@ static int build_chunk(struct topo *t, struct nl_batch *b, int n_infra, int a, i
 {
 	int r = create(t, b, false, 0, a, z, err);
 
+	/* Devices asked for in their own namespace (vxlan: its socket lives where it is made). */
+	for (int k = 1; k < n_infra && !r; k++)
+		r = create(t, b, false, k, a, z, err);
 	if (!r && t->spec.kind == TOPO_OVS)
 		r = ovs_build(t, a, z, err); /* the datapaths, or the chunk's ports and flows */
 	/* Lower devices come up here, before macvlan/ipvlan devices join them. */
@@ -358,7 +402,7 @@ static int build_chunk(struct topo *t, struct nl_batch *b, int n_infra, int a, i
 		r = create(t, b, true, k, a, z, err);
 	for (int i = a; i < z && i >= 0 && !r; i++) {
 		r = configure(t, b, t->pairs[i].client_ns, a, z, err);
-		if (!r)
+		if (!r && t->pairs[i].server_ns != t->pairs[i].client_ns)
 			r = configure(t, b, t->pairs[i].server_ns, a, z, err);
 	}
 	return r;
@@ -505,6 +549,8 @@ int build_topology(struct topo *t, struct topo_err *err)
 	if (!r)
 		r = wait_operational(t, err);
 	topo_phase("links operational");
+	if (!r && t->spec.kind == TOPO_NAT)
+		r = nat_apply(t, err);
 	nl_batch_free(&b);
 	pthread_mutex_destroy(&m.mu);
 	pthread_cond_destroy(&m.cv);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
@@ -48,6 +49,8 @@ static enum ns_dev_kind kind_of(const char *k)
 		return NS_DEV_MACVLAN;
 	if (!strcmp(k, "ipvlan") || !strcmp(k, "ipvtap"))
 		return NS_DEV_IPVLAN;
+	if (!strcmp(k, "vxlan"))
+		return NS_DEV_VXLAN;
 	if (!strcmp(k, "openvswitch"))
 		return NS_DEV_OVS;
 	return NS_DEV_OTHER;
@@ -152,7 +155,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 				kind = mnl_attr_get_str(a);
 		}
 	}
-	f->d.kind = kind_of(kind);
+	f->d.kind = ifm->ifi_flags & IFF_LOOPBACK ? NS_DEV_LOOPBACK : kind_of(kind);
 	return 0;
 }
 
@@ -472,9 +475,33 @@ static int probe(enum topo_kind kind, int mode, struct topo_err *err)
 					  "netstage needs it for every layout");
 		return r;
 	}
-	if (kind == TOPO_VETH) {
+	if (kind == TOPO_VETH || kind == TOPO_HOST || kind == TOPO_CONTAINER) {
 		nl_close(nl);
 		return 0;
+	}
+	if (kind == TOPO_NAT) {
+		nl_close(nl);
+		return nat_probe(err);
+	}
+	if (kind == TOPO_VXLAN) {
+		nlh = mnl_nlmsg_put_header(buf);
+		nlh->nlmsg_type = RTM_NEWLINK;
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
+		mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, "nstprobevx");
+		li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+		mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "vxlan");
+		data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+		mnl_attr_put_u32(nlh, IFLA_VXLAN_ID, TOPO_VXLAN_VNI);
+		mnl_attr_put_u16(nlh, IFLA_VXLAN_PORT, htons(TOPO_VXLAN_PORT));
+		mnl_attr_nest_end(nlh, data);
+		mnl_attr_nest_end(nlh, li);
+		r = nl_request(nl, nlh, err, "vxlan: creating a test device");
+		nl_close(nl);
+		if (r == -EOPNOTSUPP)
+			topo_err_set(err, "vxlan: this kernel has no vxlan driver (CONFIG_VXLAN); "
+					  "use --kind veth-bridge or run on a kernel with vxlan");
+		return r;
 	}
 	if (kind == TOPO_OVS) {
 		nl_close(nl);
@@ -537,7 +564,10 @@ int topo__probe_kind(enum topo_kind kind, int mode, struct topo_err *err)
 	/* One probe per kind and mode and process: sweeps build many topologies. */
 	static int cache[TOPO_KIND_COUNT][32];
 	static char msgs[TOPO_KIND_COUNT][32][sizeof(err->msg)];
-	struct topo_spec s = {.kind = kind, .mode = mode, .pairs = 1};
+	struct topo_spec s = {.kind = kind,
+			      .mode = mode,
+			      .pairs = 1,
+			      .layout = kind == TOPO_VXLAN ? TOPO_SWITCHED : TOPO_LOCAL};
 	int slot, r;
 
 	r = topo__validate(&s, err);

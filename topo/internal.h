@@ -36,7 +36,36 @@ struct topo_devx {
 	int send_ns;  /* namespace whose socket sends the creation message */
 	int mode;     /* macvlan/ipvlan mode */
 	int accept;   /* macvlan source mode: the device whose MAC it accepts, or -1 */
+	int prefix;   /* container interface: prefix length of its IPv4 address; 0: 24 */
+	struct in_addr vx_local, vx_remote; /* vxlan: the underlay addresses of both ends */
 };
+
+/*
+ * An address, neighbour or route besides the containers' own (host, container, nat,
+ * vxlan): configured in namespace ns with the part of the plan of pair `pair` (-1: shared).
+ */
+enum topo_extra_type {
+	TOPO_X_ADDR,	    /* addr/plen on dev */
+	TOPO_X_NEIGH,	    /* a permanent neighbour: addr is at mac, out of dev */
+	TOPO_X_DEFAULT_VIA, /* the default route: via gateway addr, out of dev */
+};
+
+struct topo_extra {
+	enum topo_extra_type type;
+	int ns, dev, pair;
+	int family; /* AF_INET or AF_INET6 */
+	unsigned char addr[16];
+	int plen;
+	unsigned char mac[6];
+};
+
+/* nat: what the client of pair p connects to (the host's address on its link, a port per pair). */
+#define TOPO_NAT_PORT_BASE   20000
+#define TOPO_NAT_SERVER_PORT 5201 /* iperf3's, where DNAT sends: load.c's default port */
+/* vxlan: the overlay's parameters; the underlay is 198.19.0.0/24 on the wire. */
+#define TOPO_VXLAN_VNI	    42
+#define TOPO_VXLAN_PORT	    4789
+#define TOPO_VXLAN_OVERHEAD 50 /* outer Ethernet, IPv4, UDP and VXLAN headers */
 
 /* A static route (switched layouts) or neighbour entry, in one namespace. */
 struct topo_hop {
@@ -62,6 +91,8 @@ struct topo_priv {
 	int n_hops;
 	struct topo_fdb *fdb;
 	int n_fdb;
+	struct topo_extra *extra;
+	int n_extra;
 	struct mnl_socket **nl; /* per namespace, in that namespace; NULL when closed */
 	char state_path[PATH_MAX];
 };
@@ -103,6 +134,9 @@ struct nlmsghdr *msg_neigh(char *buf, int ifindex, int family, const void *addr,
 			   const unsigned char mac[6]);
 struct nlmsghdr *msg_fdb(char *buf, int port_ifindex, const unsigned char mac[6]);
 struct nlmsghdr *msg_route(char *buf, int oif, int family, const void *dst);
+struct nlmsghdr *msg_route_default(char *buf, int oif, int family, const void *gateway);
+/* lo (ifindex 1) up with an MTU: the loopback kinds carry their traffic on it. */
+struct nlmsghdr *msg_lo(char *buf, int mtu);
 struct nlmsghdr *msg_dellink_group(char *buf, uint32_t group);
 struct nlmsghdr *msg_dellink(char *buf, int ifindex);
 struct nlmsghdr *msg_getlink(char *buf, int ifindex);
@@ -184,6 +218,13 @@ void state_remove(const char *run);
 bool state_live(const struct topo_run_state *st);
 unsigned long long state_self_start(void);
 unsigned long long state_pid_start(int pid);
+
+/* nat (nat.c): the host's nftables rules (DNAT of each mapped port, masquerade), and the
+ * probe of what they need. */
+int nat_apply(const struct topo *t, struct topo_err *err);
+int nat_probe(struct topo_err *err);
+/* The nftables ruleset of t's host namespace, as text (for the tests); free() it. */
+char *nat_ruleset(const struct topo *t);
 
 /* Tear down every namespace of a run (run NULL: of every run); returns objects removed. */
 int topo_remove_run(const char *run, FILE *log, struct topo_err *err);

@@ -5,6 +5,7 @@
  * joins a batch (nl.c).
  */
 #include <string.h>
+#include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
 #include <linux/neighbour.h>
@@ -71,7 +72,7 @@ struct nlmsghdr *msg_newlink(char *buf, const struct topo *t, int dev)
 	common_attrs(nlh, t, dev);
 	if (enslaved(t, d))
 		mnl_attr_put_u32(nlh, IFLA_MASTER, t->devs[d->master].ifindex);
-	if (d->lower >= 0)
+	if (d->lower >= 0 && d->kind != NS_DEV_VXLAN)
 		mnl_attr_put_u32(nlh, IFLA_LINK, t->devs[d->lower].ifindex);
 	li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	switch (d->kind) {
@@ -111,6 +112,19 @@ struct nlmsghdr *msg_newlink(char *buf, const struct topo *t, int dev)
 		mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "ipvlan");
 		data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
 		mnl_attr_put_u16(nlh, IFLA_IPVLAN_MODE, x->mode);
+		mnl_attr_nest_end(nlh, data);
+		break;
+	case NS_DEV_VXLAN:
+		/* One remote (the other node), no learning: unknown MACs go there, none floods. */
+		mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "vxlan");
+		data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+		mnl_attr_put_u32(nlh, IFLA_VXLAN_ID, TOPO_VXLAN_VNI);
+		mnl_attr_put(nlh, IFLA_VXLAN_LOCAL, 4, &x->vx_local);
+		mnl_attr_put(nlh, IFLA_VXLAN_GROUP, 4, &x->vx_remote);
+		mnl_attr_put_u16(nlh, IFLA_VXLAN_PORT, htons(TOPO_VXLAN_PORT));
+		mnl_attr_put_u8(nlh, IFLA_VXLAN_LEARNING, 0);
+		if (d->lower >= 0)
+			mnl_attr_put_u32(nlh, IFLA_VXLAN_LINK, t->devs[d->lower].ifindex);
 		mnl_attr_nest_end(nlh, data);
 		break;
 	default:
@@ -226,6 +240,32 @@ struct nlmsghdr *msg_route(char *buf, int oif, int family, const void *dst)
 	rtm->rtm_type = RTN_UNICAST;
 	mnl_attr_put(nlh, RTA_DST, alen, dst);
 	mnl_attr_put_u32(nlh, RTA_OIF, oif);
+	return nlh;
+}
+
+/* The default route via a gateway out of oif ("ip route add default via GW dev OIF"). */
+struct nlmsghdr *msg_route_default(char *buf, int oif, int family, const void *gateway)
+{
+	struct nlmsghdr *nlh = start(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+
+	rtm->rtm_family = family;
+	rtm->rtm_dst_len = 0;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = RTPROT_STATIC;
+	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	rtm->rtm_type = RTN_UNICAST;
+	mnl_attr_put(nlh, RTA_GATEWAY, family == AF_INET ? 4 : 16, gateway);
+	mnl_attr_put_u32(nlh, RTA_OIF, oif);
+	return nlh;
+}
+
+struct nlmsghdr *msg_lo(char *buf, int mtu)
+{
+	struct nlmsghdr *nlh = start(buf, RTM_NEWLINK, 0);
+
+	ifinfo(nlh, 1, IFF_UP);
+	mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
 	return nlh;
 }
 

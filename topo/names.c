@@ -152,11 +152,9 @@ const char *ns_dev_kind__name(enum ns_dev_kind kind)
 	}
 }
 
-static const char ns_letters[] = {[TOPO_NS_CLIENT] = 'c',
-				  [TOPO_NS_SERVER] = 's',
-				  [TOPO_NS_HOST] = 'h',
-				  [TOPO_NS_NODE] = 'n',
-				  [TOPO_NS_OTHER] = 'x'};
+static const char ns_letters[] = {
+    [TOPO_NS_CLIENT] = 'c', [TOPO_NS_SERVER] = 's', [TOPO_NS_HOST] = 'h',
+    [TOPO_NS_NODE] = 'n',   [TOPO_NS_POD] = 'p',    [TOPO_NS_OTHER] = 'x'};
 
 char topo_ns_role_letter(enum topo_ns_role role)
 {
@@ -176,6 +174,8 @@ const char *topo_ns_role_name(enum topo_ns_role role)
 		return "host";
 	case TOPO_NS_NODE:
 		return "node";
+	case TOPO_NS_POD:
+		return "pod";
 	default:
 		return "other";
 	}
@@ -200,6 +200,8 @@ const char *topo_dev_role_name(enum topo_dev_role role)
 		return "lower-peer";
 	case TOPO_DEV_WIRE:
 		return "wire";
+	case TOPO_DEV_TUNNEL:
+		return "tunnel";
 	default:
 		return "other";
 	}

@@ -32,12 +32,12 @@ int topo__validate(const struct topo_spec *spec, struct topo_err *err)
 	case TOPO_CONTAINER:
 	case TOPO_NAT:
 	case TOPO_VXLAN:
-		/* Being built (issue 8): each kind's plan replaces this refusal. */
-		topo_err_set(err,
-			     "%s: this kind is not built yet; use veth, veth-bridge, macvlan "
-			     "or ipvlan",
-			     topo_kind__name(spec->kind));
-		return -EOPNOTSUPP;
+		if (spec->mode != -1) {
+			topo_err_set(err, "%s: has no modes (mode %d given); drop --mode",
+				     topo_kind__name(spec->kind), spec->mode);
+			return -EINVAL;
+		}
+		break;
 	case TOPO_VETH:
 	case TOPO_VETH_BRIDGE:
 	case TOPO_OVS:
@@ -79,6 +79,33 @@ int topo__validate(const struct topo_spec *spec, struct topo_err *err)
 		return -EINVAL;
 	}
 	mtu = topo_mtu(spec);
+	if (spec->kind == TOPO_VXLAN && spec->layout != TOPO_SWITCHED) {
+		topo_err_set(err, "vxlan: an overlay joins the two nodes of the switched layout; "
+				  "drop --layout local (vxlan is always switched)");
+		return -EINVAL;
+	}
+	if (spec->kind == TOPO_VXLAN && mtu - TOPO_VXLAN_OVERHEAD < TOPO_MIN_MTU) {
+		topo_err_set(err,
+			     "vxlan: MTU %d leaves the containers %d after the %d bytes of "
+			     "encapsulation; use an MTU of %d or more",
+			     mtu, mtu - TOPO_VXLAN_OVERHEAD, TOPO_VXLAN_OVERHEAD,
+			     TOPO_MIN_MTU + TOPO_VXLAN_OVERHEAD);
+		return -EINVAL;
+	}
+	if (spec->kind == TOPO_VXLAN && spec->ipv6 &&
+	    mtu - TOPO_VXLAN_OVERHEAD < TOPO_IPV6_MIN_MTU) {
+		topo_err_set(err,
+			     "vxlan: IPv6 needs an inner MTU of %d or more (MTU %d less %d of "
+			     "encapsulation); raise --mtu to %d or drop --ipv6",
+			     TOPO_IPV6_MIN_MTU, mtu, TOPO_VXLAN_OVERHEAD,
+			     TOPO_IPV6_MIN_MTU + TOPO_VXLAN_OVERHEAD);
+		return -EINVAL;
+	}
+	if (spec->kind == TOPO_NAT && spec->ipv6) {
+		topo_err_set(err, "nat: IPv6 port mapping is not built (Docker's needs ip6tables "
+				  "too); drop --ipv6");
+		return -EINVAL;
+	}
 	if (spec->ipv6 && mtu < TOPO_IPV6_MIN_MTU) {
 		topo_err_set(err,
 			     "topo: IPv6 needs an MTU of %d or more (MTU %d given); raise --mtu "
@@ -112,7 +139,7 @@ void topo_pair_addr(int pair, bool client, struct in_addr *ip4, struct in6_addr 
 
 struct planner {
 	struct topo_priv *p;
-	int cap_ns, cap_devs, cap_hops, cap_fdb;
+	int cap_ns, cap_devs, cap_hops, cap_fdb, cap_extra;
 	uint16_t run_hash;
 };
 
@@ -191,6 +218,31 @@ static void fdb(struct planner *pl, int port, int pair, const unsigned char *mac
 	f->port = port;
 	f->pair = pair;
 	memcpy(f->mac, mac, 6);
+}
+
+static struct topo_extra *extra(struct planner *pl, enum topo_extra_type type, int dev, int pair,
+				int family, const void *addr, int plen)
+{
+	struct topo *t = &pl->p->t;
+	struct topo_extra *x = &pl->p->extra[pl->p->n_extra++];
+
+	memset(x, 0, sizeof(*x));
+	x->type = type;
+	x->ns = t->devs[dev].ns;
+	x->dev = dev;
+	x->pair = pair;
+	x->family = family;
+	memcpy(x->addr, addr, family == AF_INET ? 4 : 16);
+	x->plen = plen;
+	return x;
+}
+
+/* A permanent neighbour on dev: addr is at the MAC of device at. */
+static void extra_neigh(struct planner *pl, int dev, int pair, int family, const void *addr, int at)
+{
+	struct topo_extra *x = extra(pl, TOPO_X_NEIGH, dev, pair, family, addr, 0);
+
+	memcpy(x->mac, pl->p->dx[at].mac, 6);
 }
 
 static const char *sfx(char *buf, const char *fmt, int n)
@@ -345,6 +397,182 @@ static void plan_veth_local(struct planner *pl)
 	}
 }
 
+static void plan_fdb(struct planner *pl, struct node *nodes, int n_nodes);
+static void plan_hops(struct planner *pl, struct node *nodes, int n_nodes);
+
+/* lo of namespace ns as a device of the plan: not created, not deleted, not renamed. */
+static int add_lo(struct planner *pl, int ns, int pair)
+{
+	struct topo *t = &pl->p->t;
+	int i = add_dev(pl, ns, NS_DEV_LOOPBACK, TOPO_DEV_CLIENT_IF, pair, "");
+
+	snprintf(t->devs[i].ifname, sizeof(t->devs[i].ifname), "lo");
+	t->devs[i].ifindex = 1;
+	memset(pl->p->dx[i].mac, 0, 6);
+	pl->p->dx[i].create = false;
+	return i;
+}
+
+/*
+ * host: one namespace for every pair (the host; never the real one), both ends on its lo.
+ * container: a namespace per pair (a pod), both ends on its lo. Each address is a /32
+ * (/128) on lo, so that each pair's server binds its own.
+ */
+static void plan_loopback(struct planner *pl)
+{
+	struct topo *t = &pl->p->t;
+	int ns = -1, lo = -1;
+
+	if (t->spec.kind == TOPO_HOST) {
+		ns = add_ns(pl, TOPO_NS_HOST, 0);
+		lo = add_lo(pl, ns, -1);
+	}
+	for (int i = 0; i < t->n_pairs; i++) {
+		struct topo_pair *pr = &t->pairs[i];
+
+		if (t->spec.kind == TOPO_CONTAINER) {
+			ns = add_ns(pl, TOPO_NS_POD, i);
+			lo = add_lo(pl, ns, i);
+		}
+		pr->client_ns = pr->server_ns = ns;
+		pr->client_dev = pr->server_dev = lo;
+		extra(pl, TOPO_X_ADDR, lo, i, AF_INET, &pr->client_ip4, 32);
+		extra(pl, TOPO_X_ADDR, lo, i, AF_INET, &pr->server_ip4, 32);
+		if (t->spec.ipv6) {
+			extra(pl, TOPO_X_ADDR, lo, i, AF_INET6, &pr->client_ip6, 128);
+			extra(pl, TOPO_X_ADDR, lo, i, AF_INET6, &pr->server_ip6, 128);
+		}
+	}
+}
+
+static struct in_addr ip4(uint32_t host_order)
+{
+	struct in_addr a = {htonl(host_order)};
+
+	return a;
+}
+
+/*
+ * nat, as Docker publishes a port: a host namespace with a bridge (its docker0, gateway
+ * 198.18.255.254/16); each server container on the bridge by a veth, 198.18.P.2/16, default
+ * route via the gateway; each client outside, in its own namespace joined to the host by a
+ * veth (198.19.P.1/24, the host's end 198.19.P.254/24), connecting to the host's address on
+ * its link and port 20000+P, which nftables maps to the server's 5201 (nat.c).
+ */
+static void plan_nat(struct planner *pl)
+{
+	struct topo_priv *p = pl->p;
+	struct topo *t = &p->t;
+	int h = add_ns(pl, TOPO_NS_HOST, 0);
+	int br = add_dev(pl, h, NS_DEV_BRIDGE, TOPO_DEV_BRIDGE, -1, "br0");
+	struct in_addr gw = ip4(0xc612fffeu); /* 198.18.255.254 */
+	char b[16];
+
+	extra(pl, TOPO_X_ADDR, br, -1, AF_INET, &gw, 16);
+	for (int i = 0; i < t->n_pairs; i++) {
+		struct topo_pair *pr = &t->pairs[i];
+		int c, pc, sv, ps;
+
+		pr->client_ns = add_ns(pl, TOPO_NS_CLIENT, i);
+		pr->server_ns = add_ns(pl, TOPO_NS_SERVER, i);
+		pr->client_ip4 = ip4(0xc6130001u | (uint32_t)i << 8);
+		pr->target_ip4 = ip4(0xc61300feu | (uint32_t)i << 8);
+		pr->target_port = TOPO_NAT_PORT_BASE + i;
+		c = add_dev(pl, pr->client_ns, NS_DEV_VETH, TOPO_DEV_CLIENT_IF, i,
+			    sfx(b, "c%d", i));
+		pc = add_dev(pl, h, NS_DEV_VETH, TOPO_DEV_CLIENT_PORT, i, sfx(b, "pc%d", i));
+		veth(pl, pc, c);
+		sv = add_dev(pl, pr->server_ns, NS_DEV_VETH, TOPO_DEV_SERVER_IF, i,
+			     sfx(b, "s%d", i));
+		ps = add_dev(pl, h, NS_DEV_VETH, TOPO_DEV_SERVER_PORT, i, sfx(b, "ps%d", i));
+		t->devs[ps].master = br;
+		veth(pl, ps, sv);
+		p->dx[sv].prefix = 16;
+		pr->client_dev = c;
+		pr->server_dev = sv;
+		/* The client's link: its address and the host's, each knowing the other's MAC. */
+		extra(pl, TOPO_X_ADDR, pc, i, AF_INET, &pr->target_ip4, 24);
+		extra_neigh(pl, pc, i, AF_INET, &pr->client_ip4, c);
+		extra_neigh(pl, c, i, AF_INET, &pr->target_ip4, pc);
+		/* The server's side: the gateway is the bridge; the bridge knows the server. */
+		extra_neigh(pl, sv, i, AF_INET, &gw, br);
+		extra(pl, TOPO_X_DEFAULT_VIA, sv, i, AF_INET, &gw, 0);
+		extra_neigh(pl, br, i, AF_INET, &pr->server_ip4, sv);
+		fdb(pl, ps, i, p->dx[sv].mac);
+	}
+}
+
+/*
+ * vxlan: the switched layout's two nodes joined by the wire, which carries the underlay
+ * (198.19.0.1/24 in n0, .2 in n1); in each node a bridge and a VXLAN device (VNI 42, UDP
+ * 4789, local its own underlay address, remote the other's, no learning) enslaved to it;
+ * clients hang off n0's bridge, servers off n1's. Everything above the wire has the MTU
+ * less the encapsulation; the wire keeps the MTU.
+ */
+static void plan_vxlan(struct planner *pl)
+{
+	struct topo_priv *p = pl->p;
+	struct topo *t = &p->t;
+	int inner = topo_mtu(&t->spec) - TOPO_VXLAN_OVERHEAD;
+	struct node nodes[2], tun[2];
+	struct in_addr under[2] = {ip4(0xc6130001u), ip4(0xc6130002u)}; /* 198.19.0.1, .2 */
+	char b[16];
+
+	for (int n = 0; n < 2; n++)
+		nodes[n].ns = add_ns(pl, TOPO_NS_NODE, n);
+	for (int n = 0; n < 2; n++) {
+		nodes[n].bridge =
+		    add_dev(pl, nodes[n].ns, NS_DEV_BRIDGE, TOPO_DEV_BRIDGE, -1, sfx(b, "br%d", n));
+		t->devs[nodes[n].bridge].mtu = inner;
+		nodes[n].lower = -1;
+	}
+	nodes[0].wire = add_dev(pl, nodes[0].ns, NS_DEV_VETH, TOPO_DEV_WIRE, -1, "w0");
+	nodes[1].wire = add_dev(pl, nodes[1].ns, NS_DEV_VETH, TOPO_DEV_WIRE, -1, "w1");
+	veth(pl, nodes[0].wire, nodes[1].wire);
+	for (int n = 0; n < 2; n++) {
+		int vx =
+		    add_dev(pl, nodes[n].ns, NS_DEV_VXLAN, TOPO_DEV_TUNNEL, -1, sfx(b, "vx%d", n));
+
+		t->devs[vx].mtu = inner;
+		t->devs[vx].master = nodes[n].bridge;
+		t->devs[vx].lower = nodes[n].wire;
+		/* Sent from its node: a VXLAN device's socket lives where it was asked for. */
+		p->dx[vx].send_ns = nodes[n].ns;
+		p->dx[vx].vx_local = under[n];
+		p->dx[vx].vx_remote = under[!n];
+		extra(pl, TOPO_X_ADDR, nodes[n].wire, -1, AF_INET, &under[n], 24);
+		extra_neigh(pl, nodes[n].wire, -1, AF_INET, &under[!n], nodes[!n].wire);
+		tun[n] = nodes[n];
+		tun[n].wire = vx; /* to the bridges, the other node is behind the tunnel */
+	}
+	for (int i = 0; i < t->n_pairs; i++) {
+		struct topo_pair *pr = &t->pairs[i];
+
+		pr->client_ns = add_ns(pl, TOPO_NS_CLIENT, i);
+		pr->server_ns = add_ns(pl, TOPO_NS_SERVER, i);
+		for (int e = 0; e < 2; e++) {
+			bool client = e == 0;
+			int ns = client ? pr->client_ns : pr->server_ns;
+			int dev = add_dev(pl, ns, NS_DEV_VETH,
+					  client ? TOPO_DEV_CLIENT_IF : TOPO_DEV_SERVER_IF, i,
+					  sfx(b, client ? "c%d" : "s%d", i));
+			int port = add_dev(pl, nodes[e].ns, NS_DEV_VETH,
+					   client ? TOPO_DEV_CLIENT_PORT : TOPO_DEV_SERVER_PORT, i,
+					   sfx(b, client ? "pc%d" : "ps%d", i));
+
+			t->devs[dev].mtu = t->devs[port].mtu = inner;
+			t->devs[port].master = nodes[e].bridge;
+			veth(pl, port, dev);
+			if (client)
+				pr->client_dev = dev;
+			else
+				pr->server_dev = dev;
+		}
+	}
+	plan_fdb(pl, tun, 2);
+	plan_hops(pl, tun, 2);
+}
+
 /* Bridge forwarding entries so that no frame is flooded while the bridges learn. */
 static void plan_fdb(struct planner *pl, struct node *nodes, int n_nodes)
 {
@@ -442,14 +670,17 @@ int topo_plan(const struct topo_spec *spec, const char *run_id, struct topo **ou
 	pl.cap_devs = 6 * spec->pairs + 16;
 	pl.cap_hops = 6 * spec->pairs;
 	pl.cap_fdb = 4 * spec->pairs;
+	pl.cap_extra = 8 * spec->pairs + 8;
 	t->ns = calloc(pl.cap_ns, sizeof(*t->ns));
 	t->devs = calloc(pl.cap_devs, sizeof(*t->devs));
 	t->pairs = calloc(spec->pairs, sizeof(*t->pairs));
 	p->dx = calloc(pl.cap_devs, sizeof(*p->dx));
 	p->hops = calloc(pl.cap_hops, sizeof(*p->hops));
 	p->fdb = calloc(pl.cap_fdb, sizeof(*p->fdb));
+	p->extra = calloc(pl.cap_extra, sizeof(*p->extra));
 	p->nl = calloc(pl.cap_ns, sizeof(*p->nl));
-	if (!t->ns || !t->devs || !t->pairs || !p->dx || !p->hops || !p->fdb || !p->nl) {
+	if (!t->ns || !t->devs || !t->pairs || !p->dx || !p->hops || !p->fdb || !p->extra ||
+	    !p->nl) {
 		topo_free(t);
 		goto nomem;
 	}
@@ -464,7 +695,21 @@ int topo_plan(const struct topo_spec *spec, const char *run_id, struct topo **ou
 	for (int i = 0; i < TOPO_RUN_ID_LEN; i++)
 		pl.run_hash = pl.run_hash * 31 + (unsigned char)run_id[i];
 
-	if (spec->kind == TOPO_VETH && spec->layout == TOPO_LOCAL) {
+	for (int i = 0; i < spec->pairs; i++) {
+		struct topo_pair *pr = &t->pairs[i];
+
+		topo_pair_addr(i, true, &pr->client_ip4, spec->ipv6 ? &pr->client_ip6 : NULL);
+		topo_pair_addr(i, false, &pr->server_ip4, spec->ipv6 ? &pr->server_ip6 : NULL);
+		pr->target_ip4 = pr->server_ip4;
+		pr->target_ip6 = pr->server_ip6;
+	}
+	if (spec->kind == TOPO_HOST || spec->kind == TOPO_CONTAINER) {
+		plan_loopback(&pl);
+	} else if (spec->kind == TOPO_NAT) {
+		plan_nat(&pl);
+	} else if (spec->kind == TOPO_VXLAN) {
+		plan_vxlan(&pl);
+	} else if (spec->kind == TOPO_VETH && spec->layout == TOPO_LOCAL) {
 		plan_veth_local(&pl);
 	} else {
 		if (spec->layout == TOPO_LOCAL) {
@@ -489,12 +734,6 @@ int topo_plan(const struct topo_spec *spec, const char *run_id, struct topo **ou
 	for (int i = 0; i < spec->pairs; i++) {
 		struct topo_pair *pr = &t->pairs[i];
 
-		topo_pair_addr(i, true, &pr->client_ip4, &pr->client_ip6);
-		topo_pair_addr(i, false, &pr->server_ip4, &pr->server_ip6);
-		if (!spec->ipv6) {
-			memset(&pr->client_ip6, 0, sizeof(pr->client_ip6));
-			memset(&pr->server_ip6, 0, sizeof(pr->server_ip6));
-		}
 		if (spec->kind == TOPO_MACVLAN && mode == MACVLAN_MODE_SOURCE) {
 			/* Source mode takes only frames from the MACs it lists: the peer's. */
 			p->dx[pr->client_dev].accept = pr->server_dev;
@@ -504,7 +743,7 @@ int topo_plan(const struct topo_spec *spec, const char *run_id, struct topo **ou
 	if (n_nodes) {
 		plan_fdb(&pl, nodes, n_nodes);
 		plan_hops(&pl, nodes, n_nodes);
-	} else {
+	} else if (spec->kind == TOPO_VETH) {
 		plan_hops(&pl, NULL, 0);
 	}
 	*out = t;
@@ -533,6 +772,7 @@ void topo_free(struct topo *t)
 	free(p->dx);
 	free(p->hops);
 	free(p->fdb);
+	free(p->extra);
 	free(p->nl);
 	free(p);
 }

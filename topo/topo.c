@@ -153,7 +153,8 @@ static int pick_run_id(char run[TOPO_RUN_ID_LEN + 1], struct topo_err *err)
 
 static int probe_kind_cached(const struct topo_spec *spec, struct topo_err *err)
 {
-	if (spec->kind != TOPO_MACVLAN && spec->kind != TOPO_IPVLAN && spec->kind != TOPO_OVS)
+	if (spec->kind != TOPO_MACVLAN && spec->kind != TOPO_IPVLAN && spec->kind != TOPO_OVS &&
+	    spec->kind != TOPO_NAT && spec->kind != TOPO_VXLAN)
 		return 0;
 	return topo__probe_kind(spec->kind, spec->mode, err);
 }

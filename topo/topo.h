@@ -43,7 +43,14 @@ enum topo_kind {
 enum topo_layout { TOPO_LOCAL, TOPO_SWITCHED };
 
 /* Roles of namespaces and devices in a built topology. */
-enum topo_ns_role { TOPO_NS_CLIENT, TOPO_NS_SERVER, TOPO_NS_HOST, TOPO_NS_NODE, TOPO_NS_OTHER };
+enum topo_ns_role {
+	TOPO_NS_CLIENT,
+	TOPO_NS_SERVER,
+	TOPO_NS_HOST,
+	TOPO_NS_NODE,
+	TOPO_NS_POD, /* both containers of a pair in one namespace (kind container) */
+	TOPO_NS_OTHER
+};
 enum topo_dev_role {
 	TOPO_DEV_CLIENT_IF,   /* the client container's interface */
 	TOPO_DEV_SERVER_IF,   /* the server container's interface */
@@ -53,6 +60,7 @@ enum topo_dev_role {
 	TOPO_DEV_LOWER,	     /* lower device of macvlan/ipvlan (a veth end) */
 	TOPO_DEV_LOWER_PEER, /* the other end of the lower veth */
 	TOPO_DEV_WIRE,	     /* the veth joining two nodes (switched layout) */
+	TOPO_DEV_TUNNEL,     /* a node's VXLAN device (kind vxlan), a port of its bridge */
 	TOPO_DEV_OTHER,	     /* found in an existing namespace */
 };
 
@@ -93,6 +101,13 @@ struct topo_pair {
 	int client_dev, server_dev; /* indexes into topo.devs: the containers' interfaces */
 	struct in_addr client_ip4, server_ip4;	/* 198.18.0.0/15 */
 	struct in6_addr client_ip6, server_ip6; /* 2001:2::/48 (when spec.ipv6) */
+	/*
+	 * What the client connects to: the server's own address and target_port 0 (the
+	 * server's port), or for nat the host's published address and the pair's mapped port.
+	 */
+	struct in_addr target_ip4;
+	struct in6_addr target_ip6;
+	int target_port;
 };
 
 struct topo {

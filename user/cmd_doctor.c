@@ -48,6 +48,10 @@ static void device_kinds(void)
 	    {TOPO_VETH_BRIDGE, {NULL}},
 	    {TOPO_MACVLAN, {"bridge", "vepa", "private", "passthru", "source", NULL}},
 	    {TOPO_IPVLAN, {"l2", "l3", "l3s", NULL}},
+	    {TOPO_HOST, {NULL}},
+	    {TOPO_CONTAINER, {NULL}},
+	    {TOPO_NAT, {NULL}},
+	    {TOPO_VXLAN, {NULL}},
 	    {TOPO_OVS, {NULL}},
 	};
 

@@ -33,7 +33,8 @@ enum {
 };
 
 static const struct cli_opt opts[] = {
-    {OPT_KIND, "kind", 'k', "KIND", "veth, veth-bridge, macvlan or ipvlan (required)"},
+    {OPT_KIND, "kind", 'k', "KIND",
+     "veth, veth-bridge, macvlan, ipvlan, host, container, nat, vxlan or ovs (required)"},
     {OPT_MODE, "mode", 'm', "MODE",
      "macvlan: bridge (default), vepa, private, passthru, source; ipvlan: l2, l3 (default), "
      "l3s"},
@@ -77,6 +78,7 @@ static int parse(int argc, char **argv, struct run_args *a, bool *help)
 {
 	struct cli_parser p;
 	const char *mode = NULL;
+	bool layout_given = false;
 	long v;
 	int id;
 
@@ -104,7 +106,7 @@ static int parse(int argc, char **argv, struct run_args *a, bool *help)
 			if ((int)a->spec.kind < 0) {
 				cli__error(&cmd,
 					   "--kind: unknown kind '%s'; use veth, veth-bridge, "
-					   "macvlan or ipvlan",
+					   "macvlan, ipvlan, host, container, nat, vxlan or ovs",
 					   p.arg);
 				return -1;
 			}
@@ -131,6 +133,7 @@ static int parse(int argc, char **argv, struct run_args *a, bool *help)
 			break;
 		case OPT_LAYOUT:
 			a->spec.layout = topo_layout__parse(p.arg);
+			layout_given = true;
 			if ((int)a->spec.layout < 0) {
 				cli__error(&cmd, "--layout: '%s' is neither local nor switched",
 					   p.arg);
@@ -152,9 +155,13 @@ static int parse(int argc, char **argv, struct run_args *a, bool *help)
 		return -1;
 	}
 	if ((int)a->spec.kind < 0) {
-		cli__error(&cmd, "--kind is required: veth, veth-bridge, macvlan or ipvlan");
+		cli__error(&cmd, "--kind is required: veth, veth-bridge, macvlan, ipvlan, host, "
+				 "container, nat, vxlan or ovs");
 		return -1;
 	}
+	/* An overlay joins two nodes: vxlan is switched unless told otherwise (then refused). */
+	if (a->spec.kind == TOPO_VXLAN && !layout_given)
+		a->spec.layout = TOPO_SWITCHED;
 	if (mode) {
 		a->spec.mode = topo_mode__parse(a->spec.kind, mode);
 		if (a->spec.mode < 0) {

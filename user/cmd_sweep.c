@@ -177,6 +177,7 @@ static int parse(int argc, char **argv, struct sweep_args *a, bool *help)
 			break;
 		case OPT_LAYOUT:
 			a->m.layout = topo_layout__parse(p.arg);
+			a->m.layout_given = true;
 			if ((int)a->m.layout < 0) {
 				cli__error(&cmd, "--layout: '%s' is neither local nor switched",
 					   p.arg);
@@ -206,6 +207,14 @@ static int parse(int argc, char **argv, struct sweep_args *a, bool *help)
 		cli__error(&cmd, "unexpected argument '%s'", argv[p.rest]);
 		return -1;
 	}
+	for (int k = 0; k < a->m.n_kinds; k++)
+		if (a->m.kinds[k].kind == TOPO_VXLAN &&
+		    sweep__layout(&a->m, TOPO_VXLAN) != TOPO_SWITCHED) {
+			cli__error(&cmd,
+				   "--layout local: vxlan joins the two nodes of the switched "
+				   "layout; drop --layout local or vxlan from --kinds");
+			return -1;
+		}
 	if (!a->dir && !a->dry_run) {
 		cli__error(&cmd, "-o DIR is required: the folder for the result files and "
 				 "summary.csv");
@@ -297,7 +306,7 @@ static void point_config(const struct sweep_args *a, const struct sweep_point *p
 				 .mode = p->mode,
 				 .pairs = p->pairs,
 				 .mtu = p->mtu,
-				 .layout = a->m.layout};
+				 .layout = sweep__layout(&a->m, p->topo_kind)};
 
 	e.load.proto = p->proto;
 	memset(&r->config, 0, sizeof(r->config));
@@ -482,7 +491,7 @@ static int run_group(struct sweep_run *s, int from, int to)
 				 .mode = p->mode,
 				 .pairs = p->pairs,
 				 .mtu = p->mtu,
-				 .layout = a->m.layout};
+				 .layout = sweep__layout(&a->m, p->topo_kind)};
 	struct topo_err terr = {{0}};
 	struct loader_opts lo = {0};
 	struct probe_report pr;

@@ -24,7 +24,8 @@ enum {
 };
 
 static const struct cli_opt up_opts[] = {
-    {OPT_KIND, "kind", 'k', "KIND", "veth, veth-bridge, macvlan or ipvlan (required)"},
+    {OPT_KIND, "kind", 'k', "KIND",
+     "veth, veth-bridge, macvlan, ipvlan, host, container, nat, vxlan or ovs (required)"},
     {OPT_PAIRS, "pairs", 'n', "N", "container pairs, 1 to 256 (default 1)"},
     {OPT_MTU, "mtu", 0, "M", "MTU of every device, 68 to 65535 (default 1500)"},
     {OPT_LAYOUT, "layout", 0, "local|switched",
@@ -138,7 +139,7 @@ static int topo_up(int argc, char **argv)
 	struct topo_err err = {{0}};
 	struct cli_parser p;
 	const char *mode = NULL;
-	bool quiet = false;
+	bool quiet = false, layout_given = false;
 	struct topo *t;
 	long v;
 	int id, rc;
@@ -151,7 +152,7 @@ static int topo_up(int argc, char **argv)
 			if ((int)spec.kind < 0) {
 				cli__error(&up_cmd,
 					   "--kind: unknown kind '%s'; use veth, veth-bridge, "
-					   "macvlan or ipvlan",
+					   "macvlan, ipvlan, host, container, nat, vxlan or ovs",
 					   p.arg);
 				return 2;
 			}
@@ -171,6 +172,7 @@ static int topo_up(int argc, char **argv)
 			break;
 		case OPT_LAYOUT:
 			spec.layout = topo_layout__parse(p.arg);
+			layout_given = true;
 			if ((int)spec.layout < 0) {
 				cli__error(&up_cmd, "--layout: '%s' is neither local nor switched",
 					   p.arg);
@@ -194,9 +196,13 @@ static int topo_up(int argc, char **argv)
 		return 2;
 	}
 	if ((int)spec.kind < 0) {
-		cli__error(&up_cmd, "--kind is required: veth, veth-bridge, macvlan or ipvlan");
+		cli__error(&up_cmd, "--kind is required: veth, veth-bridge, macvlan, ipvlan, host, "
+				    "container, nat, vxlan or ovs");
 		return 2;
 	}
+	/* An overlay joins two nodes: vxlan is switched unless told otherwise (then refused). */
+	if (spec.kind == TOPO_VXLAN && !layout_given)
+		spec.layout = TOPO_SWITCHED;
 	if (mode) {
 		spec.mode = topo_mode__parse(spec.kind, mode);
 		if (spec.mode < 0) {

@@ -152,15 +152,26 @@ static int counters(void *ctx, int pair, __u64 *packets, __u64 *bytes)
 {
 	struct hook_ctx *h = ctx;
 	const struct topo_pair *p = &h->t->pairs[pair];
+	int dev = h->e->load.reverse ? p->client_dev : p->server_dev, sharing = 0;
 	struct rtnl_link_stats64 st;
 	int rc;
 
 	/* The receiving container's interface: its rx counters are the packets delivered. */
-	rc = topo__dev_stats(h->t, h->e->load.reverse ? p->client_dev : p->server_dev, &st);
+	rc = topo__dev_stats(h->t, dev, &st);
 	if (rc)
 		return rc;
-	*packets = st.rx_packets;
-	*bytes = st.rx_bytes;
+	/*
+	 * The host kind's pairs share one lo: each pair gets its share, so that the pairs'
+	 * sum is what lo carried. (lo also counts the other direction: TCP's acknowledgements
+	 * are in its packets; docs/TOPOLOGY.md says so.)
+	 */
+	for (int i = 0; i < h->t->n_pairs; i++)
+		sharing += (h->e->load.reverse ? h->t->pairs[i].client_dev
+					       : h->t->pairs[i].server_dev) == dev;
+	if (sharing < 1)
+		sharing = 1;
+	*packets = st.rx_packets / sharing;
+	*bytes = st.rx_bytes / sharing;
 	return 0;
 }
 
@@ -312,6 +323,12 @@ int experiment__run(const struct experiment *e, const struct topo *t, struct loa
 			  sizeof(pairs[i].server_addr));
 		inet_ntop(AF_INET, &t->pairs[i].client_ip4, pairs[i].client_addr,
 			  sizeof(pairs[i].client_addr));
+		/* nat: the client connects to the host's published address and mapped port. */
+		if (t->pairs[i].target_ip4.s_addr &&
+		    t->pairs[i].target_ip4.s_addr != t->pairs[i].server_ip4.s_addr)
+			inet_ntop(AF_INET, &t->pairs[i].target_ip4, pairs[i].connect_addr,
+				  sizeof(pairs[i].connect_addr));
+		pairs[i].connect_port = t->pairs[i].target_port;
 		pairs[i].streams = experiment__streams(e->streams_total, n, i);
 	}
 	if (l) {

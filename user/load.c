@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/wait.h>
@@ -245,10 +246,10 @@ static pid_t spawn_client(const struct load_spec *spec, const struct load_pair *
 	while (read(barrier[0], &go, 1) < 0 && errno == EINTR)
 		;
 	start_fd = result_fd;
-	t = new_test(spec, 'c', port, p->client_addr);
+	t = new_test(spec, 'c', p->connect_port > 0 ? p->connect_port : port, p->client_addr);
 	if (!t)
 		_exit(1);
-	iperf_set_test_server_hostname(t, p->server_addr);
+	iperf_set_test_server_hostname(t, p->connect_addr[0] ? p->connect_addr : p->server_addr);
 	iperf_set_test_duration(t, spec->duration_s);
 	set_protocol(t, spec->proto == LOAD_UDP ? Pudp : Ptcp);
 	/* libiperf's defaults are the TCP ones; iperf3's UDP defaults live in its CLI parser. */
@@ -308,14 +309,24 @@ static double start_line(const char *s, size_t len)
 	return ns / 1e9;
 }
 
-/* Is there a TCP socket listening on port in pid's namespace? */
-static bool listening(pid_t pid, int port)
+/*
+ * Is there a TCP socket listening on addr:port in pid's namespace? Several
+ * servers may share one (the host and container kinds): each binds its own
+ * address, so the address tells them apart. An address that is not IPv4
+ * (or none) is matched by port alone.
+ */
+static bool listening(pid_t pid, const char *addr, int port)
 {
 	static const char *const files[] = {"tcp", "tcp6"};
-	char path[64], line[512], want[16];
+	char path[64], line[512], want[32];
+	struct in_addr a;
 	bool found = false;
 
-	snprintf(want, sizeof(want), ":%04X", port);
+	/* /proc/net/tcp prints the address as the __be32 in memory, in hex. */
+	if (addr && inet_pton(AF_INET, addr, &a) == 1)
+		snprintf(want, sizeof(want), "%08X:%04X", a.s_addr, port);
+	else
+		snprintf(want, sizeof(want), ":%04X", port);
 	for (int i = 0; i < 2 && !found; i++) {
 		FILE *f;
 
@@ -335,8 +346,8 @@ static bool listening(pid_t pid, int port)
 	return found;
 }
 
-static int wait_listening(struct child *c, int n, int port, struct load_result *res,
-			  volatile sig_atomic_t *stop)
+static int wait_listening(struct child *c, const struct load_pair *pairs, int n, int port,
+			  struct load_result *res, volatile sig_atomic_t *stop)
 {
 	double deadline = now_s() + LISTEN_WAIT_MS / 1000.0;
 	int ready = 0;
@@ -350,7 +361,7 @@ static int wait_listening(struct child *c, int n, int port, struct load_result *
 
 			if (up[i])
 				continue;
-			if (listening(c[i].server, port)) {
+			if (listening(c[i].server, pairs[i].server_addr, port)) {
 				up[i] = true;
 				ready++;
 			} else if (waitpid(c[i].server, &status, WNOHANG) == c[i].server) {
@@ -637,7 +648,7 @@ int load__run(const struct load_spec *spec, const struct load_pair *pairs, int n
 			goto out;
 		}
 	}
-	rc = wait_listening(c, n, port, res, stop);
+	rc = wait_listening(c, pairs, n, port, res, stop);
 	if (rc)
 		goto out;
 	if (pipe2(barrier, O_CLOEXEC) < 0) {

@@ -32,9 +32,12 @@ struct load_spec {
 struct load_pair {
 	const char *server_netns; /* path to setns() into */
 	const char *client_netns;
-	char server_addr[64]; /* the address the client connects to */
-	char client_addr[64]; /* the address the client binds */
-	int streams;	      /* this pair's streams; 0: spec->streams */
+	char server_addr[64];  /* the address the server binds (and the client connects to) */
+	char client_addr[64];  /* the address the client binds */
+	char connect_addr[64]; /* where the client connects instead (a published port); "": the
+				  server's address */
+	int connect_port;      /* the port it connects to; 0: the server's */
+	int streams;	       /* this pair's streams; 0: spec->streams */
 };
 
 /* One of iperf3's reporting intervals, summed over streams; times from its test's start. */

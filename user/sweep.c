@@ -20,8 +20,9 @@ int sweep__parse_kinds(const char *arg, struct sweep_matrix *m, char *err, size_
 		kind = topo_kind__parse(item);
 		if (kind < 0) {
 			snprintf(err, errlen,
-				 "unknown kind '%s'; use veth, veth-bridge, macvlan or "
-				 "ipvlan, with :MODE for macvlan and ipvlan",
+				 "unknown kind '%s'; use veth, veth-bridge, macvlan, ipvlan, "
+				 "host, container, nat, vxlan or ovs, with :MODE for macvlan and "
+				 "ipvlan",
 				 item);
 			return -1;
 		}
@@ -49,6 +50,11 @@ int sweep__parse_kinds(const char *arg, struct sweep_matrix *m, char *err, size_
 		return -1;
 	}
 	return 0;
+}
+
+enum topo_layout sweep__layout(const struct sweep_matrix *m, enum topo_kind kind)
+{
+	return kind == TOPO_VXLAN && !m->layout_given ? TOPO_SWITCHED : m->layout;
 }
 
 static int parse_ints(const char *s, int *out)
@@ -125,7 +131,10 @@ int sweep__plan(const struct sweep_matrix *m, struct sweep_point **out)
 						 "%s%s%s%s-%s-mtu%d-p%d", topo_kind__name(kind),
 						 modes ? "-" : "",
 						 modes ? topo_mode__name(kind, pt->mode) : "",
-						 m->layout == TOPO_SWITCHED ? "-switched" : "",
+						 sweep__layout(m, kind) == TOPO_SWITCHED &&
+							 kind != TOPO_VXLAN
+						     ? "-switched"
+						     : "",
 						 pt->proto == LOAD_UDP ? "udp" : "tcp", pt->mtu,
 						 pt->pairs);
 					n++;

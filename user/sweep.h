@@ -33,6 +33,7 @@ struct sweep_matrix {
 	int n_mtus;
 	int mtus[SWEEP_MAX_VALUES];
 	enum topo_layout layout;
+	bool layout_given; /* --layout was given (else vxlan is switched, the rest local) */
 };
 
 struct sweep_point {
@@ -43,6 +44,9 @@ struct sweep_point {
 	enum load_proto proto;
 	char name[96]; /* file stem: <kind>[-<mode>][-switched]-<proto>-mtu<M>-p<N> */
 };
+
+/* The layout of a kind's points: the matrix's, but vxlan's is switched unless one was given. */
+enum topo_layout sweep__layout(const struct sweep_matrix *m, enum topo_kind kind);
 
 /* "veth-bridge,macvlan:bridge" into m->kinds; 0, or -1 with err saying what is wrong. */
 int sweep__parse_kinds(const char *arg, struct sweep_matrix *m, char *err, size_t errlen);

@@ -335,6 +335,13 @@ static void check_built(const struct topo *t)
 			l = find_link(s, d->ifname);
 			cr_assert_not_null(l, "%s missing from %s", d->ifname, t->ns[ns].name);
 			cr_assert_eq(l->ifindex, d->ifindex, "%s ifindex", d->ifname);
+			if (d->kind == NS_DEV_LOOPBACK) {
+				/* Not netstage's: no alias, no MAC, no kind; up, with the MTU. */
+				cr_assert_eq(l->ifindex, 1);
+				cr_assert_eq(l->mtu, d->mtu, "lo MTU");
+				cr_assert(l->flags & IFF_UP, "lo is up");
+				continue;
+			}
 			cr_assert_str_eq(l->kind, kind_str(d->kind), "%s kind", d->ifname);
 			cr_assert_eq(l->mtu, d->mtu, "%s MTU", d->ifname);
 			cr_assert(l->flags & IFF_UP, "%s is up", d->ifname);
@@ -360,11 +367,18 @@ static void check_built(const struct topo *t)
 			bool client = t->ns[ns].role == TOPO_NS_CLIENT;
 			const struct in_addr *mine = client ? &pr->client_ip4 : &pr->server_ip4;
 			const struct in_addr *peer = client ? &pr->server_ip4 : &pr->client_ip4;
+			int plen = p->dx[client ? pr->client_dev : pr->server_dev].prefix;
+			struct in_addr gateway = {htonl(0xc612fffe)};
 			bool has_addr = false, has_neigh = false;
 
+			/* nat: the client knows the host's end of its link, the server its gateway.
+			 */
+			if (t->spec.kind == TOPO_NAT)
+				peer = client ? &pr->target_ip4 : &gateway;
 			for (int k = 0; k < s->n_addrs; k++)
 				if (s->addrs[k].family == AF_INET &&
-				    !memcmp(s->addrs[k].addr, mine, 4) && s->addrs[k].plen == 24)
+				    !memcmp(s->addrs[k].addr, mine, 4) &&
+				    s->addrs[k].plen == (plen ? plen : 24))
 					has_addr = true;
 			cr_assert(has_addr, "%s has its address", t->ns[ns].name);
 			for (int k = 0; k < s->n_neighs; k++)
@@ -479,6 +493,153 @@ ParameterizedTest(struct layout_case *c, topo_integ, builds_pings_and_leaves_not
 		if (c->ipv6)
 			cr_expect_eq(ping(t, p, true, 2, 56), 2, "pair %d: IPv6 ping", p);
 	}
+	topo__down(t);
+	check_gone(run);
+}
+
+/*
+ * A TCP connection (or a UDP exchange) from pair p's client to what it targets (the server's
+ * address, or nat's published address and port), 64 KiB (one datagram) each way, every wait
+ * bounded. The server must see the client's own address, on its own address and port: for
+ * nat, proof that DNAT (and no SNAT) happened; the UDP reply must come back from the target.
+ */
+static void exchange(const struct topo *t, int p, bool udp)
+{
+	const struct topo_pair *pr = &t->pairs[p];
+	int port = pr->target_port ? pr->target_port : TOPO_NAT_SERVER_PORT;
+	struct sockaddr_in srv = {.sin_family = AF_INET,
+				  .sin_port = htons(TOPO_NAT_SERVER_PORT),
+				  .sin_addr = pr->server_ip4};
+	struct sockaddr_in cli = {.sin_family = AF_INET, .sin_addr = pr->client_ip4};
+	struct sockaddr_in dst = {
+	    .sin_family = AF_INET, .sin_port = htons(port), .sin_addr = pr->target_ip4};
+	struct sockaddr_in seen;
+	socklen_t len = sizeof(seen);
+	struct timeval tv = {2, 0};
+	int type = udp ? SOCK_DGRAM : SOCK_STREAM, one = 1;
+	int ls = socket_in_ns(t, pr->server_ns, AF_INET, type, 0);
+	int cs = socket_in_ns(t, pr->client_ns, AF_INET, type, 0);
+	int as = -1;
+	static char buf[65536];
+	size_t moved;
+	ssize_t n;
+
+	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(ls, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(cs, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(cs, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	cr_assert_eq(bind(ls, (struct sockaddr *)&srv, sizeof(srv)), 0, "bind: %s",
+		     strerror(errno));
+	cr_assert_eq(bind(cs, (struct sockaddr *)&cli, sizeof(cli)), 0, "bind: %s",
+		     strerror(errno));
+	memset(buf, 0x5a, sizeof(buf));
+	if (udp) {
+		cr_assert_eq(sendto(cs, "hi", 2, 0, (struct sockaddr *)&dst, sizeof(dst)), 2);
+		n = recvfrom(ls, buf, sizeof(buf), 0, (struct sockaddr *)&seen, &len);
+		cr_assert_eq(n, 2, "pair %d: the server got no datagram: %s", p, strerror(errno));
+		cr_assert_eq(seen.sin_addr.s_addr, pr->client_ip4.s_addr, "from the client itself");
+		cr_assert_eq(sendto(ls, "ho", 2, 0, (struct sockaddr *)&seen, len), 2);
+		len = sizeof(seen);
+		n = recvfrom(cs, buf, sizeof(buf), 0, (struct sockaddr *)&seen, &len);
+		cr_assert_eq(n, 2, "pair %d: no reply: %s", p, strerror(errno));
+		cr_assert_eq(seen.sin_addr.s_addr, dst.sin_addr.s_addr,
+			     "the reply is from the target");
+		cr_assert_eq(seen.sin_port, dst.sin_port);
+		goto out;
+	}
+	cr_assert_eq(listen(ls, 1), 0);
+	cr_assert_eq(connect(cs, (struct sockaddr *)&dst, sizeof(dst)), 0, "pair %d: connect: %s",
+		     p, strerror(errno));
+	as = accept(ls, (struct sockaddr *)&seen, &len);
+	cr_assert_geq(as, 0, "accept: %s", strerror(errno));
+	cr_assert_eq(seen.sin_addr.s_addr, pr->client_ip4.s_addr, "the server sees the client");
+	setsockopt(as, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(as, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	for (int dir = 0; dir < 2; dir++) {
+		int from = dir ? as : cs, to = dir ? cs : as;
+
+		cr_assert_eq(send(from, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+		for (moved = 0; moved < sizeof(buf); moved += n) {
+			n = recv(to, buf, sizeof(buf) - moved, 0);
+			cr_assert_gt(n, 0, "pair %d: %s", p, strerror(errno));
+		}
+	}
+out:
+	if (as >= 0)
+		close(as);
+	close(ls);
+	close(cs);
+}
+
+static bool has_addr(const struct seen *s, int family, const void *a, int plen)
+{
+	for (int k = 0; k < s->n_addrs; k++)
+		if (s->addrs[k].family == family && s->addrs[k].plen == plen &&
+		    !memcmp(s->addrs[k].addr, a, family == AF_INET ? 4 : 16))
+			return true;
+	return false;
+}
+
+ParameterizedTestParameters(topo_integ, new_kinds_build_carry_and_leave_nothing)
+{
+	static struct layout_case cases[] = {
+	    {TOPO_HOST, -1, TOPO_LOCAL, 3, 1500, false},
+	    {TOPO_HOST, -1, TOPO_LOCAL, 2, 9000, true},
+	    {TOPO_CONTAINER, -1, TOPO_LOCAL, 3, 1500, false},
+	    {TOPO_CONTAINER, -1, TOPO_LOCAL, 2, 1500, true},
+	    {TOPO_NAT, -1, TOPO_LOCAL, 3, 1500, false},
+	    {TOPO_VXLAN, -1, TOPO_SWITCHED, 3, 1500, false},
+	    {TOPO_VXLAN, -1, TOPO_SWITCHED, 2, 9000, true},
+	};
+
+	return cr_make_param_array(struct layout_case, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct layout_case *c, topo_integ, new_kinds_build_carry_and_leave_nothing,
+		  .timeout = 60)
+{
+	struct topo_spec spec = {.kind = c->kind,
+				 .mode = c->mode,
+				 .pairs = c->pairs,
+				 .mtu = c->mtu,
+				 .layout = c->layout,
+				 .ipv6 = c->ipv6};
+	struct topo_err err = {{0}};
+	struct seen *s = malloc(sizeof(*s));
+	struct topo *t;
+	char run[TOPO_RUN_ID_LEN + 1];
+
+	need_root();
+	if (topo__probe_kind(c->kind, -1, &err))
+		cr_skip_test("skipped: %s", err.msg);
+	cr_assert_eq(topo__up(&spec, &t, &err), 0, "%s", err.msg);
+	snprintf(run, sizeof(run), "%s", t->run_id);
+	check_built(t);
+	for (int p = 0; p < t->n_pairs; p++) {
+		const struct topo_pair *pr = &t->pairs[p];
+		int inner = t->devs[pr->client_dev].mtu;
+
+		if (c->kind == TOPO_HOST || c->kind == TOPO_CONTAINER) {
+			/* Both ends' addresses on lo, as /32 and /128. */
+			dump_ns(t, pr->client_ns, s);
+			cr_assert(has_addr(s, AF_INET, &pr->client_ip4, 32));
+			cr_assert(has_addr(s, AF_INET, &pr->server_ip4, 32));
+			if (c->ipv6)
+				cr_assert(has_addr(s, AF_INET6, &pr->server_ip6, 128));
+		}
+		if (c->kind != TOPO_NAT) {
+			cr_expect_eq(ping(t, p, false, 2, 56), 2, "pair %d: IPv4 ping", p);
+			cr_expect_eq(ping(t, p, false, 1, inner - 28), 1, "pair %d: MTU-sized", p);
+			if (c->ipv6)
+				cr_expect_eq(ping(t, p, true, 2, 56), 2, "pair %d: IPv6 ping", p);
+		} else {
+			/* Only the published port reaches the server: no route to it. */
+			cr_expect_eq(ping(t, p, false, 1, 56), 0, "pair %d: reached directly", p);
+		}
+		exchange(t, p, false);
+		exchange(t, p, true);
+	}
+	free(s);
 	topo__down(t);
 	check_gone(run);
 }

@@ -583,3 +583,267 @@ Test(topo, ack_parse_keeps_the_kernels_text)
 	cr_assert_eq(nl_parse_ack(nlh, ext, sizeof(ext)), -EOPNOTSUPP);
 	cr_assert_str_eq(ext, "", "no TLVs flagged: no text");
 }
+
+/* The kinds of issue 8: host, container, nat, vxlan */
+
+ParameterizedTestParameters(topo, validate_rejects_new_kinds)
+{
+	static struct bad_spec bad[] = {
+	    {{.kind = TOPO_HOST, .mode = MACVLAN_MODE_BRIDGE, .pairs = 1}, "host: has no modes"},
+	    {{.kind = TOPO_CONTAINER, .mode = 1, .pairs = 1}, "container: has no modes"},
+	    {{.kind = TOPO_NAT, .mode = 1, .pairs = 1}, "nat: has no modes"},
+	    {{.kind = TOPO_VXLAN, .mode = 1, .pairs = 1, .layout = TOPO_SWITCHED}, "no modes"},
+	    {{.kind = TOPO_VXLAN, .mode = -1, .pairs = 1, .layout = TOPO_LOCAL}, "--layout local"},
+	    {{.kind = TOPO_VXLAN, .mode = -1, .pairs = 1, .mtu = 100, .layout = TOPO_SWITCHED},
+	     "MTU of 118"},
+	    {{.kind = TOPO_VXLAN,
+	      .mode = -1,
+	      .pairs = 1,
+	      .mtu = 1300,
+	      .layout = TOPO_SWITCHED,
+	      .ipv6 = true},
+	     "raise --mtu to 1330"},
+	    {{.kind = TOPO_NAT, .mode = -1, .pairs = 1, .ipv6 = true}, "drop --ipv6"},
+	};
+
+	return cr_make_param_array(struct bad_spec, bad, sizeof(bad) / sizeof(bad[0]));
+}
+
+ParameterizedTest(struct bad_spec *b, topo, validate_rejects_new_kinds)
+{
+	struct topo_err err = {{0}};
+
+	cr_assert_eq(topo__validate(&b->spec, &err), -EINVAL);
+	cr_assert(strstr(err.msg, b->says), "'%s' lacks '%s'", err.msg, b->says);
+}
+
+static struct topo *plan_kind(enum topo_kind kind, int pairs, int mtu, bool ipv6)
+{
+	struct topo_spec s = {.kind = kind,
+			      .mode = -1,
+			      .pairs = pairs,
+			      .mtu = mtu,
+			      .layout = kind == TOPO_VXLAN ? TOPO_SWITCHED : TOPO_LOCAL,
+			      .ipv6 = ipv6};
+	struct topo_err err;
+	struct topo *t;
+
+	cr_assert_eq(topo_plan(&s, "ab12", &t, &err), 0, "%s", err.msg);
+	return t;
+}
+
+static int count_extra(const struct topo *t, enum topo_extra_type type, int dev, int family,
+		       int plen)
+{
+	const struct topo_priv *p = topo_priv(t);
+	int n = 0;
+
+	for (int k = 0; k < p->n_extra; k++)
+		n += p->extra[k].type == type && p->extra[k].dev == dev &&
+		     p->extra[k].family == family && (plen < 0 || p->extra[k].plen == plen);
+	return n;
+}
+
+Test(topo, plan_host_is_one_namespace_over_its_lo)
+{
+	struct topo *t = plan_kind(TOPO_HOST, TOPO_MAX_PAIRS, 9000, true);
+	const struct topo_dev *lo;
+
+	cr_assert_eq(t->n_ns, 1);
+	cr_assert_str_eq(t->ns[0].name, "netstage-ab12-h0");
+	cr_assert_eq(t->ns[0].role, TOPO_NS_HOST);
+	cr_assert_eq(t->n_devs, 1, "lo only");
+	lo = &t->devs[0];
+	cr_assert_str_eq(lo->ifname, "lo");
+	cr_assert_eq(lo->ifindex, 1);
+	cr_assert_eq(lo->kind, NS_DEV_LOOPBACK);
+	cr_assert_eq(lo->mtu, 9000);
+	cr_assert_eq(lo->pair, -1, "shared by every pair");
+	cr_assert(!topo_priv(t)->dx[0].create, "lo is never created (nor deleted)");
+	cr_assert_eq(topo_priv(t)->n_hops, 0);
+	cr_assert_eq(topo_priv(t)->n_fdb, 0);
+	for (int i = 0; i < t->n_pairs; i++) {
+		const struct topo_pair *pr = &t->pairs[i];
+
+		cr_assert_eq(pr->client_ns, 0);
+		cr_assert_eq(pr->server_ns, 0);
+		cr_assert_eq(pr->client_dev, 0);
+		cr_assert_eq(pr->server_dev, 0);
+		cr_assert_eq(ntohl(pr->server_ip4.s_addr), 0xc6120002u | (i << 8));
+		cr_assert_eq(pr->target_ip4.s_addr, pr->server_ip4.s_addr);
+		cr_assert_eq(pr->target_port, 0, "the server's own port");
+	}
+	/* Every pair's two addresses as /32 (and /128) on lo. */
+	cr_assert_eq(count_extra(t, TOPO_X_ADDR, 0, AF_INET, 32), 2 * TOPO_MAX_PAIRS);
+	cr_assert_eq(count_extra(t, TOPO_X_ADDR, 0, AF_INET6, 128), 2 * TOPO_MAX_PAIRS);
+	topo_free(t);
+}
+
+Test(topo, plan_container_is_a_pod_per_pair)
+{
+	struct topo *t = plan_kind(TOPO_CONTAINER, 4, 1500, false);
+	enum topo_ns_role role;
+	int index;
+
+	cr_assert_eq(t->n_ns, 4);
+	cr_assert_eq(t->n_devs, 4);
+	for (int i = 0; i < t->n_pairs; i++) {
+		const struct topo_pair *pr = &t->pairs[i];
+		const struct topo_dev *d = &t->devs[pr->client_dev];
+		char name[64];
+
+		snprintf(name, sizeof(name), "netstage-ab12-p%d", i);
+		cr_assert_str_eq(t->ns[pr->client_ns].name, name);
+		cr_assert_eq(topo_ns_name_parse(name, NULL, &role, &index), 0,
+			     "down --all and list find pods");
+		cr_assert_eq(role, TOPO_NS_POD);
+		cr_assert_eq(index, i);
+		cr_assert_eq(pr->server_ns, pr->client_ns);
+		cr_assert_eq(pr->server_dev, pr->client_dev);
+		cr_assert_eq(d->kind, NS_DEV_LOOPBACK);
+		cr_assert_eq(d->ifindex, 1);
+		cr_assert_eq(d->ns, pr->client_ns);
+		cr_assert_eq(count_extra(t, TOPO_X_ADDR, pr->client_dev, AF_INET, 32), 2);
+		cr_assert_eq(count_extra(t, TOPO_X_ADDR, pr->client_dev, AF_INET6, -1), 0,
+			     "IPv6 off");
+	}
+	cr_assert_str_eq(topo_ns_role_name(TOPO_NS_POD), "pod");
+	topo_free(t);
+}
+
+Test(topo, plan_nat_publishes_a_port_per_pair)
+{
+	struct topo *t = plan_kind(TOPO_NAT, TOPO_MAX_PAIRS, 1500, false);
+	struct topo_priv *p = topo_priv(t);
+	char *rules, want[160], txt[INET_ADDRSTRLEN];
+	int br = -1;
+
+	cr_assert_eq(t->n_ns, 2 * TOPO_MAX_PAIRS + 1);
+	cr_assert_eq(t->ns[0].role, TOPO_NS_HOST);
+	for (int i = 0; i < t->n_devs; i++)
+		if (t->devs[i].kind == NS_DEV_BRIDGE)
+			br = i;
+	cr_assert_geq(br, 0);
+	cr_assert_eq(count_extra(t, TOPO_X_ADDR, br, AF_INET, 16), 1, "the gateway on the bridge");
+	for (int i = 0; i < t->n_pairs; i++) {
+		const struct topo_pair *pr = &t->pairs[i];
+		const struct topo_dev *c = &t->devs[pr->client_dev], *s = &t->devs[pr->server_dev];
+		int pc = p->dx[pr->client_dev].peer, ps = p->dx[pr->server_dev].peer;
+
+		cr_assert_eq(ntohl(pr->client_ip4.s_addr), 0xc6130001u | (i << 8), "198.19.P.1");
+		cr_assert_eq(ntohl(pr->server_ip4.s_addr), 0xc6120002u | (i << 8), "198.18.P.2");
+		cr_assert_eq(ntohl(pr->target_ip4.s_addr), 0xc61300feu | (i << 8),
+			     "the host's address on the client's link");
+		cr_assert_eq(pr->target_port, TOPO_NAT_PORT_BASE + i);
+		cr_assert_eq(c->kind, NS_DEV_VETH);
+		cr_assert_eq(t->devs[pc].ns, 0, "the client's link ends in the host");
+		cr_assert_eq(t->devs[pc].master, -1, "outside, not on the bridge");
+		cr_assert_eq(t->devs[ps].master, br, "the server is on the bridge");
+		cr_assert_eq(s->ns, pr->server_ns);
+		cr_assert_eq(p->dx[pr->server_dev].prefix, 16, "one subnet behind the bridge");
+		cr_assert_eq(count_extra(t, TOPO_X_DEFAULT_VIA, pr->server_dev, AF_INET, -1), 1);
+		cr_assert_eq(count_extra(t, TOPO_X_DEFAULT_VIA, pr->client_dev, AF_INET, -1), 0,
+			     "the client has no route to the containers: only the published port");
+		cr_assert_eq(count_extra(t, TOPO_X_ADDR, pc, AF_INET, 24), 1);
+	}
+	rules = nat_ruleset(t);
+	cr_assert_not_null(rules);
+	cr_assert(strstr(rules, "table ip netstage_ab12 {"), "%s", rules);
+	cr_assert(strstr(rules, "type nat hook prerouting priority dstnat"));
+	cr_assert(strstr(rules, "type nat hook postrouting priority srcnat"));
+	inet_ntop(AF_INET, &t->pairs[7].server_ip4, txt, sizeof(txt));
+	snprintf(want, sizeof(want),
+		 "fib daddr type local iifname != \"nstab12br0\" meta l4proto { tcp, udp } th "
+		 "dport %d dnat to %s:5201",
+		 TOPO_NAT_PORT_BASE + 7, txt);
+	cr_assert(strstr(rules, want), "'%s' lacks '%s'", rules, want);
+	cr_assert(strstr(rules, "ip saddr 198.18.0.0/16 oifname != \"nstab12br0\" masquerade"));
+	free(rules);
+	topo_free(t);
+}
+
+Test(topo, plan_vxlan_overlay_over_the_wire)
+{
+	struct topo *t = plan_kind(TOPO_VXLAN, 3, 9000, true);
+	struct topo_priv *p = topo_priv(t);
+	int vx[2] = {-1, -1}, wire[2] = {-1, -1}, br[2] = {-1, -1};
+	char buf[NL_MSG_MAX];
+	struct attrs at, li, data;
+
+	cr_assert_eq(t->n_ns, 2 + 2 * 3);
+	cr_assert_eq(t->ns[0].role, TOPO_NS_NODE);
+	cr_assert_eq(t->ns[1].role, TOPO_NS_NODE);
+	for (int i = 0; i < t->n_devs; i++) {
+		const struct topo_dev *d = &t->devs[i];
+		int n = t->ns[d->ns].index;
+
+		if (d->kind == NS_DEV_VXLAN)
+			vx[n] = i;
+		else if (d->role == TOPO_DEV_WIRE)
+			wire[n] = i;
+		else if (d->kind == NS_DEV_BRIDGE)
+			br[n] = i;
+		cr_assert_eq(d->mtu, d->role == TOPO_DEV_WIRE ? 9000 : 9000 - 50,
+			     "%s: the wire keeps the MTU, the rest loses the encapsulation",
+			     d->ifname);
+	}
+	for (int n = 0; n < 2; n++) {
+		cr_assert(vx[n] >= 0 && wire[n] >= 0 && br[n] >= 0);
+		cr_assert_eq(t->devs[vx[n]].ns, n);
+		cr_assert_eq(t->devs[vx[n]].role, TOPO_DEV_TUNNEL);
+		cr_assert_eq(t->devs[vx[n]].master, br[n]);
+		cr_assert_eq(t->devs[vx[n]].lower, wire[n]);
+		cr_assert_eq(t->devs[wire[n]].master, -1, "the wire is routed, not bridged");
+		cr_assert_eq(p->dx[vx[n]].send_ns, n, "made from its own node");
+		cr_assert_eq(ntohl(p->dx[vx[n]].vx_local.s_addr), 0xc6130001u + n);
+		cr_assert_eq(ntohl(p->dx[vx[n]].vx_remote.s_addr), 0xc6130002u - n);
+		cr_assert_eq(count_extra(t, TOPO_X_ADDR, wire[n], AF_INET, 24), 1);
+		cr_assert_eq(count_extra(t, TOPO_X_NEIGH, wire[n], AF_INET, -1), 1);
+	}
+	for (int i = 0; i < t->n_pairs; i++) {
+		const struct topo_pair *pr = &t->pairs[i];
+
+		cr_assert_eq(t->devs[p->dx[pr->client_dev].peer].master, br[0]);
+		cr_assert_eq(t->devs[p->dx[pr->server_dev].peer].master, br[1]);
+	}
+	/* Each container's MAC on its own port and, in the other node, behind the tunnel. */
+	cr_assert_eq(p->n_fdb, 4 * 3);
+	for (int k = 0; k < p->n_fdb; k++)
+		cr_assert(t->devs[p->fdb[k].port].kind == NS_DEV_VXLAN ||
+			  t->devs[p->fdb[k].port].role == TOPO_DEV_CLIENT_PORT ||
+			  t->devs[p->fdb[k].port].role == TOPO_DEV_SERVER_PORT);
+	parse_link(msg_newlink(buf, t, vx[1]), &at);
+	cr_assert_null(at.a[IFLA_LINK], "IFLA_VXLAN_LINK names the underlay device");
+	parse_nested(at.a[IFLA_LINKINFO], &li);
+	cr_assert_str_eq(mnl_attr_get_str(li.a[IFLA_INFO_KIND]), "vxlan");
+	memset(&data, 0, sizeof(data));
+	cr_assert_eq(mnl_attr_parse_nested(li.a[IFLA_INFO_DATA], keep_attr, &data), MNL_CB_OK);
+	cr_assert_eq(mnl_attr_get_u32(data.a[IFLA_VXLAN_ID]), TOPO_VXLAN_VNI);
+	cr_assert_eq(ntohs(mnl_attr_get_u16(data.a[IFLA_VXLAN_PORT])), 4789);
+	cr_assert_eq(mnl_attr_get_u8(data.a[IFLA_VXLAN_LEARNING]), 0);
+	cr_assert_eq(mnl_attr_get_u32(data.a[IFLA_VXLAN_LOCAL]), p->dx[vx[1]].vx_local.s_addr);
+	cr_assert_eq(mnl_attr_get_u32(data.a[IFLA_VXLAN_GROUP]), p->dx[vx[0]].vx_local.s_addr);
+	cr_assert_eq(mnl_attr_get_u32(data.a[IFLA_VXLAN_LINK]), t->devs[wire[1]].ifindex);
+	topo_free(t);
+}
+
+Test(topo, msg_lo_and_default_route)
+{
+	char buf[NL_MSG_MAX];
+	struct in_addr gw = {htonl(0xc612fffe)};
+	struct nlmsghdr *nlh = msg_lo(buf, 9000);
+	struct rtmsg *rtm;
+	struct attrs at;
+
+	cr_assert_eq(((struct ifinfomsg *)mnl_nlmsg_get_payload(nlh))->ifi_index, 1);
+	parse_link(nlh, &at);
+	cr_assert_eq(mnl_attr_get_u32(at.a[IFLA_MTU]), 9000);
+	cr_assert_null(at.a[IFLA_IFALIAS], "lo is not renamed nor aliased");
+	nlh = msg_route_default(buf, 5, AF_INET, &gw);
+	rtm = mnl_nlmsg_get_payload(nlh);
+	cr_assert_eq(rtm->rtm_dst_len, 0);
+	memset(&at, 0, sizeof(at));
+	mnl_attr_parse(nlh, sizeof(*rtm), keep_attr, &at);
+	cr_assert_eq(mnl_attr_get_u32(at.a[RTA_GATEWAY]), gw.s_addr);
+	cr_assert_eq(mnl_attr_get_u32(at.a[RTA_OIF]), 5);
+}
