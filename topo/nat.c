@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include <arpa/inet.h>
 #include <nftables/libnftables.h>
 
@@ -104,38 +105,64 @@ static int run(const char *cmds, char *why, size_t len)
 	return r ? -1 : 0;
 }
 
+/*
+ * In a child process that keeps none of our descriptors: a build of many pairs holds more
+ * than FD_SETSIZE of them, and libnftables waits on its socket with select().
+ */
 int nat_apply(const struct topo *t, struct topo_err *err)
 {
-	int h = host_ns(t), orig, r;
-	char *rules, why[384];
+	int h = host_ns(t), pfd[2], status, r;
+	char *rules, why[384] = "";
+	ssize_t n;
+	pid_t pid;
 
 	if (h < 0 || bridge_dev(t) < 0) {
 		topo_err_set(err, "nat: the plan has no host namespace or bridge");
 		return -EINVAL;
 	}
 	rules = nat_ruleset(t);
-	if (!rules) {
-		topo_err_set(err, "nat: out of memory writing the rules");
+	if (!rules || pipe2(pfd, O_CLOEXEC)) {
+		free(rules);
+		topo_err_set(err, "nat: cannot prepare the rules: %s", strerror(errno));
 		return -ENOMEM;
 	}
-	orig = netns_self(err);
-	if (orig < 0) {
-		free(rules);
-		return orig;
+	pid = fork();
+	if (pid == 0) {
+		int fd, w = pfd[1];
+
+		if (w != 3 && dup2(w, 3) == 3)
+			w = 3;
+		close_range(w + 1, ~0U, 0);
+		for (int i = 3; i < w; i++)
+			close(i);
+		fd = open(t->ns[h].path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || setns(fd, CLONE_NEWNET)) {
+			snprintf(why, sizeof(why), "cannot enter it: %s", strerror(errno));
+			r = -1;
+		} else {
+			close(fd);
+			r = run(rules, why, sizeof(why));
+		}
+		if (r && write(w, why, strlen(why)) < 0)
+			_exit(2);
+		_exit(r ? 1 : 0);
 	}
-	if (setns(t->ns[h].fd, CLONE_NEWNET)) {
+	close(pfd[1]);
+	free(rules);
+	if (pid < 0) {
 		r = -errno;
-		topo_err_set(err, "nat: cannot enter %s: %s", t->ns[h].name, strerror(-r));
-		close(orig);
-		free(rules);
+		close(pfd[0]);
+		topo_err_set(err, "nat: cannot fork to apply the rules: %s", strerror(-r));
 		return r;
 	}
-	r = run(rules, why, sizeof(why));
-	go_back(orig);
-	close(orig);
-	free(rules);
-	if (r) {
-		topo_err_set(err, "nat: nftables refused the rules in %s: %s", t->ns[h].name, why);
+	n = read(pfd[0], why, sizeof(why) - 1);
+	why[n > 0 ? n : 0] = '\0';
+	close(pfd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		topo_err_set(err, "nat: nftables refused the rules in %s: %s", t->ns[h].name,
+			     why[0] ? why : "its process failed");
 		return -EINVAL;
 	}
 	return 0;
