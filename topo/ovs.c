@@ -276,6 +276,7 @@ static int make_datapath(struct topo *t, struct mnl_socket *gnl, const struct ov
 	char buf[NL_MSG_MAX];
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifm;
+	struct nlattr *af, *in6;
 	int ifindex = 0, r;
 
 	r = nl_request(gnl, msg_ovs_dp(buf, f->dp, OVS_DP_CMD_NEW, d->ifname), err,
@@ -300,6 +301,18 @@ static int make_datapath(struct topo *t, struct mnl_socket *gnl, const struct ov
 	ifm->ifi_index = ifindex;
 	mnl_attr_put_u32(nlh, IFLA_MTU, d->mtu);
 	mnl_attr_put(nlh, IFLA_ADDRESS, 6, p->dx[dp].mac);
+	/*
+	 * With --ipv6: no link-local address, so no MLD report when it comes up (a frame from
+	 * the datapath's own port meets no flow: a miss, dropped). Without, IPv6 is off in the
+	 * namespace (and an MTU under 1280 leaves the device no IPv6 state to set).
+	 */
+	if (t->spec.ipv6) {
+		af = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+		in6 = mnl_attr_nest_start(nlh, AF_INET6);
+		mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+		mnl_attr_nest_end(nlh, in6);
+		mnl_attr_nest_end(nlh, af);
+	}
 	return nl_request(p->nl[d->ns], nlh, err, "ovs: setting MTU %d and MAC of %s in %s", d->mtu,
 			  d->ifname, t->ns[d->ns].name);
 }

@@ -2,7 +2,7 @@
 /*
  * The ovs kind with root, on a kernel with the openvswitch datapath (the VM
  * tests run it on Debian's kernel; the host's has none and skips, saying
- * why): 1 and 4 pairs (and the switched layout) are built, checked against
+ * why): 1 and 4 pairs (also switched, and with IPv6) are built, checked against
  * rtnetlink and the datapath's own view, carry pings both ways and a
  * short TCP exchange, no packet misses the flow table, and teardown (also
  * `topo down --all` of a kept run) leaves no namespace, device or datapath.
@@ -53,14 +53,24 @@ static int socket_in(const struct topo *t, int ns, int family, int type, int pro
 	return fd;
 }
 
-/* ICMP echoes from ns (address from) to dst, each awaited 1 s; DF set. Returns the replies. */
-static int ping(const struct topo *t, int ns, struct in_addr dst, int count, int size)
+/*
+ * ICMP echoes from namespace ns to dst (an in_addr, or an in6_addr when v6), each awaited
+ * 1 s, DF set (IPv4). Returns the replies.
+ */
+static int ping(const struct topo *t, int ns, bool v6, const void *dst, int count, int size)
 {
-	int fd = socket_in(t, ns, AF_INET, SOCK_RAW, IPPROTO_ICMP), ok = 0;
+	int fd = socket_in(t, ns, v6 ? AF_INET6 : AF_INET, SOCK_RAW,
+			   v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP),
+	    ok = 0;
 	int pmtu = IP_PMTUDISC_DO;
 	char *pkt = calloc(1, size + 8), reply[70000];
-	struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr = dst};
+	struct sockaddr_in to = {.sin_family = AF_INET};
+	struct sockaddr_in6 to6 = {.sin6_family = AF_INET6};
 
+	if (v6)
+		memcpy(&to6.sin6_addr, dst, 16);
+	else
+		memcpy(&to.sin_addr, dst, 4);
 	setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
 	for (int i = 0; i < count; i++) {
 		struct icmphdr *h = (struct icmphdr *)pkt;
@@ -68,17 +78,18 @@ static int ping(const struct topo *t, int ns, struct in_addr dst, int count, int
 		struct timespec t0, now;
 
 		memset(pkt, 0x5a, size + 8);
-		h->type = ICMP_ECHO;
+		h->type = v6 ? 128 : ICMP_ECHO; /* ICMPv6 echo request */
 		h->code = 0;
 		h->checksum = 0;
 		h->un.echo.id = htons(getpid() & 0xffff);
 		h->un.echo.sequence = htons(i);
-		for (int k = 0; k < size + 8; k += 2)
+		for (int k = 0; k < size + 8 && !v6; k += 2) /* the kernel sums ICMPv6 */
 			sum += *(uint16_t *)(pkt + k);
 		while (sum >> 16)
 			sum = (sum & 0xffff) + (sum >> 16);
-		h->checksum = ~sum;
-		if (sendto(fd, pkt, size + 8, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		h->checksum = v6 ? 0 : ~sum;
+		if ((v6 ? sendto(fd, pkt, size + 8, 0, (struct sockaddr *)&to6, sizeof(to6))
+			: sendto(fd, pkt, size + 8, 0, (struct sockaddr *)&to, sizeof(to))) < 0)
 			continue;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		for (;;) {
@@ -93,10 +104,12 @@ static int ping(const struct topo *t, int ns, struct in_addr dst, int count, int
 			if (left <= 0 || poll(&pfd, 1, left) <= 0)
 				break;
 			n = recv(fd, reply, sizeof(reply), 0);
-			if (n < 28)
+			if (n < (v6 ? 8 : 28))
 				break;
-			r = (const struct icmphdr *)(reply + (reply[0] & 0xf) * 4);
-			if (r->type == ICMP_ECHOREPLY && r->un.echo.id == h->un.echo.id &&
+			/* IPv4 raw sockets see the IP header; IPv6 ones do not. */
+			r = (const struct icmphdr *)(reply + (v6 ? 0 : (reply[0] & 0xf) * 4));
+			if (r->type == (v6 ? 129 : ICMP_ECHOREPLY) &&
+			    r->un.echo.id == h->un.echo.id &&
 			    r->un.echo.sequence == h->un.echo.sequence) {
 				ok++;
 				break;
@@ -278,14 +291,17 @@ static void check_built(const struct topo *t)
 struct ovs_case {
 	enum topo_layout layout;
 	int pairs, mtu;
+	bool ipv6;
 };
 
 ParameterizedTestParameters(ovs, builds_carries_and_leaves_nothing)
 {
 	static struct ovs_case cases[] = {
-	    {TOPO_LOCAL, 1, 1500},
-	    {TOPO_LOCAL, 4, 1500},
-	    {TOPO_SWITCHED, 2, 9000},
+	    {TOPO_LOCAL, 1, 1500, false},
+	    {TOPO_LOCAL, 4, 1500, false},
+	    {TOPO_SWITCHED, 2, 9000, false},
+	    {TOPO_LOCAL, 2, 1500, true},
+	    {TOPO_LOCAL, 1, 576, false},
 	};
 
 	return cr_make_param_array(struct ovs_case, cases, sizeof(cases) / sizeof(cases[0]));
@@ -293,8 +309,12 @@ ParameterizedTestParameters(ovs, builds_carries_and_leaves_nothing)
 
 ParameterizedTest(struct ovs_case *c, ovs, builds_carries_and_leaves_nothing, .timeout = 120)
 {
-	struct topo_spec spec = {
-	    .kind = TOPO_OVS, .mode = -1, .pairs = c->pairs, .mtu = c->mtu, .layout = c->layout};
+	struct topo_spec spec = {.kind = TOPO_OVS,
+				 .mode = -1,
+				 .pairs = c->pairs,
+				 .mtu = c->mtu,
+				 .layout = c->layout,
+				 .ipv6 = c->ipv6};
 	struct topo_err err = {{0}};
 	struct ovs_dp_info dp[4];
 	int keep[2] = {-1, -1}, n_keep = 0;
@@ -308,12 +328,18 @@ ParameterizedTest(struct ovs_case *c, ovs, builds_carries_and_leaves_nothing, .t
 	for (int p = 0; p < t->n_pairs; p++) {
 		const struct topo_pair *pr = &t->pairs[p];
 
-		cr_expect_eq(ping(t, pr->client_ns, pr->server_ip4, 2, 56), 2,
+		cr_expect_eq(ping(t, pr->client_ns, false, &pr->server_ip4, 2, 56), 2,
 			     "pair %d: client -> server", p);
-		cr_expect_eq(ping(t, pr->server_ns, pr->client_ip4, 2, 56), 2,
+		cr_expect_eq(ping(t, pr->server_ns, false, &pr->client_ip4, 2, 56), 2,
 			     "pair %d: server -> client", p);
-		cr_expect_eq(ping(t, pr->client_ns, pr->server_ip4, 1, c->mtu - 28), 1,
+		cr_expect_eq(ping(t, pr->client_ns, false, &pr->server_ip4, 1, c->mtu - 28), 1,
 			     "pair %d: MTU-sized ping", p);
+		if (c->ipv6) {
+			cr_expect_eq(ping(t, pr->client_ns, true, &pr->server_ip6, 2, 56), 2,
+				     "pair %d: IPv6 client -> server", p);
+			cr_expect_eq(ping(t, pr->server_ns, true, &pr->client_ip6, 2, 56), 2,
+				     "pair %d: IPv6 server -> client", p);
+		}
 		cr_expect_eq(tcp_echo(t, p, 256 * 1024), 256 * 1024, "pair %d: TCP both ways", p);
 	}
 	/* Every frame met a flow of netstage's: none went up to a (missing) daemon. */
