@@ -297,10 +297,8 @@ struct ovs_case {
 ParameterizedTestParameters(ovs, builds_carries_and_leaves_nothing)
 {
 	static struct ovs_case cases[] = {
-	    {TOPO_LOCAL, 1, 1500, false},
-	    {TOPO_LOCAL, 4, 1500, false},
-	    {TOPO_SWITCHED, 2, 9000, false},
-	    {TOPO_LOCAL, 2, 1500, true},
+	    {TOPO_LOCAL, 1, 1500, false},    {TOPO_LOCAL, 4, 1500, false},
+	    {TOPO_SWITCHED, 2, 9000, false}, {TOPO_LOCAL, 2, 1500, true},
 	    {TOPO_LOCAL, 1, 576, false},
 	};
 
