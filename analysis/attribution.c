@@ -35,6 +35,8 @@ enum attr_class attr__class_of(int stage, int from)
 	case NS_STAGE_RX_ENQUEUE:
 		if (from == NS_STAGE_TX_START || from == NS_STAGE_DRV_XMIT)
 			return ATTR_TX_DRV;
+		if (from == NS_STAGE_RX_CORE)
+			return ATTR_RX_UPPER;
 		break;
 	case NS_STAGE_DRV_DONE:
 		if (from == NS_STAGE_DRV_XMIT || from == NS_STAGE_RX_ENQUEUE)
@@ -79,13 +81,13 @@ enum attr_class attr__class_of(int stage, int from)
 			return ATTR_NAT_POST;
 		break;
 	case NS_STAGE_NF_POST:
-		if (from == NS_STAGE_NAT || from == NS_STAGE_NF_PRE)
+		if (from == NS_STAGE_NAT || from == NS_STAGE_NF_PRE || from == NS_STAGE_RX_CORE)
 			return ATTR_IP_FORWARD;
 		break;
 	case NS_STAGE_RX_SOFTIRQ:
 		return ATTR_W_SOFTIRQ;
 	case NS_STAGE_RX_CORE:
-		if (from == NS_STAGE_RX_CORE)
+		if (from == NS_STAGE_RX_CORE || from == NS_STAGE_NAT)
 			return ATTR_RX_UPPER;
 		return ATTR_W_BACKLOG;
 	case NS_STAGE_DELIVER:

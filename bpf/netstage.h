@@ -64,7 +64,9 @@ static inline int ns_edge_is_cpu(int to, int from)
 	case NS_STAGE_DRV_XMIT:
 		return from == NS_STAGE_TX_START;
 	case NS_STAGE_RX_ENQUEUE:
-		return from == NS_STAGE_TX_START || from == NS_STAGE_DRV_XMIT;
+		/* From rx_core: a tunnel's decapsulation handing the inner packet on. */
+		return from == NS_STAGE_TX_START || from == NS_STAGE_DRV_XMIT ||
+		       from == NS_STAGE_RX_CORE;
 	case NS_STAGE_DRV_DONE:
 		return from == NS_STAGE_DRV_XMIT || from == NS_STAGE_RX_ENQUEUE;
 	case NS_STAGE_TX_DONE:
@@ -83,7 +85,8 @@ static inline int ns_edge_is_cpu(int to, int from)
 	case NS_STAGE_RX_CORE:
 		/* An upper device's receive inside the lower's: a bridge passing a frame up to
 		 * its host, a tunnel's decapsulation. */
-		return from == NS_STAGE_RX_CORE;
+		/* From nat: br_netfilter ran prerouting on the bridge before passing it up. */
+		return from == NS_STAGE_RX_CORE || from == NS_STAGE_NAT;
 	case NS_STAGE_SOCK_ENQUEUE:
 		return from == NS_STAGE_RX_CORE || from == NS_STAGE_RX_HANDLER ||
 		       from == NS_STAGE_NAT || from == NS_STAGE_NF_PRE;
@@ -92,7 +95,8 @@ static inline int ns_edge_is_cpu(int to, int from)
 	case NS_STAGE_NAT:
 		return from == NS_STAGE_NF_PRE || from == NS_STAGE_NF_POST;
 	case NS_STAGE_NF_POST:
-		return from == NS_STAGE_NAT || from == NS_STAGE_NF_PRE;
+		/* From rx_core: prerouting ran earlier, in br_netfilter's pass on the bridge. */
+		return from == NS_STAGE_NAT || from == NS_STAGE_NF_PRE || from == NS_STAGE_RX_CORE;
 	case NS_STAGE_DROP:
 		/* Processing that ended in the drop; not a purge of a waiting queue. */
 		return from != NS_STAGE_SOCK_ENQUEUE && from != NS_STAGE_TX_DONE &&

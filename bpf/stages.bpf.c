@@ -202,30 +202,66 @@ static __always_inline void read_bytes(void *dst, __u32 n, const unsigned char *
 
 /*
  * A tag of the packet's content: its IPv4 identification and fragment field,
- * and 16 bytes from its transport header (ports and sequence numbers, or a
- * UDP header and the first payload bytes). TTL and checksum are left out:
- * routing rewrites them. The tag is the same at every stage of the packet
- * and differs between packets, so it tells a reused skb address from the
- * same packet, and picks the sample: skb addresses cycle through a few
- * hundred slab objects per flow, far too few to sample by.
+ * its protocol, and from its transport header what neither routing nor NAT
+ * rewrites: TCP's sequence and acknowledgement numbers, flags and window
+ * (bytes 4..15), UDP's length and first 8 payload bytes. Ports and
+ * checksums are left out (DNAT and SNAT rewrite them), as are TTL and the IP
+ * checksum. The tag is the same at every stage of the packet, through
+ * netfilter's NAT too, and differs between packets, so it tells a reused skb
+ * address from the same packet, and picks the sample: skb addresses cycle
+ * through a few hundred slab objects per flow, far too few to sample by.
+ */
+static __always_inline __u32 tag_mix(const __u64 ipw[2], const __u64 w[2])
+{
+	__u64 w0 = w[0], ip = 0;
+	__u8 proto;
+	__u32 h;
+
+	/* Little-endian words: byte k of a header is bits 8k..8k+7 of word k / 8. */
+	if ((ipw[0] & 0xf0) == 0x40) {
+		ip = (ipw[0] >> 32) & 0xffffffffULL; /* IPv4 id and fragment field */
+		proto = ipw[1] >> 8;		     /* byte 9 */
+	} else {
+		proto = ipw[0] >> 48; /* IPv6's next header, byte 6 */
+	}
+	w0 &= proto == 17 ? 0x0000ffff00000000ULL : 0xffffffff00000000ULL;
+	h = (__u32)(ip ^ (w0 >> 32) ^ w[1] ^ (w[1] >> 29)) ^ proto;
+	h *= 0x9E3779B1U;
+	h ^= h >> 15;
+	return h | 1; /* 0 means "no tag" */
+}
+
+/*
+ * Where the transport header starts, from the IP header itself: the skb's
+ * own transport offset is stale on some paths (a VXLAN packet decapsulated
+ * and handed on by netif_rx keeps the outer UDP header's).
+ */
+static __always_inline __u16 transport_of(__u16 nh, const __u64 ipw[2])
+{
+	__u16 ihl = (ipw[0] & 0x0f) * 4;
+
+	if ((ipw[0] & 0xf0) != 0x40)
+		return nh +
+		       40; /* IPv6: the fixed header (an extension header, if any, is hashed) */
+	return nh + (ihl < 20 ? 20 : ihl);
+}
+
+/*
+ * A tunnel's encapsulation (VXLAN) sets the inner headers' offsets and the
+ * encapsulation flag; the tag is taken from the inner packet then, so that
+ * a packet keeps its tag from the container through the tunnel and out.
  */
 static __always_inline __u32 content_tag(const struct sk_buff *skb)
 {
 	const unsigned char *head = skb->head;
-	__u16 th = skb->transport_header, nh = skb->network_header;
-	__u64 w[2] = {};
-	__u32 id = 0, h;
+	__u16 nh = skb->network_header;
+	__u64 w[2] = {}, ipw[2] = {};
 
-	if (skb->protocol == bpf_htons(0x0800))
-		read_bytes(&id, sizeof(id), head + nh + 4);
-	if (th != (__u16)~0U)
-		read_bytes(w, sizeof(w), head + th);
-	else
-		read_bytes(w, sizeof(w), head + nh);
-	h = id ^ (__u32)(w[0] ^ (w[0] >> 32) ^ w[1] ^ (w[1] >> 29));
-	h *= 0x9E3779B1U;
-	h ^= h >> 15;
-	return h | 1; /* 0 means "no tag" */
+	if (BPF_CORE_READ_BITFIELD(skb, encapsulation))
+		nh = skb->inner_network_header;
+	read_bytes(ipw, sizeof(ipw), head + nh);
+	read_bytes(w, sizeof(w), head + transport_of(nh, ipw));
+	return tag_mix(ipw, w);
 }
 
 /*
@@ -424,9 +460,8 @@ static __always_inline bool view_of_addr(__u64 addr, struct pkt_view *v)
 	const struct sk_buff *skb = (const void *)addr;
 	const struct net_device *dev = BPF_CORE_READ(skb, dev);
 	const unsigned char *head = BPF_CORE_READ(skb, head);
-	__u16 th = BPF_CORE_READ(skb, transport_header), nh = BPF_CORE_READ(skb, network_header);
-	__u64 w[2] = {};
-	__u32 id = 0, h;
+	__u16 nh = BPF_CORE_READ(skb, network_header);
+	__u64 w[2] = {}, ipw[2] = {};
 
 	if (!dev)
 		return false;
@@ -435,13 +470,11 @@ static __always_inline bool view_of_addr(__u64 addr, struct pkt_view *v)
 	if (!key_watched(v->inum, v->ifindex, &v->info))
 		return false;
 	/* The same tag as content_tag(), read with helpers. */
-	if (BPF_CORE_READ(skb, protocol) == bpf_htons(0x0800))
-		bpf_probe_read_kernel(&id, sizeof(id), head + nh + 4);
-	bpf_probe_read_kernel(w, sizeof(w), head + (th != (__u16)~0U ? th : nh));
-	h = id ^ (__u32)(w[0] ^ (w[0] >> 32) ^ w[1] ^ (w[1] >> 29));
-	h *= 0x9E3779B1U;
-	h ^= h >> 15;
-	v->tag = h | 1;
+	if (BPF_CORE_READ_BITFIELD_PROBED(skb, encapsulation))
+		nh = BPF_CORE_READ(skb, inner_network_header);
+	bpf_probe_read_kernel(ipw, sizeof(ipw), head + nh);
+	bpf_probe_read_kernel(w, sizeof(w), head + transport_of(nh, ipw));
+	v->tag = tag_mix(ipw, w);
 	if (!sampled(v->tag))
 		return false;
 	v->addr = addr;

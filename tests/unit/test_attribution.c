@@ -237,6 +237,7 @@ Test(attribution, classes_and_actors_of_intervals)
 	    /* Tunnels and stacked devices: encapsulation and decapsulation are their own rows. */
 	    {NS_STAGE_TX_QUEUE, NS_STAGE_TX_START, 1, ATTR_TX_LOWER, ATTR_ACTOR_NONE, true},
 	    {NS_STAGE_RX_CORE, NS_STAGE_RX_CORE, 3, ATTR_RX_UPPER, ATTR_ACTOR_NONE, true},
+	    {NS_STAGE_RX_ENQUEUE, NS_STAGE_RX_CORE, 3, ATTR_RX_UPPER, ATTR_ACTOR_NONE, true},
 	    /* Netfilter's hooks: translation apart from routing. */
 	    {NS_STAGE_NF_PRE, NS_STAGE_RX_CORE, 1, ATTR_IP_INPUT, ATTR_ACTOR_NONE, true},
 	    {NS_STAGE_NAT, NS_STAGE_NF_PRE, 1, ATTR_NAT_PRE, ATTR_ACTOR_NONE, true},
