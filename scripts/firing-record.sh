@@ -7,7 +7,7 @@
 set -eu
 out=${1:-build}
 shift || true
-kinds=${*:-veth veth-bridge macvlan ipvlan}
+kinds=${*:-veth veth-bridge macvlan ipvlan host container nat vxlan ovs}
 ns=$out/netstage
 tmp=$(mktemp -d /tmp/netstage-firing.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
