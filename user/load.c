@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/wait.h>
@@ -142,6 +143,9 @@ static void pin_to(int cpu)
 	sched_setaffinity(0, sizeof(one), &one);
 }
 
+/* The process that forks the iperf3 processes (set before each fork). */
+static pid_t load_parent;
+
 static void child_setup(const char *netns_path, int keep1, int keep2)
 {
 	int fd, null;
@@ -150,6 +154,12 @@ static void child_setup(const char *netns_path, int keep1, int keep2)
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * A parent killed outright (kill -9, a crash) cannot kill us: the kernel
+	 * does, when it goes. If it went before this line, go now.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != load_parent)
+		_exit(EXIT_NO_NETNS);
 	fd = open(netns_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
 		_exit(EXIT_NO_NETNS);
@@ -210,9 +220,11 @@ static pid_t spawn_server(const struct load_spec *spec, const struct load_pair *
 {
 	int cpu = spec->no_pin ? -1 : cpu_for(index, true);
 	struct iperf_test *t;
-	pid_t pid = fork();
+	pid_t pid;
 	int rc;
 
+	load_parent = getpid();
+	pid = fork();
 	if (pid != 0)
 		return pid;
 	child_setup(p->server_netns, report_fd, -1);
@@ -232,9 +244,11 @@ static pid_t spawn_client(const struct load_spec *spec, const struct load_pair *
 	int cpu = spec->no_pin ? -1 : cpu_for(index, false);
 	struct iperf_test *t;
 	char go, *json, fallback[320];
-	pid_t pid = fork();
+	pid_t pid;
 	int rc;
 
+	load_parent = getpid();
+	pid = fork();
 	if (pid != 0)
 		return pid;
 	/*
