@@ -97,6 +97,23 @@ enum attr_class attr__class_of(int stage, int from)
 	return stage__is_cpu(stage, from) ? ATTR_CPU_OTHER : ATTR_W_OTHER;
 }
 
+enum attr_class attr__class_of_entry(const struct stage_stat *st)
+{
+	enum attr_class cls = attr__class_of(st->stage, st->from);
+
+	/*
+	 * A stacked device's interval is named by the device: a bridge's own
+	 * transmit down to a port (a routed packet leaving by the bridge, as on
+	 * the nat kind's host) is its forwarding, and a frame a bridge passes
+	 * up to its host is its input; a tunnel's is its encapsulation.
+	 */
+	if (cls == ATTR_TX_LOWER && st->master_kind == NS_DEV_BRIDGE)
+		return ATTR_FORWARD;
+	if (cls == ATTR_RX_UPPER && st->dev_kind == NS_DEV_BRIDGE)
+		return ATTR_BR_INPUT;
+	return cls;
+}
+
 enum attr_actor attr__actor_of(enum attr_class cls, int hop)
 {
 	switch (cls) {
@@ -646,7 +663,7 @@ int attribution__compute(const struct result *const *a, int na, const struct res
 
 				if (st->from == NS_STAGE_NONE || st->stage == NS_STAGE_DROP)
 					continue;
-				cls = attr__class_of(st->stage, st->from);
+				cls = attr__class_of_entry(st);
 				dir = !dirs			    ? ATTR_DIR_BOTH
 				      : st->path == RESULT_PATH_ANY ? ATTR_DIR_BOTH
 				      : st->path == data_path(r)    ? ATTR_DIR_DATA

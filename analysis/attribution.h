@@ -167,6 +167,8 @@ const struct attr_row *attribution__top(const struct attribution *at);
 
 /* How a stage entry is classed, and by whom its work is done (for tests and tables). */
 enum attr_class attr__class_of(int stage, int from);
+/* The class of a result's entry: attr__class_of, refined by its device for stacked devices. */
+enum attr_class attr__class_of_entry(const struct stage_stat *st);
 enum attr_actor attr__actor_of(enum attr_class cls, int hop);
 /* Bytes a run delivered in its profiled window: its sockets' byte counts, or throughput x time. */
 double attr__run_bytes(const struct result *r);

@@ -258,6 +258,28 @@ Test(attribution, classes_and_actors_of_intervals)
 			     stage__name(t[i].stage), stage__name(t[i].from));
 	}
 	cr_expect_str_eq(attr__short_dev("nstab12pc0", "netstage-ab12-h0"), "pc0");
+}
+
+/* Stacked devices: a tunnel's intervals are its own rows, a bridge's are its forwarding. */
+Test(attribution, stacked_devices_are_named_by_their_device)
+{
+	struct stage_stat encap = {.stage = NS_STAGE_TX_QUEUE,
+				   .from = NS_STAGE_TX_START,
+				   .dev_kind = NS_DEV_VETH,
+				   .master_kind = -1};
+	struct stage_stat to_port = encap, decap = {.stage = NS_STAGE_RX_CORE,
+						    .from = NS_STAGE_RX_CORE,
+						    .dev_kind = NS_DEV_VXLAN,
+						    .master_kind = NS_DEV_BRIDGE};
+	struct stage_stat up = decap;
+
+	to_port.master_kind = NS_DEV_BRIDGE;
+	up.dev_kind = NS_DEV_BRIDGE;
+	up.master_kind = -1;
+	cr_expect_eq(attr__class_of_entry(&encap), ATTR_TX_LOWER, "VXLAN onto its wire");
+	cr_expect_eq(attr__class_of_entry(&to_port), ATTR_FORWARD, "a bridge's xmit to its port");
+	cr_expect_eq(attr__class_of_entry(&decap), ATTR_RX_UPPER, "the wire up to VXLAN");
+	cr_expect_eq(attr__class_of_entry(&up), ATTR_BR_INPUT, "a port up to its bridge");
 	cr_expect_str_eq(attr__short_dev("eth0", "docker-1"), "eth0");
 }
 
