@@ -185,13 +185,61 @@ Test(cli_sweep, kinds_the_kernel_lacks_are_skipped_with_the_reason, .timeout = 6
 	fresh("/tmp/netstage-test-sweep-skip");
 }
 
+/*
+ * The survey's modes against host: a sweep of the kinds users compare, and
+ * the report of each against host names the stages only that kind has,
+ * translation and encapsulation among them (docs/MODES.md).
+ */
+Test(cli_sweep, the_modes_against_host, .timeout = 180)
+{
+	static char out[65536];
+	const char *dir = "/tmp/netstage-test-modes";
+	const struct {
+		const char *kind, *stage;
+	} own[] = {
+	    {"veth-bridge", "bridge: forward"},
+	    {"nat", "netfilter: conntrack, DNAT"},
+	    {"vxlan", "down to the lower (encapsulation)"},
+	    {"vxlan", "up to the upper (decapsulation)"},
+	};
+	struct probe_report pr;
+	char cmd[512];
+
+	need_root_and_probes();
+	loader__probe(&pr);
+	fresh(dir);
+	cr_assert_eq(sh(NETSTAGE " sweep --kinds host,veth-bridge,macvlan,nat,vxlan --pairs 1 "
+				 "--proto udp --mtu 1500 --bitrate 200M --repeat 1 --duration 1 "
+				 "-o /tmp/netstage-test-modes",
+			out, sizeof(out)),
+		     0, "%s", out);
+	cr_assert_eq(lines_with("/tmp/netstage-test-modes/summary.csv", ",ok,"), 5, "%s", out);
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+		int rc;
+
+		snprintf(cmd, sizeof(cmd),
+			 NETSTAGE " report %s/%s-udp-mtu1500-p1.json %s/host-udp-mtu1500-p1.json",
+			 dir, own[i].kind, dir);
+		rc = sh(cmd, out, sizeof(out));
+		cr_assert_eq(rc, 0, "%s: %s", cmd, out);
+		cr_assert(strstr(out, "attribution: A against B"), "%s", out);
+		/* Only netfilter-capable kernels (6.4 on) have the NAT stages. */
+		if (!strcmp(own[i].kind, "nat") && !pr.netfilter)
+			continue;
+		cr_expect(strstr(out, own[i].stage), "%s against host lacks '%s':\n%s", own[i].kind,
+			  own[i].stage, out);
+	}
+	assert_nothing_left();
+	fresh(dir);
+}
+
 Test(cli_sweep, the_papers_matrix_and_bad_input)
 {
 	static const struct {
 		const char *args, *needle;
 	} bad[] = {
 	    {"sweep --kinds veth-bridge", "-o DIR is required"},
-	    {"sweep --kinds vxlan -o /tmp/x", "unknown kind 'vxlan'"},
+	    {"sweep --kinds geneve -o /tmp/x", "unknown kind 'geneve'"},
 	    {"sweep --kinds macvlan:l3 -o /tmp/x", "'l3' is not a mode of macvlan"},
 	    {"sweep --proto sctp -o /tmp/x", "is not tcp, udp"},
 	    {"sweep --pairs 0,2 -o /tmp/x", "--pairs"},
