@@ -292,7 +292,9 @@ Test(cli_run, bad_input_gets_one_clear_line_and_creates_nothing)
 	static const struct {
 		const char *args, *needle;
 	} cases[] = {
-	    {"run --kind vxlan", "unknown kind 'vxlan'"},
+	    {"run --kind geneve", "unknown kind 'geneve'"},
+	    {"run --kind vxlan --layout local", "drop --layout local"},
+	    {"run --kind host --mode bridge", "'bridge' is not a mode of host"},
 	    {"run --kind veth --pairs 0", "--pairs: '0'"},
 	    {"run --kind veth --pairs 100000", "--pairs: '100000'"},
 	    {"run --kind veth --mtu 50", "--mtu: '50'"},

@@ -96,7 +96,7 @@ struct bad_case {
 ParameterizedTestParameters(topo_cli, bad_input_one_line_nothing_made)
 {
 	static struct bad_case cases[] = {
-	    {"--kind vxlan", "unknown kind 'vxlan'"},
+	    {"--kind geneve", "unknown kind 'geneve'"},
 	    {"--kind veth --pairs 0", "between 1 and 256"},
 	    {"--kind veth --pairs 100000", "between 1 and 256"},
 	    {"--kind veth --mtu 50", "between 68 and 65535"},
