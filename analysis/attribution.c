@@ -39,7 +39,8 @@ enum attr_class attr__class_of(int stage, int from)
 			return ATTR_RX_UPPER;
 		break;
 	case NS_STAGE_DRV_DONE:
-		if (from == NS_STAGE_DRV_XMIT || from == NS_STAGE_RX_ENQUEUE)
+		if (from == NS_STAGE_DRV_XMIT || from == NS_STAGE_RX_ENQUEUE ||
+		    from == NS_STAGE_TX_DONE || from == NS_STAGE_DRV_DONE)
 			return ATTR_TX_DRV_REST;
 		break;
 	case NS_STAGE_TX_DONE:

@@ -68,7 +68,8 @@ static inline int ns_edge_is_cpu(int to, int from)
 		return from == NS_STAGE_TX_START || from == NS_STAGE_DRV_XMIT ||
 		       from == NS_STAGE_RX_CORE;
 	case NS_STAGE_DRV_DONE:
-		return from == NS_STAGE_DRV_XMIT || from == NS_STAGE_RX_ENQUEUE;
+		return from == NS_STAGE_DRV_XMIT || from == NS_STAGE_RX_ENQUEUE ||
+		       from == NS_STAGE_TX_DONE || from == NS_STAGE_DRV_DONE;
 	case NS_STAGE_TX_DONE:
 		return from == NS_STAGE_TX_START || from == NS_STAGE_RX_ENQUEUE ||
 		       from == NS_STAGE_TX_DONE || from == NS_STAGE_DRV_DONE;

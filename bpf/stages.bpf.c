@@ -1045,8 +1045,10 @@ static __always_inline void drv_done(const struct sk_buff *skb)
 	addr = ptr_value(c, skb);
 	f = &c->frames[(c->depth - 1) & (NS_XMIT_DEPTH - 1)];
 	p = pkt_find(addr);
+	/* After the forward, or after a transmit nested in it (a bridge's own xmit to a port). */
 	if (f->skb != addr || !p || p->cpu != bpf_get_smp_processor_id() ||
-	    (p->stage != NS_STAGE_DRV_XMIT && p->stage != NS_STAGE_RX_ENQUEUE))
+	    (p->stage != NS_STAGE_DRV_XMIT && p->stage != NS_STAGE_RX_ENQUEUE &&
+	     p->stage != NS_STAGE_TX_DONE && p->stage != NS_STAGE_DRV_DONE))
 		return;
 	now = bpf_ktime_get_ns();
 	record(f->slot, p->group, NS_STAGE_DRV_DONE, p->stage, now - p->ts, f->hop, false, p->segs,
