@@ -427,23 +427,12 @@ static int probe(enum topo_kind kind, int mode, struct topo_err *err)
 	const char *kname = kind == TOPO_IPVLAN ? "ipvlan" : "macvlan";
 	int orig, r;
 
-	orig = netns_self(err);
+	orig = netns_enter_scratch("topo", err);
 	if (orig < 0)
 		return orig;
-	if (unshare(CLONE_NEWNET)) {
-		r = -errno;
-		close(orig);
-		topo_err_set(err, "topo: cannot make a network namespace: %s%s", strerror(-r),
-			     r == -EPERM ? "; netstage must run as root" : "");
-		return r;
-	}
 	nl = nl_open(err);
 	r = nl ? 0 : (errno ? -errno : -EIO);
-	if (setns(orig, CLONE_NEWNET)) {
-		fprintf(stderr, "netstage: cannot return to the original network namespace: %s\n",
-			strerror(errno));
-		abort();
-	}
+	netns_return(orig);
 	close(orig);
 	if (r)
 		return r;

@@ -193,6 +193,14 @@ int netns_self(struct topo_err *err);
  */
 int netns_create(const char *name, int orig_fd, unsigned int flags, int *fd, struct mnl_socket **nl,
 		 struct topo_err *err);
+/* Back to orig_fd's namespace (the calling thread); a thread that cannot go back aborts. */
+void netns_return(int orig_fd);
+/*
+ * Move the calling thread into a new, unnamed namespace, to try what the
+ * kernel may refuse without touching any namespace netstage did not make.
+ * Returns the namespace to go back to (netns_return, then close), or -errno.
+ */
+int netns_enter_scratch(const char *who, struct topo_err *err);
 /* An rtnetlink socket in the namespace open at fd. */
 struct mnl_socket *netns_socket(int fd, int orig_fd, struct topo_err *err);
 /* Unmount and unlink /run/netns/name; 0, or -errno (-ENOENT if it was not there). */

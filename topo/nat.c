@@ -73,15 +73,6 @@ char *nat_ruleset(const struct topo *t)
 	return text;
 }
 
-static void go_back(int orig)
-{
-	if (setns(orig, CLONE_NEWNET) && setns(orig, CLONE_NEWNET)) {
-		fprintf(stderr, "netstage: cannot return to the original network namespace: %s\n",
-			strerror(errno));
-		abort();
-	}
-}
-
 /* Run cmds with a context made in the calling thread's namespace; 0, or -1 and why. */
 static int run(const char *cmds, char *why, size_t len)
 {
@@ -191,16 +182,9 @@ int nat_probe(struct topo_err *err)
 	char why[384];
 	int orig, r = 0;
 
-	orig = netns_self(err);
+	orig = netns_enter_scratch("nat", err);
 	if (orig < 0)
 		return orig;
-	if (unshare(CLONE_NEWNET)) {
-		r = -errno;
-		close(orig);
-		topo_err_set(err, "nat: cannot make a network namespace: %s%s", strerror(-r),
-			     r == -EPERM ? "; netstage must run as root" : "");
-		return r;
-	}
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && !r; i++) {
 		if (run(steps[i].cmd, why, sizeof(why)) == 0)
 			continue;
@@ -210,7 +194,7 @@ int nat_probe(struct topo_err *err)
 			     steps[i].what, steps[i].config, why);
 		r = -EOPNOTSUPP;
 	}
-	go_back(orig); /* the namespace goes with the last socket in it */
+	netns_return(orig); /* the namespace goes with the last socket in it */
 	close(orig);
 	return r;
 }

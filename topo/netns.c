@@ -97,13 +97,29 @@ int netns_self(struct topo_err *err)
 }
 
 /* Back to the original namespace. Staying in the wrong one is not an option: abort if we must. */
-static void go_back(int orig_fd)
+void netns_return(int orig_fd)
 {
 	if (setns(orig_fd, CLONE_NEWNET) && setns(orig_fd, CLONE_NEWNET)) {
 		fprintf(stderr, "netstage: cannot return to the original network namespace: %s\n",
 			strerror(errno));
 		abort();
 	}
+}
+
+int netns_enter_scratch(const char *who, struct topo_err *err)
+{
+	int orig = netns_self(err), r;
+
+	if (orig < 0)
+		return orig;
+	if (unshare(CLONE_NEWNET)) {
+		r = -errno;
+		close(orig);
+		topo_err_set(err, "%s: cannot make a network namespace: %s%s", who, strerror(-r),
+			     r == -EPERM ? "; netstage must run as root" : "");
+		return r;
+	}
+	return orig;
 }
 
 static int write_sysctl(const char *path, const char *value)
@@ -205,7 +221,7 @@ int netns_create(const char *name, int orig_fd, unsigned int flags, int *fd, str
 	/* In the new namespace from here: every path out goes back first. */
 	if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL)) {
 		r = -errno;
-		go_back(orig_fd);
+		netns_return(orig_fd);
 		topo_err_set(err, "netns %s: cannot bind-mount it on %s: %s", name, path,
 			     strerror(-r));
 		unlink(path);
@@ -217,7 +233,7 @@ int netns_create(const char *name, int orig_fd, unsigned int flags, int *fd, str
 		if (!*nl)
 			r = errno ? -errno : -EIO;
 	}
-	go_back(orig_fd);
+	netns_return(orig_fd);
 	if (!r) {
 		*fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (*fd < 0) {
@@ -246,7 +262,7 @@ struct mnl_socket *netns_socket(int fd, int orig_fd, struct topo_err *err)
 	}
 	nl = nl_open(err);
 	e = errno;
-	go_back(orig_fd);
+	netns_return(orig_fd);
 	errno = e;
 	return nl;
 }

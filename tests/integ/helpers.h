@@ -9,9 +9,16 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <string.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <netinet/icmp6.h>
 #include <netinet/in.h>
+#include <netinet/ip_icmp.h>
 #include <sys/socket.h>
 #include "topo/topo.h"
 #include "user/loader.h"
@@ -30,27 +37,117 @@ static inline void need_root_and_probes(void)
 			     !pr.btf ? pr.btf_why : pr.tp_btf_why);
 }
 
-/* A socket created inside a namespace stays there; the caller returns to its own. */
-static inline int socket_in(const struct topo *t, int ns, int type)
+/* A socket made inside namespace ns of t stays there; the calling thread returns to its own. */
+static inline int socket_in_ns(const struct topo *t, int ns, int family, int type, int proto)
 {
-	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	int target = open(t->ns[ns].path, O_RDONLY | O_CLOEXEC);
 	int fd;
 
 	cr_assert_geq(self, 0);
 	cr_assert_geq(target, 0, "open %s: %s", t->ns[ns].path, strerror(errno));
-	cr_assert_eq(setns(target, CLONE_NEWNET), 0, "setns: %s", strerror(errno));
-	fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+	cr_assert_eq(setns(target, CLONE_NEWNET), 0, "setns %s: %s", t->ns[ns].name,
+		     strerror(errno));
+	fd = socket(family, type | SOCK_CLOEXEC, proto);
 	cr_assert_eq(setns(self, CLONE_NEWNET), 0);
 	close(self);
 	close(target);
-	cr_assert_geq(fd, 0);
+	cr_assert_geq(fd, 0, "socket: %s", strerror(errno));
 	return fd;
+}
+
+static inline int socket_in(const struct topo *t, int ns, int type)
+{
+	return socket_in_ns(t, ns, AF_INET, type, 0);
+}
+
+/*
+ * ICMP echoes from namespace ns to dst (an in_addr, or an in6_addr when v6),
+ * size bytes of payload, don't-fragment set; each reply awaited 1 s.
+ * Returns the replies.
+ */
+static inline int ping_in(const struct topo *t, int ns, bool v6, const void *dst, int count,
+			  int size)
+{
+	int fd = socket_in_ns(t, ns, v6 ? AF_INET6 : AF_INET, SOCK_RAW,
+			      v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
+	int pmtu = v6 ? IPV6_PMTUDISC_DO : IP_PMTUDISC_DO, ok = 0;
+	char *pkt = calloc(1, size + 64), *reply = malloc(70000);
+	struct sockaddr_storage to = {0};
+	socklen_t tolen;
+
+	cr_assert(pkt && reply);
+	if (v6) {
+		struct sockaddr_in6 *d = (struct sockaddr_in6 *)&to;
+
+		d->sin6_family = AF_INET6;
+		memcpy(&d->sin6_addr, dst, 16);
+		tolen = sizeof(*d);
+		setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+	} else {
+		struct sockaddr_in *d = (struct sockaddr_in *)&to;
+
+		d->sin_family = AF_INET;
+		memcpy(&d->sin_addr, dst, 4);
+		tolen = sizeof(*d);
+		setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+	}
+	for (int i = 0; i < count; i++) {
+		struct icmphdr *h = (struct icmphdr *)pkt;
+		uint32_t sum = 0;
+		struct timespec t0, now;
+
+		memset(pkt, 0xa5, size + 8);
+		h->type = v6 ? ICMP6_ECHO_REQUEST : ICMP_ECHO;
+		h->code = 0;
+		h->checksum = 0;
+		h->un.echo.id = htons(getpid() & 0xffff);
+		h->un.echo.sequence = htons(i);
+		if (!v6) { /* the kernel sums ICMPv6 itself */
+			for (int k = 0; k < size + 8; k += 2)
+				sum += *(uint16_t *)(pkt + k);
+			while (sum >> 16)
+				sum = (sum & 0xffff) + (sum >> 16);
+			h->checksum = ~sum;
+		}
+		if (sendto(fd, pkt, size + 8, 0, (struct sockaddr *)&to, tolen) < 0)
+			continue;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (;;) {
+			struct pollfd pfd = {fd, POLLIN, 0};
+			const struct icmphdr *r;
+			long left;
+			ssize_t n;
+			int off;
+
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			left = 1000 - ((now.tv_sec - t0.tv_sec) * 1000 +
+				       (now.tv_nsec - t0.tv_nsec) / 1000000);
+			if (left <= 0 || poll(&pfd, 1, left) <= 0)
+				break;
+			n = recv(fd, reply, 70000, 0);
+			if (n <= 0)
+				break;
+			/* IPv4 raw sockets see the IP header; IPv6 ones do not. */
+			off = v6 ? 0 : (reply[0] & 0xf) * 4;
+			r = (const struct icmphdr *)(reply + off);
+			if (n >= off + 8 && r->type == (v6 ? ICMP6_ECHO_REPLY : ICMP_ECHOREPLY) &&
+			    r->un.echo.id == h->un.echo.id &&
+			    r->un.echo.sequence == h->un.echo.sequence) {
+				ok++;
+				break;
+			}
+		}
+	}
+	free(pkt);
+	free(reply);
+	close(fd);
+	return ok;
 }
 
 static inline struct sockaddr_in addr4(struct in_addr ip, int port)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr = ip };
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr = ip};
 
 	return a;
 }

@@ -27,6 +27,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
 #include "topo/internal.h"
+#include "helpers.h"
 
 /* Skip (never pass) where the kind cannot be built. */
 static void need_ovs(void)
@@ -39,88 +40,6 @@ static void need_ovs(void)
 		cr_skip_test("skipped: %s", err.msg);
 }
 
-static int socket_in(const struct topo *t, int ns, int family, int type, int proto)
-{
-	int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC), fd;
-
-	cr_assert_geq(self, 0);
-	cr_assert_eq(setns(t->ns[ns].fd, CLONE_NEWNET), 0, "setns %s: %s", t->ns[ns].name,
-		     strerror(errno));
-	fd = socket(family, type | SOCK_CLOEXEC, proto);
-	cr_assert_eq(setns(self, CLONE_NEWNET), 0);
-	close(self);
-	cr_assert_geq(fd, 0, "socket: %s", strerror(errno));
-	return fd;
-}
-
-/*
- * ICMP echoes from namespace ns to dst (an in_addr, or an in6_addr when v6), each awaited
- * 1 s, DF set (IPv4). Returns the replies.
- */
-static int ping(const struct topo *t, int ns, bool v6, const void *dst, int count, int size)
-{
-	int fd = socket_in(t, ns, v6 ? AF_INET6 : AF_INET, SOCK_RAW,
-			   v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP),
-	    ok = 0;
-	int pmtu = IP_PMTUDISC_DO;
-	char *pkt = calloc(1, size + 8), reply[70000];
-	struct sockaddr_in to = {.sin_family = AF_INET};
-	struct sockaddr_in6 to6 = {.sin6_family = AF_INET6};
-
-	if (v6)
-		memcpy(&to6.sin6_addr, dst, 16);
-	else
-		memcpy(&to.sin_addr, dst, 4);
-	setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
-	for (int i = 0; i < count; i++) {
-		struct icmphdr *h = (struct icmphdr *)pkt;
-		uint32_t sum = 0;
-		struct timespec t0, now;
-
-		memset(pkt, 0x5a, size + 8);
-		h->type = v6 ? 128 : ICMP_ECHO; /* ICMPv6 echo request */
-		h->code = 0;
-		h->checksum = 0;
-		h->un.echo.id = htons(getpid() & 0xffff);
-		h->un.echo.sequence = htons(i);
-		for (int k = 0; k < size + 8 && !v6; k += 2) /* the kernel sums ICMPv6 */
-			sum += *(uint16_t *)(pkt + k);
-		while (sum >> 16)
-			sum = (sum & 0xffff) + (sum >> 16);
-		h->checksum = v6 ? 0 : ~sum;
-		if ((v6 ? sendto(fd, pkt, size + 8, 0, (struct sockaddr *)&to6, sizeof(to6))
-			: sendto(fd, pkt, size + 8, 0, (struct sockaddr *)&to, sizeof(to))) < 0)
-			continue;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		for (;;) {
-			struct pollfd pfd = {fd, POLLIN, 0};
-			long left;
-			ssize_t n;
-			const struct icmphdr *r;
-
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			left = 1000 - ((now.tv_sec - t0.tv_sec) * 1000 +
-				       (now.tv_nsec - t0.tv_nsec) / 1000000);
-			if (left <= 0 || poll(&pfd, 1, left) <= 0)
-				break;
-			n = recv(fd, reply, sizeof(reply), 0);
-			if (n < (v6 ? 8 : 28))
-				break;
-			/* IPv4 raw sockets see the IP header; IPv6 ones do not. */
-			r = (const struct icmphdr *)(reply + (v6 ? 0 : (reply[0] & 0xf) * 4));
-			if (r->type == (v6 ? 129 : ICMP_ECHOREPLY) &&
-			    r->un.echo.id == h->un.echo.id &&
-			    r->un.echo.sequence == h->un.echo.sequence) {
-				ok++;
-				break;
-			}
-		}
-	}
-	free(pkt);
-	close(fd);
-	return ok;
-}
-
 /*
  * A short TCP exchange over pair p: the client sends bytes, the server sends them back;
  * bounded by 5 s timeouts on every call. Returns the bytes that came back intact.
@@ -131,8 +50,8 @@ static long tcp_echo(const struct topo *t, int p, long bytes)
 	struct sockaddr_in sa = {
 	    .sin_family = AF_INET, .sin_port = htons(5299), .sin_addr = pr->server_ip4};
 	struct timeval tv = {5, 0};
-	int one = 1, ls = socket_in(t, pr->server_ns, AF_INET, SOCK_STREAM, 0);
-	int c = socket_in(t, pr->client_ns, AF_INET, SOCK_STREAM, 0), s;
+	int one = 1, ls = socket_in_ns(t, pr->server_ns, AF_INET, SOCK_STREAM, 0);
+	int c = socket_in_ns(t, pr->client_ns, AF_INET, SOCK_STREAM, 0), s;
 	char *out = malloc(bytes), *in = malloc(bytes), buf[65536];
 	long sent = 0, echoed = 0, got = 0;
 
@@ -326,16 +245,16 @@ ParameterizedTest(struct ovs_case *c, ovs, builds_carries_and_leaves_nothing, .t
 	for (int p = 0; p < t->n_pairs; p++) {
 		const struct topo_pair *pr = &t->pairs[p];
 
-		cr_expect_eq(ping(t, pr->client_ns, false, &pr->server_ip4, 2, 56), 2,
+		cr_expect_eq(ping_in(t, pr->client_ns, false, &pr->server_ip4, 2, 56), 2,
 			     "pair %d: client -> server", p);
-		cr_expect_eq(ping(t, pr->server_ns, false, &pr->client_ip4, 2, 56), 2,
+		cr_expect_eq(ping_in(t, pr->server_ns, false, &pr->client_ip4, 2, 56), 2,
 			     "pair %d: server -> client", p);
-		cr_expect_eq(ping(t, pr->client_ns, false, &pr->server_ip4, 1, c->mtu - 28), 1,
+		cr_expect_eq(ping_in(t, pr->client_ns, false, &pr->server_ip4, 1, c->mtu - 28), 1,
 			     "pair %d: MTU-sized ping", p);
 		if (c->ipv6) {
-			cr_expect_eq(ping(t, pr->client_ns, true, &pr->server_ip6, 2, 56), 2,
+			cr_expect_eq(ping_in(t, pr->client_ns, true, &pr->server_ip6, 2, 56), 2,
 				     "pair %d: IPv6 client -> server", p);
-			cr_expect_eq(ping(t, pr->server_ns, true, &pr->client_ip6, 2, 56), 2,
+			cr_expect_eq(ping_in(t, pr->server_ns, true, &pr->client_ip6, 2, 56), 2,
 				     "pair %d: IPv6 server -> client", p);
 		}
 		cr_expect_eq(tcp_echo(t, p, 256 * 1024), 256 * 1024, "pair %d: TCP both ways", p);

@@ -33,26 +33,12 @@
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include "topo/internal.h"
+#include "helpers.h"
 
 static void need_root(void)
 {
 	if (geteuid() != 0)
 		cr_skip_test("skipped: needs root");
-}
-
-/* A socket made inside namespace ns of t; the test process stays where it is. */
-static int socket_in_ns(const struct topo *t, int ns, int family, int type, int proto)
-{
-	int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC), fd;
-
-	cr_assert_geq(self, 0);
-	cr_assert_eq(setns(t->ns[ns].fd, CLONE_NEWNET), 0, "setns %s: %s", t->ns[ns].name,
-		     strerror(errno));
-	fd = socket(family, type | SOCK_CLOEXEC, proto);
-	cr_assert_eq(setns(self, CLONE_NEWNET), 0);
-	close(self);
-	cr_assert_geq(fd, 0, "socket: %s", strerror(errno));
-	return fd;
 }
 
 static struct mnl_socket *rtnl_in_ns(const struct topo *t, int ns)
@@ -74,80 +60,9 @@ static struct mnl_socket *rtnl_in_ns(const struct topo *t, int ns)
 static int ping(const struct topo *t, int p, bool v6, int count, int size)
 {
 	const struct topo_pair *pr = &t->pairs[p];
-	int fd = socket_in_ns(t, pr->client_ns, v6 ? AF_INET6 : AF_INET, SOCK_RAW,
-			      v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
-	int pmtu = v6 ? IPV6_PMTUDISC_DO : IP_PMTUDISC_DO, ok = 0;
-	char *pkt = calloc(1, size + 64), reply[70000];
-	struct sockaddr_storage dst = {0};
-	socklen_t dlen;
 
-	if (v6) {
-		struct sockaddr_in6 *d = (struct sockaddr_in6 *)&dst;
-
-		d->sin6_family = AF_INET6;
-		d->sin6_addr = pr->server_ip6;
-		dlen = sizeof(*d);
-		setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &pmtu, sizeof(pmtu));
-	} else {
-		struct sockaddr_in *d = (struct sockaddr_in *)&dst;
-
-		d->sin_family = AF_INET;
-		d->sin_addr = pr->server_ip4;
-		dlen = sizeof(*d);
-		setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
-	}
-	for (int i = 0; i < count; i++) {
-		struct icmphdr *h = (struct icmphdr *)pkt;
-		uint32_t sum = 0;
-		struct timespec t0, now;
-
-		memset(pkt, 0xa5, size + 8);
-		h->type = v6 ? ICMP6_ECHO_REQUEST : ICMP_ECHO;
-		h->code = 0;
-		h->checksum = 0;
-		h->un.echo.id = htons(getpid() & 0xffff);
-		h->un.echo.sequence = htons(i);
-		if (!v6) { /* the kernel sums ICMPv6 itself */
-			for (int k = 0; k < size + 8; k += 2)
-				sum += *(uint16_t *)(pkt + k);
-			while (sum >> 16)
-				sum = (sum & 0xffff) + (sum >> 16);
-			h->checksum = ~sum;
-		}
-		if (sendto(fd, pkt, size + 8, 0, (struct sockaddr *)&dst, dlen) < 0)
-			continue;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		for (;;) {
-			struct pollfd pfd = {fd, POLLIN, 0};
-			long left;
-			ssize_t n;
-
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			left = 1000 - ((now.tv_sec - t0.tv_sec) * 1000 +
-				       (now.tv_nsec - t0.tv_nsec) / 1000000);
-			if (left <= 0 || poll(&pfd, 1, left) <= 0)
-				break;
-			n = recv(fd, reply, sizeof(reply), 0);
-			if (n <= 0)
-				break;
-			/* IPv4 raw sockets see the IP header; IPv6 ones do not. */
-			{
-				int off = v6 ? 0 : (reply[0] & 0xf) * 4;
-				struct icmphdr *r = (struct icmphdr *)(reply + off);
-
-				if (n >= off + 8 &&
-				    r->type == (v6 ? ICMP6_ECHO_REPLY : ICMP_ECHOREPLY) &&
-				    r->un.echo.id == h->un.echo.id &&
-				    r->un.echo.sequence == h->un.echo.sequence) {
-					ok++;
-					break;
-				}
-			}
-		}
-	}
-	free(pkt);
-	close(fd);
-	return ok;
+	return ping_in(t, pr->client_ns, v6, v6 ? (const void *)&pr->server_ip6 : &pr->server_ip4,
+		       count, size);
 }
 
 /* What rtnetlink says about one namespace. */
