@@ -57,17 +57,6 @@ static const char *fmt_ns(double v, char *buf, size_t len)
 	return buf;
 }
 
-const char *table__fmt_rate(double bps, char *buf, size_t len)
-{
-	if (bps >= 1e9)
-		snprintf(buf, len, "%.2f Gbit/s", bps / 1e9);
-	else if (bps >= 1e6)
-		snprintf(buf, len, "%.2f Mbit/s", bps / 1e6);
-	else
-		snprintf(buf, len, "%.0f kbit/s", bps / 1e3);
-	return buf;
-}
-
 static const char *path_title(const struct result *r, int path)
 {
 	bool reverse = r->config.reverse;
@@ -283,9 +272,9 @@ static void print_side_line(const struct attribution *at, int s, FILE *out)
 	char rate[32], se[32];
 
 	fprintf(out, "  %c  %s\n     %s", at->n_sides == 2 ? "AB"[s] : ' ', sd->name,
-		table__fmt_rate(sd->bps, rate, sizeof(rate)));
+		throughput__fmt_rate(sd->bps, rate, sizeof(rate)));
 	if (sd->bps_se > 0)
-		fprintf(out, " +- %s", table__fmt_rate(sd->bps_se, se, sizeof(se)));
+		fprintf(out, " +- %s", throughput__fmt_rate(sd->bps_se, se, sizeof(se)));
 	fprintf(out, ", %.3f ns of wall time per byte", sd->wall_ns_per_byte);
 	if (sd->n_samples > 1)
 		fprintf(out, " (%d repeats)", sd->n_samples);

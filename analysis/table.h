@@ -18,9 +18,6 @@ void table__sort_stages(struct result *r);
 void table__print_stages(const struct result *r, FILE *out);
 /* Title, throughput, the stage table, drops, softirq time and tracking figures. */
 void table__print_result(const struct result *r, FILE *out);
-/* "12.3 Gbit/s" style, into buf. */
-const char *table__fmt_rate(double bits_per_second, char *buf, size_t len);
-
 /* The attribution: A against B ranked by share of the gap, or one run's CPU by stage. */
 void table__print_attribution(const struct attribution *at, FILE *out);
 

@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "analysis/throughput.h"
-#include "analysis/table.h"
 
 #define WINDOW_METHOD                                                                              \
 	"common window: from the latest test start to the earliest test end of the measured "      \
@@ -510,9 +509,9 @@ static void print_pair_line(const struct throughput *t, int p, int proto, FILE *
 		fprintf(out, "%5d %7d  %s\n", p, streams, "failed in every repetition");
 		return;
 	}
-	table__fmt_rate(s.mean, rate, sizeof(rate));
+	throughput__fmt_rate(s.mean, rate, sizeof(rate));
 	if (n > 1)
-		table__fmt_rate(s.stderr_mean, err, sizeof(err));
+		throughput__fmt_rate(s.stderr_mean, err, sizeof(err));
 	else
 		snprintf(err, sizeof(err), "-");
 	fprintf(out, "%5d %7d %14s %14s %11.0f ", p, streams, rate, err, pps / n);
@@ -540,10 +539,11 @@ void throughput__print(const struct result *r, FILE *out)
 		n_pairs = t->repeats[i].n_pairs > n_pairs ? t->repeats[i].n_pairs : n_pairs;
 		common &= t->repeats[i].common_window || !throughput__repeat_counts(&t->repeats[i]);
 	}
-	fprintf(out, "throughput: %s", table__fmt_rate(t->bits_per_second, rate, sizeof(rate)));
+	fprintf(out, "throughput: %s",
+		throughput__fmt_rate(t->bits_per_second, rate, sizeof(rate)));
 	if (t->n_repeats > 1)
 		fprintf(out, " +- %s (stderr, %d repeats)",
-			table__fmt_rate(t->stderr_bps, rate, sizeof(rate)), t->n_repeats);
+			throughput__fmt_rate(t->stderr_bps, rate, sizeof(rate)), t->n_repeats);
 	fprintf(out, ", %.0f packets/s at the receiver%s", t->packets_per_second,
 		n_pairs > 1 ? "s" : "");
 	if (seg.mean > t->packets_per_second * 1.05)
@@ -577,10 +577,10 @@ void throughput__print(const struct result *r, FILE *out)
 		per = stats__summarize(v, n);
 		free(v);
 		fprintf(out, "pairs: %d, each %s on average", n_pairs,
-			table__fmt_rate(per.mean, rate, sizeof(rate)));
-		fprintf(out, " (min %s", table__fmt_rate(per.min, rate, sizeof(rate)));
+			throughput__fmt_rate(per.mean, rate, sizeof(rate)));
+		fprintf(out, " (min %s", throughput__fmt_rate(per.min, rate, sizeof(rate)));
 		fprintf(out, ", max %s; every pair is in the result file)\n",
-			table__fmt_rate(per.max, rate, sizeof(rate)));
+			throughput__fmt_rate(per.max, rate, sizeof(rate)));
 	}
 	if (failed) {
 		fprintf(out, "failed: %d pair-run%s of %d\n", failed, failed == 1 ? "" : "s",
@@ -649,4 +649,15 @@ void throughput__csv_row(FILE *out, const struct result_config *c, const struct 
 	fputc(',', out);
 	csv_str(out, note ? note : "");
 	fputc('\n', out);
+}
+
+const char *throughput__fmt_rate(double bps, char *buf, size_t len)
+{
+	if (bps >= 1e9)
+		snprintf(buf, len, "%.2f Gbit/s", bps / 1e9);
+	else if (bps >= 1e6)
+		snprintf(buf, len, "%.2f Mbit/s", bps / 1e6);
+	else
+		snprintf(buf, len, "%.0f kbit/s", bps / 1e3);
+	return buf;
 }

@@ -49,4 +49,7 @@ void throughput__csv_row(FILE *out, const struct result_config *c, const struct 
 /* "ok", "partial" (some pair-runs failed) or "failed" (a repetition measured no pair). */
 const char *throughput__status(const struct throughput *t);
 
+/* "12.34 Gbit/s", "567.89 Mbit/s" or "12 kbit/s" in buf. */
+const char *throughput__fmt_rate(double bps, char *buf, size_t len);
+
 #endif /* NETSTAGE_THROUGHPUT_H */

@@ -624,11 +624,11 @@ static void print_table(const struct sweep_run *s, FILE *out)
 			continue;
 		}
 		if (s->a->e.repeat > 1)
-			table__fmt_rate(st->se, se, sizeof(se));
+			throughput__fmt_rate(st->se, se, sizeof(se));
 		else
 			snprintf(se, sizeof(se), "-");
 		fprintf(out, "%-40s %14s %14s %12.0f %7d  %s\n", s->points[i].name,
-			table__fmt_rate(st->bps, rate, sizeof(rate)), se, st->pps, st->failed,
+			throughput__fmt_rate(st->bps, rate, sizeof(rate)), se, st->pps, st->failed,
 			st->status);
 	}
 }
