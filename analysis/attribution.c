@@ -110,6 +110,13 @@ enum attr_class attr__class_of_entry(const struct stage_stat *st)
 	 */
 	if (cls == ATTR_TX_LOWER && st->master_kind == NS_DEV_BRIDGE)
 		return ATTR_FORWARD;
+	/*
+	 * From a receive straight to a transmit on a device that is no bridge's
+	 * port: the namespace routed it (IP forwarding, with netfilter's hooks
+	 * inside where no netfilter stages split them out), no bridge did.
+	 */
+	if (cls == ATTR_FORWARD && st->from == NS_STAGE_RX_CORE && st->master_kind != NS_DEV_BRIDGE)
+		return ATTR_IP_FORWARD;
 	if (cls == ATTR_RX_UPPER && st->dev_kind == NS_DEV_BRIDGE)
 		return ATTR_BR_INPUT;
 	return cls;
@@ -170,7 +177,7 @@ static void make_label(struct attr_row *row)
 	    [ATTR_RX_UPPER] = "up to the upper (decapsulation)",
 	    [ATTR_IP_INPUT] = "IP input up to netfilter",
 	    [ATTR_NAT_PRE] = "netfilter: conntrack, DNAT",
-	    [ATTR_IP_FORWARD] = "IP forward: routing, filter",
+	    [ATTR_IP_FORWARD] = "IP forward: routing, hooks",
 	    [ATTR_NAT_POST] = "netfilter: SNAT, masquerade",
 	    [ATTR_IP_OUTPUT] = "IP output after NAT",
 	    [ATTR_CPU_OTHER] = "other CPU interval",

@@ -55,6 +55,8 @@ static struct stage_stat *entry(struct result *r, int stage, int from, const cha
 	s->hop = hop;
 	s->path = path;
 	s->dev_kind = NS_DEV_VETH;
+	/* veth-bridge's ports ("nst<run>pc0", "ps0") are the bridge's, as a run records them. */
+	s->master_kind = strlen(ifname) > 7 && ifname[7] == 'p' ? NS_DEV_BRIDGE : -1;
 	snprintf(s->ifname, sizeof(s->ifname), "%s", ifname);
 	snprintf(s->netns, sizeof(s->netns), "netstage-ab12-h0");
 	s->hist.count = n;
@@ -280,6 +282,18 @@ Test(attribution, stacked_devices_are_named_by_their_device)
 	cr_expect_eq(attr__class_of_entry(&to_port), ATTR_FORWARD, "a bridge's xmit to its port");
 	cr_expect_eq(attr__class_of_entry(&decap), ATTR_RX_UPPER, "the wire up to VXLAN");
 	cr_expect_eq(attr__class_of_entry(&up), ATTR_BR_INPUT, "a port up to its bridge");
+
+	/* A receive straight to a transmit: a bridge's port forwards, anything else is routed. */
+	struct stage_stat bridged = {.stage = NS_STAGE_TX_QUEUE,
+				     .from = NS_STAGE_RX_CORE,
+				     .dev_kind = NS_DEV_VETH,
+				     .master_kind = NS_DEV_BRIDGE};
+	struct stage_stat routed = bridged;
+
+	routed.dev_kind = NS_DEV_BRIDGE; /* the nat kind's host, leaving by its bridge */
+	routed.master_kind = -1;
+	cr_expect_eq(attr__class_of_entry(&bridged), ATTR_FORWARD);
+	cr_expect_eq(attr__class_of_entry(&routed), ATTR_IP_FORWARD);
 	cr_expect_str_eq(attr__short_dev("eth0", "docker-1"), "eth0");
 }
 
