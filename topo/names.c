@@ -32,6 +32,23 @@ const char *topo_kind__name(enum topo_kind kind)
 	return kind_names[kind];
 }
 
+const char *topo_kind__list(void)
+{
+	static char list[160];
+
+	if (!list[0]) {
+		size_t n = 0;
+
+		for (int i = 0; i < TOPO_KIND_COUNT; i++)
+			n += snprintf(list + n, sizeof(list) - n, "%s%s",
+				      i == 0			 ? ""
+				      : i == TOPO_KIND_COUNT - 1 ? " or "
+								 : ", ",
+				      kind_names[i]);
+	}
+	return list;
+}
+
 int topo_kind__parse(const char *name)
 {
 	for (int i = 0; i < TOPO_KIND_COUNT; i++)

@@ -23,8 +23,8 @@ int topo__validate(const struct topo_spec *spec, struct topo_err *err)
 		return -EINVAL;
 	}
 	if ((unsigned int)spec->kind >= TOPO_KIND_COUNT) {
-		topo_err_set(err, "topo: unknown kind %d; use veth, veth-bridge, macvlan or ipvlan",
-			     (int)spec->kind);
+		topo_err_set(err, "topo: unknown kind %d; use %s", (int)spec->kind,
+			     topo_kind__list());
 		return -EINVAL;
 	}
 	switch (spec->kind) {
@@ -119,6 +119,11 @@ int topo__validate(const struct topo_spec *spec, struct topo_err *err)
 int topo_mtu(const struct topo_spec *spec)
 {
 	return spec->mtu ? spec->mtu : TOPO_MTU_DEFAULT;
+}
+
+int topo__container_mtu(const struct topo_spec *spec)
+{
+	return topo_mtu(spec) - (spec->kind == TOPO_VXLAN ? TOPO_VXLAN_OVERHEAD : 0);
 }
 
 /* Pair p: 198.18.p.1 (client) and 198.18.p.2 (server) in 198.18.p.0/24; 2001:2:0:p::1/64, ::2. */
@@ -513,7 +518,7 @@ static void plan_vxlan(struct planner *pl)
 {
 	struct topo_priv *p = pl->p;
 	struct topo *t = &p->t;
-	int inner = topo_mtu(&t->spec) - TOPO_VXLAN_OVERHEAD;
+	int inner = topo__container_mtu(&t->spec);
 	struct node nodes[2], tun[2];
 	struct in_addr under[2] = {ip4(0xc6130001u), ip4(0xc6130002u)}; /* 198.19.0.1, .2 */
 	char b[16];

@@ -168,6 +168,9 @@ int topo__list(FILE *out, struct topo_err *err);
 int topo__describe(const char *const *netns, int n_netns, const char *const *ifnames, int n_ifnames,
 		   struct topo **out, struct topo_err *err);
 
+/* The MTU of the containers' interfaces: the spec's, less a tunnel's encapsulation (vxlan). */
+int topo__container_mtu(const struct topo_spec *spec);
+
 /* Can this kernel create devices of this kind and mode? 0, or -errno with the reason. */
 int topo__probe_kind(enum topo_kind kind, int mode, struct topo_err *err);
 
@@ -177,6 +180,8 @@ int topo__dev_stats(const struct topo *t, int dev, struct rtnl_link_stats64 *out
 /* Names for the command line and reports, and their parsers (-1 if unknown). */
 const char *topo_kind__name(enum topo_kind kind);
 int topo_kind__parse(const char *name);
+/* Every kind, for messages: "veth, veth-bridge, ... or ovs". */
+const char *topo_kind__list(void);
 const char *topo_mode__name(enum topo_kind kind, int mode);
 int topo_mode__parse(enum topo_kind kind, const char *name);
 const char *topo_layout__name(enum topo_layout layout);

@@ -104,10 +104,8 @@ static int parse(int argc, char **argv, struct run_args *a, bool *help)
 		case OPT_KIND:
 			a->spec.kind = topo_kind__parse(p.arg);
 			if ((int)a->spec.kind < 0) {
-				cli__error(&cmd,
-					   "--kind: unknown kind '%s'; use veth, veth-bridge, "
-					   "macvlan, ipvlan, host, container, nat, vxlan or ovs",
-					   p.arg);
+				cli__error(&cmd, "--kind: unknown kind '%s'; use %s", p.arg,
+					   topo_kind__list());
 				return -1;
 			}
 			break;
@@ -155,8 +153,7 @@ static int parse(int argc, char **argv, struct run_args *a, bool *help)
 		return -1;
 	}
 	if ((int)a->spec.kind < 0) {
-		cli__error(&cmd, "--kind is required: veth, veth-bridge, macvlan, ipvlan, host, "
-				 "container, nat, vxlan or ovs");
+		cli__error(&cmd, "--kind is required: %s", topo_kind__list());
 		return -1;
 	}
 	/* An overlay joins two nodes: vxlan is switched unless told otherwise (then refused). */

@@ -150,10 +150,8 @@ static int topo_up(int argc, char **argv)
 		case OPT_KIND:
 			spec.kind = topo_kind__parse(p.arg);
 			if ((int)spec.kind < 0) {
-				cli__error(&up_cmd,
-					   "--kind: unknown kind '%s'; use veth, veth-bridge, "
-					   "macvlan, ipvlan, host, container, nat, vxlan or ovs",
-					   p.arg);
+				cli__error(&up_cmd, "--kind: unknown kind '%s'; use %s", p.arg,
+					   topo_kind__list());
 				return 2;
 			}
 			break;
@@ -196,8 +194,7 @@ static int topo_up(int argc, char **argv)
 		return 2;
 	}
 	if ((int)spec.kind < 0) {
-		cli__error(&up_cmd, "--kind is required: veth, veth-bridge, macvlan, ipvlan, host, "
-				    "container, nat, vxlan or ovs");
+		cli__error(&up_cmd, "--kind is required: %s", topo_kind__list());
 		return 2;
 	}
 	/* An overlay joins two nodes: vxlan is switched unless told otherwise (then refused). */

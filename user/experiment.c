@@ -105,14 +105,6 @@ int experiment__streams(int total, int n, int i)
 	return total / n + (i < total % n);
 }
 
-/* The MTU the containers' interfaces have: vxlan's lose the 50 bytes of encapsulation. */
-static int inner_mtu(const struct topo_spec *spec)
-{
-	int mtu = spec->mtu ? spec->mtu : 1500;
-
-	return spec->kind == TOPO_VXLAN ? mtu - 50 : mtu;
-}
-
 void experiment__config(const struct experiment *e, const struct topo_spec *spec, struct result *r)
 {
 	struct result_config *c = &r->config;
@@ -134,7 +126,7 @@ void experiment__config(const struct experiment *e, const struct topo_spec *spec
 	c->pinned = !e->load.no_pin;
 	c->bitrate = e->load.bitrate;
 	c->blksize = e->load.blksize		 ? e->load.blksize
-		     : e->load.proto == LOAD_UDP ? inner_mtu(spec) - UDP_OVERHEAD
+		     : e->load.proto == LOAD_UDP ? topo__container_mtu(spec) - UDP_OVERHEAD
 						 : 0;
 }
 
@@ -306,7 +298,7 @@ static int snapshot(struct loader *l, struct result *r, struct repeat_stat *rs, 
 int experiment__run(const struct experiment *e, const struct topo *t, struct loader *l,
 		    struct result *r)
 {
-	int n = t->n_pairs, rc = 0, mtu = inner_mtu(&t->spec);
+	int n = t->n_pairs, rc = 0, mtu = topo__container_mtu(&t->spec);
 	struct load_spec spec = e->load;
 	struct load_pair *pairs = calloc(n, sizeof(*pairs));
 	struct load_result *res = calloc(n, sizeof(*res));

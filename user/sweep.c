@@ -20,10 +20,8 @@ int sweep__parse_kinds(const char *arg, struct sweep_matrix *m, char *err, size_
 		kind = topo_kind__parse(item);
 		if (kind < 0) {
 			snprintf(err, errlen,
-				 "unknown kind '%s'; use veth, veth-bridge, macvlan, ipvlan, "
-				 "host, container, nat, vxlan or ovs, with :MODE for macvlan and "
-				 "ipvlan",
-				 item);
+				 "unknown kind '%s'; use %s, with :MODE for macvlan and ipvlan",
+				 item, topo_kind__list());
 			return -1;
 		}
 		if (colon) {
