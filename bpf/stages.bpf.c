@@ -65,7 +65,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, NS_HALVES *NS_CNT_COUNT);
+	__uint(max_entries, (NS_HALVES * NS_CNT_COUNT));
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");
@@ -94,7 +94,7 @@ struct {
 /* Per CPU: the softirq and the reader of a socket run on different CPUs; no shared line. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, NS_HALVES *NS_SOCK_SLOTS);
+	__uint(max_entries, (NS_HALVES * NS_SOCK_SLOTS));
 	__type(key, __u32);
 	__type(value, struct ns_sock);
 } socks SEC(".maps");
@@ -240,9 +240,9 @@ static __always_inline __u16 transport_of(__u16 nh, const __u64 ipw[2])
 {
 	__u16 ihl = (ipw[0] & 0x0f) * 4;
 
+	/* IPv6: past the fixed header (an extension header, if any, is what is hashed). */
 	if ((ipw[0] & 0xf0) != 0x40)
-		return nh +
-		       40; /* IPv6: the fixed header (an extension header, if any, is hashed) */
+		return nh + 40;
 	return nh + (ihl < 20 ? 20 : ihl);
 }
 

@@ -193,6 +193,8 @@ int netns_self(struct topo_err *err);
  */
 int netns_create(const char *name, int orig_fd, unsigned int flags, int *fd, struct mnl_socket **nl,
 		 struct topo_err *err);
+/* Move the calling thread into the namespace open at fd: its own (to go back to), or -errno. */
+int netns_enter(int fd, const char *name, struct topo_err *err);
 /* Back to orig_fd's namespace (the calling thread); a thread that cannot go back aborts. */
 void netns_return(int orig_fd);
 /*

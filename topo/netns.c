@@ -106,6 +106,42 @@ void netns_return(int orig_fd)
 	}
 }
 
+int netns_enter(int fd, const char *name, struct topo_err *err)
+{
+	int orig = netns_self(err);
+
+	if (orig < 0)
+		return orig;
+	if (setns(fd, CLONE_NEWNET)) {
+		int r = -errno;
+
+		close(orig);
+		topo_err_set(err, "netns %s: cannot enter it: %s", name, strerror(-r));
+		return r;
+	}
+	return orig;
+}
+
+int topo__enter_ns(const struct topo *t, int ns, struct topo_err *err)
+{
+	int fd = open(t->ns[ns].path, O_RDONLY | O_CLOEXEC), orig;
+
+	if (fd < 0) {
+		topo_err_set(err, "netns %s: cannot open %s: %s", t->ns[ns].name, t->ns[ns].path,
+			     strerror(errno));
+		return -errno;
+	}
+	orig = netns_enter(fd, t->ns[ns].name, err);
+	close(fd);
+	return orig;
+}
+
+void topo__leave_ns(int orig)
+{
+	netns_return(orig);
+	close(orig);
+}
+
 int netns_enter_scratch(const char *who, struct topo_err *err)
 {
 	int orig = netns_self(err), r;

@@ -156,24 +156,15 @@ static struct mnl_socket *genl_open(struct topo_err *err)
 }
 
 /* The same in the namespace open at fd; the thread is back in its own namespace after. */
-static struct mnl_socket *genl_open_in(int fd, struct topo_err *err)
+static struct mnl_socket *genl_open_in(int fd, const char *name, struct topo_err *err)
 {
 	struct mnl_socket *nl;
-	int self = netns_self(err);
+	int self = netns_enter(fd, name, err);
 
 	if (self < 0)
 		return NULL;
-	if (setns(fd, CLONE_NEWNET)) {
-		topo_err_set(err, "ovs: cannot enter a namespace: %s", strerror(errno));
-		close(self);
-		return NULL;
-	}
 	nl = genl_open(err);
-	if (setns(self, CLONE_NEWNET)) {
-		fprintf(stderr, "netstage: cannot return to the original network namespace: %s\n",
-			strerror(errno));
-		abort();
-	}
+	netns_return(self);
 	close(self);
 	return nl;
 }
@@ -381,7 +372,7 @@ int ovs_build(struct topo *t, int a, int z, struct topo_err *err)
 
 		if (d->kind != NS_DEV_OVS)
 			continue;
-		gnl = genl_open_in(t->ns[d->ns].fd, err);
+		gnl = genl_open_in(t->ns[d->ns].fd, t->ns[d->ns].name, err);
 		if (!gnl) {
 			r = -EIO;
 			break;
@@ -450,7 +441,7 @@ int ovs_teardown(struct topo *t, struct topo_err *err)
 
 		if (d->kind != NS_DEV_OVS || t->ns[d->ns].fd < 0)
 			continue;
-		gnl = genl_open_in(t->ns[d->ns].fd, &e);
+		gnl = genl_open_in(t->ns[d->ns].fd, t->ns[d->ns].name, &e);
 		r = gnl ? families(gnl, false, &f, &e) : -EIO;
 		/* No datapath family: nothing of ours can exist. */
 		if (!r)
@@ -517,7 +508,7 @@ int ovs_datapaths(int ns_fd, struct ovs_dp_info *v, int max, struct topo_err *er
 {
 	struct dp_list l = {v, 0, max};
 	struct ovs_families f;
-	struct mnl_socket *gnl = genl_open_in(ns_fd, err);
+	struct mnl_socket *gnl = genl_open_in(ns_fd, "(a datapath's)", err);
 	char buf[NL_MSG_MAX];
 	int r;
 

@@ -473,6 +473,7 @@ static void plan_nat(struct planner *pl)
 	struct in_addr gw = ip4(0xc612fffeu); /* 198.18.255.254 */
 	char b[16];
 
+	t->ns[h].translates = true;
 	extra(pl, TOPO_X_ADDR, br, -1, AF_INET, &gw, 16);
 	for (int i = 0; i < t->n_pairs; i++) {
 		struct topo_pair *pr = &t->pairs[i];

@@ -80,8 +80,9 @@ struct topo_ns {
 	__u32 inum;		 /* inode number of the namespace, as BPF sees it */
 	int fd;			 /* open namespace file, -1 when closed */
 	enum topo_ns_role role;
-	int index;	/* pair or node number */
-	char label[64]; /* for reports: the container's name where it can be known */
+	int index;	 /* pair or node number */
+	char label[64];	 /* for reports: the container's name where it can be known */
+	bool translates; /* netfilter translates addresses here (the nat kind's host) */
 };
 
 struct topo_dev {
@@ -170,6 +171,14 @@ int topo__describe(const char *const *netns, int n_netns, const char *const *ifn
 
 /* The MTU of the containers' interfaces: the spec's, less a tunnel's encapsulation (vxlan). */
 int topo__container_mtu(const struct topo_spec *spec);
+
+/*
+ * Move the calling thread into namespace ns of t. Returns the thread's own
+ * namespace (an fd) for topo__leave_ns, or -errno with err saying why.
+ */
+int topo__enter_ns(const struct topo *t, int ns, struct topo_err *err);
+/* Back to the namespace topo__enter_ns returned, and close it; a thread that cannot aborts. */
+void topo__leave_ns(int orig);
 
 /* Can this kernel create devices of this kind and mode? 0, or -errno with the reason. */
 int topo__probe_kind(enum topo_kind kind, int mode, struct topo_err *err);

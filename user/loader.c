@@ -1,13 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-#define _GNU_SOURCE /* setns */
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/bpf.h>
@@ -247,7 +244,7 @@ void loader__probe(struct probe_report *pr)
 		snprintf(
 		    pr->netfilter_why, sizeof(pr->netfilter_why),
 		    "a BPF netfilter program failed to load: %s (kernels before 6.4 have none); "
-		    "NAT costs stay inside the forwarding stages",
+		    "conntrack and NAT stay inside the row 'IP forward: routing, hooks'",
 		    strerror(-err));
 
 	pr->kfree_skb_reason = tp_args(btf, "kfree_skb") >= 3;
@@ -351,16 +348,13 @@ static int assign_slots(struct loader *l, int max_slots, int *dev_slot, char *er
 	return 0;
 }
 
-/*
- * The next namespace from `from` on whose devices addresses are translated
- * (the nat kind's host, where nftables does DNAT and masquerade), or -1.
- */
-static int translating_ns(const struct topo *t, int from)
+/* Does a namespace of the topology translate addresses (the nat kind's host)? */
+static bool translates(const struct topo *t)
 {
-	for (int i = from; t && t->spec.kind == TOPO_NAT && i < t->n_ns; i++)
-		if (t->ns[i].role == TOPO_NS_HOST)
-			return i;
-	return -1;
+	for (int i = 0; t && i < t->n_ns; i++)
+		if (t->ns[i].translates)
+			return true;
+	return false;
 }
 
 /*
@@ -477,7 +471,7 @@ static void choose_programs(struct loader *l, bool module_probes)
 	{
 		struct bpf_program *nf[] = {l->skel->progs.nf_pre, l->skel->progs.nf_nat,
 					    l->skel->progs.nf_post};
-		bool on = l->features.netfilter && translating_ns(l->topo, 0) >= 0;
+		bool on = l->features.netfilter && translates(l->topo);
 
 		for (size_t i = 0; i < sizeof(nf) / sizeof(nf[0]); i++) {
 			bpf_program__set_type(nf[i], NS_PROG_TYPE_NETFILTER);
@@ -493,11 +487,12 @@ static void choose_programs(struct loader *l, bool module_probes)
 }
 
 /*
- * Link the netfilter programs in every translating namespace (a link belongs
- * to the namespace of the thread that makes it): nf_pre and nf_post first in
- * their hooks, nf_nat right after DNAT (prerouting) and SNAT (postrouting).
+ * Link the netfilter programs in the calling thread's namespace (a link
+ * belongs to the namespace of the thread that makes it): nf_pre and nf_post
+ * first in their hooks, nf_nat right after DNAT (prerouting) and SNAT
+ * (postrouting); IPv4, and IPv6 when the topology has it.
  */
-static int attach_netfilter(struct loader *l, char *err, size_t errlen)
+static int link_netfilter_here(struct loader *l, const char *nsname, char *err, size_t errlen)
 {
 	const struct {
 		int hook, priority;
@@ -509,58 +504,54 @@ static int attach_netfilter(struct loader *l, char *err, size_t errlen)
 	    {NS_NF_POST_ROUTING, NS_NF_PRI_NAT_SRC + 1, l->skel->progs.nf_nat},
 	};
 	const int pfs[] = {NS_NFPROTO_IPV4, NS_NFPROTO_IPV6};
-	int orig, rc = 0;
+	const int max = sizeof(l->nf_links) / sizeof(l->nf_links[0]);
+
+	for (size_t p = 0; p < 2; p++) {
+		if (pfs[p] == NS_NFPROTO_IPV6 && !l->topo->spec.ipv6)
+			continue;
+		for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+			int link;
+
+			if (l->n_nf_links == max) {
+				snprintf(err, errlen, "netfilter stages: more than %d links", max);
+				return -E2BIG;
+			}
+			link = netfilter_link(bpf_program__fd(at[i].prog), pfs[p], at[i].hook,
+					      at[i].priority);
+			if (link < 0) {
+				snprintf(err, errlen,
+					 "netfilter stages: linking %s in %s failed: %s",
+					 bpf_program__name(at[i].prog), nsname, strerror(errno));
+				return -errno;
+			}
+			l->nf_links[l->n_nf_links++] = link;
+		}
+	}
+	return 0;
+}
+
+/* The netfilter programs, in every namespace of the topology that translates addresses. */
+static int attach_netfilter(struct loader *l, char *err, size_t errlen)
+{
+	const struct topo *t = l->topo;
+	int rc = 0;
 
 	if (!bpf_program__autoload(l->skel->progs.nf_pre))
 		return 0;
-	orig = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (orig < 0) {
-		snprintf(err, errlen, "netfilter stages: cannot open this thread's namespace: %s",
-			 strerror(errno));
-		return -errno;
-	}
-	for (int ns = translating_ns(l->topo, 0); ns >= 0 && !rc;
-	     ns = translating_ns(l->topo, ns + 1)) {
-		int fd = open(l->topo->ns[ns].path, O_RDONLY | O_CLOEXEC);
+	for (int ns = 0; ns < t->n_ns && !rc; ns++) {
+		struct topo_err terr;
+		int orig;
 
-		if (fd < 0 || setns(fd, CLONE_NEWNET)) {
-			rc = -errno;
-			snprintf(err, errlen, "netfilter stages: cannot enter %s: %s",
-				 l->topo->ns[ns].name, strerror(errno));
+		if (!t->ns[ns].translates)
+			continue;
+		orig = topo__enter_ns(t, ns, &terr);
+		if (orig < 0) {
+			snprintf(err, errlen, "netfilter stages: %s", terr.msg);
+			return orig;
 		}
-		if (fd >= 0)
-			close(fd);
-		for (size_t p = 0; p < 2 && !rc; p++) {
-			if (pfs[p] == NS_NFPROTO_IPV6 && !l->topo->spec.ipv6)
-				continue;
-			for (size_t i = 0; i < sizeof(at) / sizeof(at[0]) && !rc; i++) {
-				int link;
-
-				if (l->n_nf_links == (int)(sizeof(l->nf_links) / sizeof(int))) {
-					rc = -E2BIG;
-					snprintf(err, errlen, "netfilter stages: too many links");
-					break;
-				}
-				link = netfilter_link(bpf_program__fd(at[i].prog), pfs[p],
-						      at[i].hook, at[i].priority);
-				if (link < 0) {
-					rc = -errno;
-					snprintf(err, errlen,
-						 "netfilter stages: linking %s in %s failed: %s",
-						 bpf_program__name(at[i].prog),
-						 l->topo->ns[ns].name, strerror(errno));
-					break;
-				}
-				l->nf_links[l->n_nf_links++] = link;
-			}
-		}
+		rc = link_netfilter_here(l, t->ns[ns].name, err, errlen);
+		topo__leave_ns(orig);
 	}
-	if (setns(orig, CLONE_NEWNET) && !rc) {
-		rc = -errno;
-		snprintf(err, errlen, "netfilter stages: cannot return to netstage's namespace: %s",
-			 strerror(errno));
-	}
-	close(orig);
 	return rc;
 }
 

@@ -15,7 +15,7 @@
 struct probe_report {
 	bool btf, tp_btf, fentry, kfree_skb_reason, bpf_stats;
 	bool netfilter; /* BPF programs at netfilter hooks (6.4+): the NAT stages */
-	char netfilter_why[160];
+	char netfilter_why[200];
 	bool direct_reads; /* set once loaded: packet bytes read with plain loads */
 	char btf_why[160], tp_btf_why[160], fentry_why[200];
 	char missing[256]; /* tracepoints this kernel lacks, comma-separated */
