@@ -110,7 +110,7 @@ static unsigned int ns_flags(const struct topo *t, int ns)
 
 	if (s->kind == TOPO_VETH && s->layout == TOPO_SWITCHED && t->ns[ns].role == TOPO_NS_NODE)
 		f |= NETNS_FORWARD;
-	if (s->kind == TOPO_NAT && t->ns[ns].role == TOPO_NS_HOST)
+	if (t->ns[ns].translates)
 		f |= NETNS_FORWARD; /* Docker's host routes between its bridge and the outside */
 	if (infra(t, ns))
 		f |= NETNS_IGMP_QUIET;
@@ -328,6 +328,14 @@ static int add_extra(struct nl_batch *b, const struct topo *t, const struct topo
 	return 0;
 }
 
+static bool planned_lo(const struct topo *t, int ns)
+{
+	for (int i = 0; i < t->n_devs; i++)
+		if (t->devs[i].ns == ns && t->devs[i].kind == NS_DEV_LOOPBACK)
+			return true;
+	return false;
+}
+
 /* One batch for namespace ns: the part of chunk [a, z) that lives there. */
 static int configure(struct topo *t, struct nl_batch *b, int ns, int a, int z, struct topo_err *err)
 {
@@ -335,7 +343,8 @@ static int configure(struct topo *t, struct nl_batch *b, int ns, int a, int z, s
 	const char *nsname = t->ns[ns].name;
 	char buf[NL_MSG_MAX];
 
-	if (!infra(t, ns) && t->spec.kind != TOPO_CONTAINER &&
+	/* A container's lo comes up, unless the plan has it (host, container: set up below). */
+	if (!infra(t, ns) && !planned_lo(t, ns) &&
 	    nl_batch_add(b, msg_link_up(buf, 1), "bringing up lo in %s", nsname))
 		return oom(err);
 	for (int i = 0; i < t->n_devs; i++) {
@@ -483,6 +492,58 @@ static int wait_operational(struct topo *t, struct topo_err *err)
 			  "waiting for the links to settle");
 }
 
+/*
+ * An IPv6 address gets its local route from the kernel's addrconf work, which
+ * runs after the request that added the address (even with IFA_F_NODAD):
+ * until then a packet to it finds no route. Wait for every container's
+ * address to be local in its namespace (on lo, nothing else makes the build
+ * wait long enough).
+ */
+static int route_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_type == RTM_NEWROUTE && rtm->rtm_type == RTN_LOCAL)
+		*(bool *)data = true;
+	return 0;
+}
+
+static bool ipv6_local(struct topo *t, int ns, const struct in6_addr *a)
+{
+	struct topo_err ignored;
+	char buf[NL_MSG_MAX];
+	bool local = false;
+
+	nl_get(topo_priv(t)->nl[ns], msg_route_get(buf, AF_INET6, a), route_cb, &local, &ignored);
+	return local;
+}
+
+static int wait_ipv6_local(struct topo *t, struct topo_err *err)
+{
+	if (!t->spec.ipv6)
+		return 0;
+	for (int i = 0; i < t->n_pairs; i++) {
+		const struct topo_pair *pr = &t->pairs[i];
+		int round = 0;
+
+		while (!ipv6_local(t, pr->client_ns, &pr->client_ip6) ||
+		       !ipv6_local(t, pr->server_ns, &pr->server_ip6)) {
+			if (topo_signal_pending())
+				return -EINTR;
+			if (++round == 4000) {
+				topo_err_set(
+				    err,
+				    "topo: the IPv6 addresses of pair %d did not become local "
+				    "within 2 s; drop --ipv6 or retry",
+				    i);
+				return -ETIMEDOUT;
+			}
+			usleep(500);
+		}
+	}
+	return 0;
+}
+
 int build_topology(struct topo *t, struct topo_err *err)
 {
 	struct maker m = {.t = t};
@@ -548,6 +609,8 @@ int build_topology(struct topo *t, struct topo_err *err)
 			m.busy_ms, m.wait_ms);
 	if (!r)
 		r = wait_operational(t, err);
+	if (!r)
+		r = wait_ipv6_local(t, err);
 	topo_phase("links operational");
 	if (!r && t->spec.kind == TOPO_NAT)
 		r = nat_apply(t, err);

@@ -137,6 +137,8 @@ struct nlmsghdr *msg_route(char *buf, int oif, int family, const void *dst);
 struct nlmsghdr *msg_route_default(char *buf, int oif, int family, const void *gateway);
 /* lo (ifindex 1) up with an MTU: the loopback kinds carry their traffic on it. */
 struct nlmsghdr *msg_lo(char *buf, int mtu);
+/* The route the kernel would take to dst (RTM_GETROUTE). */
+struct nlmsghdr *msg_route_get(char *buf, int family, const void *dst);
 struct nlmsghdr *msg_dellink_group(char *buf, uint32_t group);
 struct nlmsghdr *msg_dellink(char *buf, int ifindex);
 struct nlmsghdr *msg_getlink(char *buf, int ifindex);

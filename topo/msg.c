@@ -197,6 +197,18 @@ struct nlmsghdr *msg_addr(char *buf, int ifindex, int family, const void *addr, 
 	return nlh;
 }
 
+struct nlmsghdr *msg_route_get(char *buf, int family, const void *dst)
+{
+	struct nlmsghdr *nlh = start(buf, RTM_GETROUTE, 0);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	size_t alen = family == AF_INET ? 4 : 16;
+
+	rtm->rtm_family = family;
+	rtm->rtm_dst_len = alen * 8;
+	mnl_attr_put(nlh, RTA_DST, alen, dst);
+	return nlh;
+}
+
 struct nlmsghdr *msg_neigh(char *buf, int ifindex, int family, const void *addr,
 			   const unsigned char mac[6])
 {

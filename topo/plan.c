@@ -341,7 +341,9 @@ static int plan_side(struct planner *pl, struct node *nd, int pair, bool client,
 	switch (s->kind) {
 	case TOPO_VETH:
 	case TOPO_VETH_BRIDGE:
-	case TOPO_OVS: /* the port's master is the datapath */
+	case TOPO_OVS:	 /* the port's master is the datapath */
+	case TOPO_NAT:	 /* the server's side: on the host's bridge */
+	case TOPO_VXLAN: /* both sides: on their node's bridge */
 		dev = add_dev(pl, ns, NS_DEV_VETH, ifrole, pair, b);
 		snprintf(b, sizeof(b), "p%c%d", c, pair);
 		port = add_dev(pl, nd->ns, NS_DEV_VETH,
@@ -470,6 +472,7 @@ static void plan_nat(struct planner *pl)
 	struct topo *t = &p->t;
 	int h = add_ns(pl, TOPO_NS_HOST, 0);
 	int br = add_dev(pl, h, NS_DEV_BRIDGE, TOPO_DEV_BRIDGE, -1, "br0");
+	struct node host = {.ns = h, .bridge = br, .lower = -1, .wire = -1};
 	struct in_addr gw = ip4(0xc612fffeu); /* 198.18.255.254 */
 	char b[16];
 
@@ -488,11 +491,8 @@ static void plan_nat(struct planner *pl)
 			    sfx(b, "c%d", i));
 		pc = add_dev(pl, h, NS_DEV_VETH, TOPO_DEV_CLIENT_PORT, i, sfx(b, "pc%d", i));
 		veth(pl, pc, c);
-		sv = add_dev(pl, pr->server_ns, NS_DEV_VETH, TOPO_DEV_SERVER_IF, i,
-			     sfx(b, "s%d", i));
-		ps = add_dev(pl, h, NS_DEV_VETH, TOPO_DEV_SERVER_PORT, i, sfx(b, "ps%d", i));
-		t->devs[ps].master = br;
-		veth(pl, ps, sv);
+		sv = plan_side(pl, &host, i, false, pr->server_ns, -1);
+		ps = p->dx[sv].peer;
 		p->dx[sv].prefix = 16;
 		pr->client_dev = c;
 		pr->server_dev = sv;
@@ -556,23 +556,12 @@ static void plan_vxlan(struct planner *pl)
 
 		pr->client_ns = add_ns(pl, TOPO_NS_CLIENT, i);
 		pr->server_ns = add_ns(pl, TOPO_NS_SERVER, i);
+		pr->client_dev = plan_side(pl, &nodes[0], i, true, pr->client_ns, -1);
+		pr->server_dev = plan_side(pl, &nodes[1], i, false, pr->server_ns, -1);
 		for (int e = 0; e < 2; e++) {
-			bool client = e == 0;
-			int ns = client ? pr->client_ns : pr->server_ns;
-			int dev = add_dev(pl, ns, NS_DEV_VETH,
-					  client ? TOPO_DEV_CLIENT_IF : TOPO_DEV_SERVER_IF, i,
-					  sfx(b, client ? "c%d" : "s%d", i));
-			int port = add_dev(pl, nodes[e].ns, NS_DEV_VETH,
-					   client ? TOPO_DEV_CLIENT_PORT : TOPO_DEV_SERVER_PORT, i,
-					   sfx(b, client ? "pc%d" : "ps%d", i));
+			int dev = e ? pr->server_dev : pr->client_dev;
 
-			t->devs[dev].mtu = t->devs[port].mtu = inner;
-			t->devs[port].master = nodes[e].bridge;
-			veth(pl, port, dev);
-			if (client)
-				pr->client_dev = dev;
-			else
-				pr->server_dev = dev;
+			t->devs[dev].mtu = t->devs[p->dx[dev].peer].mtu = inner;
 		}
 	}
 	plan_fdb(pl, tun, 2);

@@ -543,10 +543,14 @@ ParameterizedTest(struct layout_case *c, topo_integ, new_kinds_build_carry_and_l
 				cr_assert(has_addr(s, AF_INET6, &pr->server_ip6, 128));
 		}
 		if (c->kind != TOPO_NAT) {
-			cr_expect_eq(ping(t, p, false, 2, 56), 2, "pair %d: IPv4 ping", p);
-			cr_expect_eq(ping(t, p, false, 1, inner - 28), 1, "pair %d: MTU-sized", p);
+			const char *k = topo_kind__name(c->kind);
+
+			cr_expect_eq(ping(t, p, false, 2, 56), 2, "%s pair %d: IPv4 ping", k, p);
+			cr_expect_eq(ping(t, p, false, 1, inner - 28), 1, "%s pair %d: MTU-sized",
+				     k, p);
 			if (c->ipv6)
-				cr_expect_eq(ping(t, p, true, 2, 56), 2, "pair %d: IPv6 ping", p);
+				cr_expect_eq(ping(t, p, true, 2, 56), 2, "%s pair %d: IPv6 ping", k,
+					     p);
 		} else {
 			/* Only the published port reaches the server: no route to it. */
 			cr_expect_eq(ping(t, p, false, 1, 56), 0, "pair %d: reached directly", p);
