@@ -81,6 +81,32 @@ struct {
 	__uint(max_entries, 4096); /* sized by the loader when raw events are on */
 } events SEC(".maps");
 
+/*
+ * Is this CPU serving a softirq (in_serving_softirq())? From the preempt
+ * count, per CPU: __preempt_count on 6.1 and since 6.15, pcpu_hot's between.
+ * A socket enqueue is the receive softirq's packet only there, which the
+ * light stage set tells without the softirq hooks.
+ */
+extern int __preempt_count __ksym __weak;
+struct pcpu_hot {
+	int preempt_count;
+} __attribute__((preserve_access_index));
+extern struct pcpu_hot pcpu_hot __ksym __weak;
+#define NS_SOFTIRQ_OFFSET 0x100 /* SOFTIRQ_OFFSET: 1 << SOFTIRQ_SHIFT (8) */
+
+static __always_inline bool serving_softirq(void)
+{
+	int pc;
+
+	if (&__preempt_count)
+		pc = *(int *)bpf_this_cpu_ptr(&__preempt_count);
+	else if (&pcpu_hot)
+		pc = ((struct pcpu_hot *)bpf_this_cpu_ptr(&pcpu_hot))->preempt_count;
+	else
+		return true; /* cannot tell: the state's own checks decide */
+	return pc & NS_SOFTIRQ_OFFSET;
+}
+
 /* which is a constant at every call: the verifier sees the bound. */
 #define count(c, which) ((c)->counters[(which)]++)
 
@@ -857,8 +883,7 @@ static __always_inline struct ns_sock *sock_stats(struct ns_cpu *c, const struct
  * Data was queued to a socket. In the NET_RX softirq that is the packet the
  * receive core is working on: the end of its receive processing.
  */
-SEC("tp_btf/sk_data_ready")
-int BPF_PROG(sock_enqueue, const struct sock *sk)
+static __always_inline void data_ready(const struct sock *sk, bool in_softirq)
 {
 	struct ns_cpu *c = this_cpu();
 	struct interval iv = {};
@@ -867,12 +892,12 @@ int BPF_PROG(sock_enqueue, const struct sock *sk)
 	__u64 now;
 
 	if (!c)
-		return 0;
+		return;
 	s = sock_stats(c, sk);
 	if (s)
 		s->data_ready++;
-	if (!c->softirq_entry[1] || !c->rx_skb)
-		return 0;
+	if (!c->rx_skb || !(in_softirq ? serving_softirq() : c->softirq_entry[1] != 0))
+		return;
 	p = pkt_find(c->rx_skb);
 	/* After rx_core, or after a macvlan's or ipvlan's rx_handler handed it up. */
 	if (p && p->cpu == bpf_get_smp_processor_id() &&
@@ -892,6 +917,25 @@ int BPF_PROG(sock_enqueue, const struct sock *sk)
 		p->ts = now;
 	}
 	c->rx_skb = 0;
+}
+
+/* Inside the receive softirq as the softirq hooks mark it. */
+SEC("tp_btf/sk_data_ready")
+int BPF_PROG(sock_enqueue, const struct sock *sk)
+{
+	data_ready(sk, false);
+	return 0;
+}
+
+/*
+ * The same, told from the preempt count: the light set needs no softirq
+ * hook then. The loader picks it where the kernel can resolve the count's
+ * address (CONFIG_KALLSYMS_ALL, as distribution kernels have).
+ */
+SEC("tp_btf/sk_data_ready")
+int BPF_PROG(sock_enqueue_pc, const struct sock *sk)
+{
+	data_ready(sk, true);
 	return 0;
 }
 

@@ -461,19 +461,45 @@ out:
  * trouble, and the receive softirq's bounds (marked, not timed), which tell
  * a socket enqueue of the softirq's packet from one in process context.
  */
-static bool in_hops(const struct stages_bpf *skel, const struct bpf_program *prog)
+static bool in_hops(const struct loader *l, const struct bpf_program *prog)
 {
+	const struct stages_bpf *skel = l->skel;
 	const struct bpf_program *const keep[] = {
-	    skel->progs.tx_queue,      skel->progs.rx_core,	       skel->progs.sock_enqueue,
-	    skel->progs.deliver,       skel->progs.sock_recv,	       skel->progs.sock_rcvqueue_full,
-	    skel->progs.udp_queue_fail, skel->progs.drop,	       skel->progs.drop_noreason,
-	    skel->progs.softirq_entry, skel->progs.softirq_exit,
+	    skel->progs.tx_queue,	skel->progs.rx_core,	      skel->progs.sock_enqueue,
+	    skel->progs.sock_enqueue_pc, skel->progs.deliver,	      skel->progs.sock_recv,
+	    skel->progs.sock_rcvqueue_full, skel->progs.udp_queue_fail, skel->progs.drop,
+	    skel->progs.drop_noreason,
 	};
 
 	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
 		if (keep[i] == prog)
 			return true;
-	return false;
+	/* Where the preempt count cannot be read, the softirq hooks mark the receive softirq. */
+	return !l->preempt_count &&
+	       (prog == skel->progs.softirq_entry || prog == skel->progs.softirq_exit);
+}
+
+/*
+ * Can the programs read the preempt count (a per-CPU kernel variable)? The
+ * verifier finds its address through kallsyms, which lists data symbols only
+ * with CONFIG_KALLSYMS_ALL.
+ */
+static bool preempt_count_readable(void)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	char line[256];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		const char *name = strrchr(line, ' ');
+
+		found = name && (!strcmp(name + 1, "__preempt_count\n") ||
+				 !strcmp(name + 1, "pcpu_hot\n"));
+	}
+	fclose(f);
+	return found;
 }
 
 static void choose_programs(struct loader *l, bool module_probes)
@@ -493,7 +519,7 @@ static void choose_programs(struct loader *l, bool module_probes)
 			on = all && module_probes && l->features.fentry &&
 			     func_exists(l->vmlinux_btf, tp);
 		else
-			on = (all || in_hops(l->skel, prog)) && tp_args(l->vmlinux_btf, tp) >= 0;
+			on = (all || in_hops(l, prog)) && tp_args(l->vmlinux_btf, tp) >= 0;
 		bpf_program__set_autoload(prog, on);
 		if (on && is_module_probe(prog))
 			add_name(l->modules, sizeof(l->modules), tp);
@@ -510,6 +536,10 @@ static void choose_programs(struct loader *l, bool module_probes)
 			bpf_program__set_autoload(nf[i], on);
 		}
 	}
+	/* One socket enqueue program: the softirq told by the preempt count, or by the hooks. */
+	bpf_program__set_autoload(l->preempt_count ? l->skel->progs.sock_enqueue
+						   : l->skel->progs.sock_enqueue_pc,
+				  false);
 	/* One kfree_skb program, with or without the reason argument. */
 	if (l->features.kfree_skb_reason)
 		bpf_program__set_autoload(l->skel->progs.drop_noreason, false);
@@ -760,6 +790,7 @@ int loader__start(struct loader **out, const struct loader_opts *o, char *err, s
 	}
 	l->topo = o->topo;
 	l->stage_set = o->stage_set;
+	l->preempt_count = preempt_count_readable();
 	l->memory = mem.total;
 	if (o->duty_pct && o->duty_pct < 100) {
 		rc = loader__duty_prepare(l, o->duty_pct, o->duty_period_ms, err, errlen);

@@ -80,6 +80,7 @@ struct loader {
 	int nf_links[16];		  /* netfilter hook links of the NAT stages (fds) */
 	int n_nf_links;
 	int stage_set;
+	bool preempt_count;	   /* the programs read it: the light set needs no softirq hook */
 	unsigned long long memory; /* bytes of maps, as planned */
 	struct loader_duty *duty;  /* time sampling's thread, or NULL */
 	struct loader_cost *cost;  /* the cost estimate's calibration, or NULL */
