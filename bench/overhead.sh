@@ -2,23 +2,29 @@
 # SPDX-License-Identifier: GPL-2.0
 # What the stage probes cost. On one veth+bridge container pair, iperf3
 # throughput without probes and with them, in alternating pairs of runs:
-# netstage following every packet, netstage following 1 in 16, and the
-# five-probe bpftrace script of KERNEL-FACTS.md as the peer. Then a pass with
-# kernel.bpf_stats_enabled: each program's mean run time beside an empty
-# program on the same hook, and invocations per packet.
+#   all          netstage, the full stage set, every packet
+#   all-s16      the same, 1 packet in 16
+#   all-duty10   the same, attached 10 % of the time (100 ms a second)
+#   hops         the light stage set, every packet
+#   empty-all    empty programs on the hooks of the full set: its floor
+#   empty-hops   empty programs on the hooks of the light set: its floor
+#   bpftrace     the five-probe bpftrace script (docs/PERFORMANCE.md) as the peer
+# The throughput runs keep bpf_stats off (netstage runs with --no-calibrate).
+# Then a pass with kernel.bpf_stats_enabled: each program's mean run time
+# beside an empty program on the same hook, and invocations per packet; and a
+# pass that checks netstage's own cost estimate against the throughput cost.
 #
 # Usage: bench/overhead.sh BUILD_DIR [ROUNDS] [SECONDS] [PROTOS]
 #   ROUNDS  pairs of runs per configuration and protocol (default 10)
 #   SECONDS length of each iperf3 run (default 4)
 #   PROTOS  "tcp udp" (default)
-# CONFIGS=... picks configurations (default: netstage netstage-s16 bpftrace empty).
+# CONFIGS=... picks configurations (default: all of the above).
 set -eu
 out=${1:?usage: bench/overhead.sh BUILD_DIR [ROUNDS] [SECONDS] [PROTOS]}
 rounds=${2:-10}
 secs=${3:-4}
 protos=${4:-tcp udp}
-# "empty": programs that do nothing on the same hooks, the floor any probe pays.
-configs=${CONFIGS:-netstage netstage-s16 bpftrace empty}
+configs=${CONFIGS:-all all-s16 all-duty10 hops empty-all empty-hops bpftrace}
 ns=$out/netstage
 empty=$out/bench/empty_probes
 for tool in "$ns" "$empty"; do
@@ -83,9 +89,16 @@ iperf_once() { # proto
 
 start_agent() { # config
 	case $1 in
-	netstage | netstage-s16)
-		local extra=""
-		[ "$1" = netstage-s16 ] && extra="--sample 16"
+	all | all-s16 | all-duty10 | hops | hops-s16)
+		local extra="--no-calibrate"
+		case $1 in
+		all*) extra="$extra --stages all" ;;
+		hops*) extra="$extra --stages hops" ;;
+		esac
+		case $1 in
+		*-s16) extra="$extra --sample 16" ;;
+		*-duty10) extra="$extra --duty 10" ;;
+		esac
 		# shellcheck disable=SC2086
 		"$ns" profile --netns "$C" --netns "$S" --netns "$H" --duration 86400 $extra \
 			-o "$tmp/profile.json" 2>"$tmp/agent.err" >/dev/null &
@@ -95,11 +108,12 @@ start_agent() { # config
 		BPFTRACE_MAP_KEYS_MAX=1000000 bpftrace "$tmp/peer.bt" >"$tmp/agent.err" 2>&1 &
 		agent=$!
 		wait_for "$tmp/agent.err" Attaching bpftrace ;;
-	empty | empty-blocks)
-		local blocks=""
-		[ "$1" = empty-blocks ] && blocks="--blocks"
+	empty-all | empty-hops | empty-blocks)
+		local flag=""
+		[ "$1" = empty-blocks ] && flag="--blocks"
+		[ "$1" = empty-hops ] && flag="--hops"
 		# shellcheck disable=SC2086
-		"$empty" $blocks >"$tmp/agent.err" 2>&1 &
+		"$empty" $flag >"$tmp/agent.err" 2>&1 &
 		agent=$!
 		wait_for "$tmp/agent.err" attached empty_probes ;;
 	esac
@@ -156,16 +170,30 @@ for proto in $( [ "$rounds" -gt 0 ] && echo $protos); do
 				if (!n) { printf "  %s %-13s no runs\n", p, c; exit }
 				m = median(r, n); lo = r[0]; hi = r[n - 1]
 				printf "  %s %-13s ratio %.3f [%.3f, %.3f]  without %.2f  with %.2f Gbit/s", p, c, m, lo, hi, median(b, n) / 1e9, median(w, n) / 1e9
-				if (c ~ /^netstage/) printf "  userspace CPU %.2f%% of a core", 100 * cpu / (n * secs)
+				if (c ~ /^(all|hops)/) printf "  userspace CPU %.2f%% of a core", 100 * cpu / (n * secs)
 				printf "\n"
 			}' "$results"
 	done
+	# Medians of the pair ratios, then the comparisons the targets are set in.
 	awk -v p="$proto" '
-		$1 == p && $3 > 0 { r[$2] += 1 - $4 / $3; n[$2]++ }
-		END { if (n["netstage"] && n["bpftrace"] && r["bpftrace"] > 0)
-			printf "  %s netstage costs %.2f of what bpftrace costs (mean cost %.3f vs %.3f)\n", p,
-				(r["netstage"] / n["netstage"]) / (r["bpftrace"] / n["bpftrace"]),
-				r["netstage"] / n["netstage"], r["bpftrace"] / n["bpftrace"] }' "$results"
+		function median(a, n,   i, j, t) {
+			for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+			return n % 2 ? a[int(n / 2)] : (a[n / 2 - 1] + a[n / 2]) / 2
+		}
+		$1 == p && $3 > 0 { k = $2; v[k, n[k]++] = $4 / $3 }
+		END {
+			for (k in n) { for (i = 0; i < n[k]; i++) a[i] = v[k, i]; m[k] = median(a, n[k]) }
+			if (("all" in m) && ("empty-all" in m))
+				printf "  %s all: %.3f against its floor %.3f (%+.3f)\n", p, m["all"], m["empty-all"], m["all"] - m["empty-all"]
+			if (("all-s16" in m) && ("empty-all" in m))
+				printf "  %s all, 1 in 16: %.3f against its floor %.3f (%+.3f)\n", p, m["all-s16"], m["empty-all"], m["all-s16"] - m["empty-all"]
+			if (("hops" in m) && ("empty-hops" in m))
+				printf "  %s hops: %.3f against its floor %.3f (%+.3f)\n", p, m["hops"], m["empty-hops"], m["hops"] - m["empty-hops"]
+			if ("bpftrace" in m && 1 - m["bpftrace"] > 0)
+				for (k in m) if (k ~ /^(all|hops)/)
+					printf "  %s %s costs %.2f of what bpftrace costs (%.3f vs %.3f)\n", p, k,
+						(1 - m[k]) / (1 - m["bpftrace"]), 1 - m[k], 1 - m["bpftrace"]
+		}' "$results"
 done
 
 # ---- bpf_stats: run time per invocation, beside empty programs on the same hooks ----
@@ -218,7 +246,35 @@ echo
 echo "bpf_stats (a pass of its own: the statistics cost time themselves)"
 sysctl -qw kernel.bpf_stats_enabled=1
 for proto in $protos; do
-	stats_pass "every packet" "" "$proto"
-	stats_pass "1 in 16" "--sample 16" "$proto"
+	stats_pass "all, every packet" "--no-calibrate --stages all" "$proto"
+	stats_pass "all, 1 in 16" "--no-calibrate --stages all --sample 16" "$proto"
+	stats_pass "hops, every packet" "--no-calibrate --stages hops" "$proto"
 done
 sysctl -qw kernel.bpf_stats_enabled=0
+
+# ---- netstage's own estimate of its cost, against the throughput it costs ----
+# A run with the estimate on (bpf_stats for half a second), beside a run
+# without probes: the estimate predicts a cost of ns_per_packet * packets/s
+# (all probe time on the one saturated CPU); the throughput says 1 - ratio.
+estimate_rounds=${ESTIMATE_ROUNDS:-3}
+echo
+echo "the cost estimate against the measured cost (all, every packet, $estimate_rounds pairs)"
+for proto in $protos; do
+	for r in $(seq "$estimate_rounds"); do
+		base=$(iperf_once "$proto")
+		"$ns" profile --netns "$C" --netns "$S" --netns "$H" --duration 86400 --stages all \
+			-o "$tmp/estimate.json" 2>"$tmp/agent.err" >/dev/null &
+		agent=$!
+		wait_for "$tmp/agent.err" watching netstage
+		p0=$(rx_packets)
+		with=$(iperf_once "$proto")
+		p1=$(rx_packets)
+		stop_agent
+		jq -r --arg b "$base" --arg w "$with" --arg pk "$((p1 - p0))" --arg s "$secs" --arg p "$proto" '
+			.probe_cost as $c | ($pk | tonumber) / ($s | tonumber) as $pps |
+			(1 - ($w | tonumber) / ($b | tonumber)) as $measured |
+			($c.ns_per_packet * $pps / 1e9) as $predicted |
+			"  \($p): measured cost \($measured * 1000 | round / 1000), estimated \($predicted * 1000 | round / 1000) (\($c.ns_per_packet | round) ns a packet at \($pps | round) packets/s; estimate/measured \(if $measured > 0 then ($predicted / $measured * 100 | round / 100) else "-" end)); \($c.method)"' \
+			"$tmp/estimate.json"
+	done
+done

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* netstage doctor: what this kernel allows, each answer with its reason. */
 #include <stdio.h>
+#include <bpf/libbpf.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -10,9 +11,15 @@
 #include "user/cli.h"
 #include "user/commands.h"
 #include "user/loader.h"
+#include "user/probe_memory.h"
 #include "topo/topo.h"
 
-static const struct cli_opt opts[] = {{0}};
+enum { OPT_CALIBRATE = 1 };
+
+static const struct cli_opt opts[] = {
+    {OPT_CALIBRATE, "calibrate", 0, NULL,
+     "measure a hook's own cost afresh (an empty program's run), cached for this boot"},
+    {0}};
 
 static const struct cli_cmd cmd = {
     .name = "doctor",
@@ -21,7 +28,10 @@ static const struct cli_cmd cmd = {
 	       "fentry module probes, drop reasons, each device kind and mode.",
     .details = "Exits 0 when the stage probes can run (BTF and tp_btf), 1 otherwise.\n"
 	       "Checking device kinds creates and deletes a device in a throwaway netstage\n"
-	       "namespace, so it needs root.",
+	       "namespace, so it needs root. It also prints the memory the probes' maps take\n"
+	       "for a small and a large topology, on this machine's possible CPUs and on\n"
+	       "servers of 64 and 256, and the cost of a hook, which the results' cost\n"
+	       "estimate uses (--calibrate measures it again).",
     .opts = opts,
 };
 const struct cli_cmd *const doctor_cli = &cmd; /* for the manual page */
@@ -82,14 +92,62 @@ static void device_kinds(void)
 	}
 }
 
+/* The probes' map memory for veth-bridge, 1 and 128 pairs, both stage sets, 3 CPU counts. */
+static void map_memory(void)
+{
+	const int pairs[] = {1, 128}, cpus[] = {libbpf_num_possible_cpus(), 64, 256};
+	struct topo_err err;
+
+	printf("map memory (veth-bridge; --map-memory bounds it, default an eighth of RAM):\n");
+	for (size_t p = 0; p < 2; p++) {
+		struct topo_spec spec = {
+		    .kind = TOPO_VETH_BRIDGE, .mode = -1, .pairs = pairs[p], .mtu = 1500};
+		struct topo *t;
+
+		if (topo__plan(&spec, &t, &err))
+			continue;
+		t->owned = true;
+		for (int set = 0; set < NS_SET_COUNT; set++) {
+			printf("  %3d pair%s, stages %-4s:", pairs[p], pairs[p] == 1 ? " " : "s",
+			       loader__stage_set_name(set));
+			for (size_t c = 0; c < 3; c++) {
+				struct loader_opts o = {.topo = t, .stage_set = set, .n_cpus = cpus[c],
+							.memory_limit = ~0ULL};
+				struct probe_memory m;
+				char buf[32], e[160];
+
+				if (cpus[c] > 0 && !loader__plan(&o, &m, e, sizeof(e)))
+					printf("  %9s on %3d CPUs", probe_memory__fmt(m.total, buf, sizeof(buf)),
+					       cpus[c]);
+			}
+			printf("\n");
+		}
+		topo__free_plan(t);
+	}
+}
+
 int cmd_doctor(int argc, char **argv)
 {
 	struct probe_report pr;
 	struct utsname u;
-	int rc = cli__parse_no_args(&cmd, argc, argv);
+	struct cli_parser p;
+	bool calibrate = false;
+	double hook_ns, stats_ns;
+	char err[160];
+	int id;
 
-	if (rc >= 0)
-		return rc;
+	cli__init(&p, &cmd, argc, argv);
+	while ((id = cli__next(&p)) > 0)
+		if (id == OPT_CALIBRATE)
+			calibrate = true;
+	if (id < 0)
+		return 2;
+	if (p.help)
+		return 0;
+	if (p.rest < argc) {
+		cli__error(&cmd, "unexpected argument '%s'", argv[p.rest]);
+		return 2;
+	}
 	uname(&u);
 	loader__probe(&pr);
 	printf("kernel %s (%s)\nprobes:\n", u.release, u.machine);
@@ -112,6 +170,15 @@ int cmd_doctor(int argc, char **argv)
 	     "/sys/kernel/tracing (make deps mounts it)");
 	line("bpffs", mounted("/sys/fs/bpf", BPF_FS_MAGIC), "/sys/fs/bpf (make deps mounts it)");
 	device_kinds();
+	map_memory();
+	if (geteuid() == 0 && pr.tp_btf) {
+		if (loader__hook_cost(&hook_ns, &stats_ns, calibrate, err, sizeof(err)) == 0)
+			printf("probe cost: a hook runs an empty program in %.0f ns (bpf_stats adds "
+			       "%.0f ns to its figure)\n",
+			       hook_ns, stats_ns);
+		else
+			printf("probe cost: %s\n", err);
+	}
 	if (!pr.btf || !pr.tp_btf) {
 		fprintf(stderr, "netstage doctor: this kernel cannot run the stage probes: %s\n",
 			!pr.btf ? pr.btf_why : pr.tp_btf_why);

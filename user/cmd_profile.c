@@ -129,6 +129,7 @@ int cmd_profile(int argc, char **argv)
 		cli__error(&cmd, "%s", err);
 		goto out;
 	}
+	probe_opts__announce("profile", l);
 	snprintf(r.config.command, sizeof(r.config.command), "profile");
 	for (int i = 0; i < n_netns; i++) {
 		size_t len = strlen(r.config.netns);

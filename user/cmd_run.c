@@ -225,6 +225,10 @@ int cmd_run(int argc, char **argv)
 		cli__error(&cmd, "%s", terr.msg);
 		return 1;
 	}
+	if (!a.no_probes && probe_opts__check_memory(&a.probe, &a.spec, err, sizeof(err))) {
+		cli__error(&cmd, "%s", err);
+		return 1;
+	}
 	session__catch_signals();
 	a.e.progress = progress;
 	a.e.ctx = &a;
@@ -253,6 +257,7 @@ int cmd_run(int argc, char **argv)
 			cli__error(&cmd, "%s", err);
 			goto out;
 		}
+		probe_opts__announce("run", l);
 		pr = l->features;
 	} else {
 		loader__probe(&pr);

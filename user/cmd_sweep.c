@@ -49,6 +49,8 @@ static const struct cli_opt opts[] = {
     {OPT_LAYOUT, "layout", 0, "local|switched",
      "one host, or two nodes joined by a wire (default local)"},
     EXPERIMENT_OPTS,
+    {PROBE_OPT_STAGES, "stages", 0, "all|hops",
+     "stage set: all (the full split, the default) or hops (cheaper)"},
     {PROBE_OPT_SAMPLE, "sample", 0, "N",
      "follow 1 packet in N (default 1: every packet); less overhead, same stages"},
     {OPT_RAW, "raw", 0, NULL, "also write each point's per-packet events to DIR/POINT.events.gz"},

@@ -791,6 +791,7 @@ int loader__start(struct loader **out, const struct loader_opts *o, char *err, s
 	l->topo = o->topo;
 	l->stage_set = o->stage_set;
 	l->preempt_count = preempt_count_readable();
+	l->no_calibrate = o->no_calibrate;
 	l->memory = mem.total;
 	if (o->duty_pct && o->duty_pct < 100) {
 		rc = loader__duty_prepare(l, o->duty_pct, o->duty_period_ms, err, errlen);

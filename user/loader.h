@@ -43,6 +43,7 @@ struct loader_opts {
 	unsigned int duty_period_ms;	    /* 0: 1000 */
 	unsigned long long memory_limit;    /* bytes of maps allowed; 0: an eighth of RAM */
 	int n_cpus;			    /* possible CPUs to plan for; 0: this kernel's */
+	bool no_calibrate;		    /* no bpf_stats: the cost is not estimated */
 };
 
 /* Stage sets by name ("all", "hops"): the id, or -1. */
@@ -81,6 +82,7 @@ struct loader {
 	int n_nf_links;
 	int stage_set;
 	bool preempt_count;	   /* the programs read it: the light set needs no softirq hook */
+	bool no_calibrate;
 	unsigned long long memory; /* bytes of maps, as planned */
 	struct loader_duty *duty;  /* time sampling's thread, or NULL */
 	struct loader_cost *cost;  /* the cost estimate's calibration, or NULL */

@@ -325,6 +325,10 @@ int loader__cost_begin(struct loader *l, struct result *r)
 	pthread_condattr_destroy(&attr);
 	k->busy0 = busy_ticks();
 	clock_gettime(CLOCK_MONOTONIC, &k->t0);
+	if (l->no_calibrate) {
+		snprintf(k->method, sizeof(k->method), "not estimated (--no-calibrate)");
+		return 0;
+	}
 	if (loader__hook_cost(&k->hook_ns, &k->stats_ns, false, err, sizeof(err))) {
 		snprintf(k->method, sizeof(k->method), "not calibrated: %.70s", err);
 		return 0;

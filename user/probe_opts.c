@@ -2,6 +2,9 @@
 #include <string.h>
 #include <netinet/in.h>
 #include "user/probe_opts.h"
+#include "user/probe_memory.h"
+#include "user/session.h"
+#include "stages.skel.h"
 
 #define DEFAULT_RAW_SAMPLE 16
 
@@ -32,6 +35,9 @@ int probe_opts__handle(const struct cli_parser *p, int id, struct probe_opts *o)
 		if (cli__int(p, 1, 1 << 20, &v))
 			return -1;
 		o->map_memory_mb = v;
+		return 1;
+	case PROBE_OPT_NO_CALIBRATE:
+		o->no_calibrate = true;
 		return 1;
 	case PROBE_OPT_SAMPLE:
 		if (cli__int(p, 1, 1 << 20, &v))
@@ -75,6 +81,7 @@ void probe_opts__apply(const struct probe_opts *o, struct loader_opts *lo)
 	lo->duty_pct = o->duty;
 	lo->duty_period_ms = o->duty_period_ms;
 	lo->memory_limit = o->map_memory_mb << 20;
+	lo->no_calibrate = o->no_calibrate;
 	lo->sample_every = o->sample;
 	lo->filter_proto = o->protocol;
 	lo->filter_port = o->port;
@@ -88,4 +95,36 @@ void probe_opts__apply(const struct probe_opts *o, struct loader_opts *lo)
 
 		lo->raw_every = raw > o->sample ? raw : (o->sample ? o->sample : 1);
 	}
+}
+
+int probe_opts__check_memory(const struct probe_opts *o, const struct topo_spec *spec, char *err,
+			     size_t errlen)
+{
+	struct loader_opts lo = {0};
+	struct probe_memory m;
+	struct topo_err terr;
+	struct topo *t;
+	int rc;
+
+	if (topo__plan(spec, &t, &terr))
+		return 0; /* the build says what is wrong with the spec */
+	t->owned = true;
+	lo.topo = t;
+	probe_opts__apply(o, &lo);
+	rc = loader__plan(&lo, &m, err, errlen);
+	topo__free_plan(t);
+	return rc;
+}
+
+void probe_opts__announce(const char *cmd, const struct loader *l)
+{
+	unsigned int every = l->skel->rodata->cfg.sample_every;
+	char mem[32], sample[32] = "every packet";
+
+	if (every > 1)
+		snprintf(sample, sizeof(sample), "1 packet in %u", every);
+	session__note(cmd, "probes: stages %s, %s%s; maps %s for %d possible CPUs",
+		      loader__stage_set_name(l->stage_set), sample,
+		      l->duty ? ", time-sampled" : "",
+		      probe_memory__fmt(l->memory, mem, sizeof(mem)), l->n_cpus);
 }

@@ -16,6 +16,7 @@ enum {
 	PROBE_OPT_DUTY,
 	PROBE_OPT_DUTY_PERIOD,
 	PROBE_OPT_MAP_MEMORY,
+	PROBE_OPT_NO_CALIBRATE,
 };
 
 #define PROBE_OPTS_SAMPLING                                                                        \
@@ -29,6 +30,8 @@ enum {
 	  "the period of --duty, 10 to 60000 ms (default 1000)" },                                 \
 	{ PROBE_OPT_MAP_MEMORY, "map-memory", 0, "MB",                                             \
 	  "refuse to load probes whose maps take more (default: an eighth of RAM)" },              \
+	{ PROBE_OPT_NO_CALIBRATE, "no-calibrate", 0, NULL,                                         \
+	  "do not turn bpf_stats on for half a second to estimate the probes' cost" },             \
 	{ PROBE_OPT_RAW, "raw", 0, "FILE.gz",                                                      \
 	  "also write per-packet stage events, gzip (docs/RAW.md); read with report --raw" },      \
 	{ PROBE_OPT_RAW_SAMPLE, "raw-sample", 0, "N",                                              \
@@ -42,6 +45,7 @@ struct probe_opts {
 	int stages; /* enum ns_stage_set, or -1: the command's default */
 	unsigned int duty, duty_period_ms;
 	unsigned long long map_memory_mb;
+	bool no_calibrate;
 	unsigned int sample;
 	const char *raw;
 	unsigned int raw_sample;
@@ -51,6 +55,15 @@ struct probe_opts {
 
 /* 1 if id was a probe option (handled), 0 if not, -1 after an error message. */
 int probe_opts__handle(const struct cli_parser *p, int id, struct probe_opts *o);
+/*
+ * Before anything is built: would the probes' maps for this topology exceed
+ * the bound? 0, or -E2BIG with err saying how much and which option helps.
+ */
+int probe_opts__check_memory(const struct probe_opts *o, const struct topo_spec *spec, char *err,
+			     size_t errlen);
+/* One line on stderr: the stage set, sampling and map memory the probes run with. */
+void probe_opts__announce(const char *cmd, const struct loader *l);
+
 /* The options a command starts from: its default stage set, nothing else set. */
 void probe_opts__init(struct probe_opts *o, int default_stages);
 void probe_opts__apply(const struct probe_opts *o, struct loader_opts *lo);

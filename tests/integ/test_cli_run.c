@@ -306,6 +306,13 @@ Test(cli_run, bad_input_gets_one_clear_line_and_creates_nothing)
 	    {"run --kind veth --pairs 4 --streams-total 2", "every pair needs a stream"},
 	    {"run --kind veth --streams 2 --streams-total 8", "give one"},
 	    {"run --kind veth --no-probes --sample 4", "--no-probes leaves nothing"},
+	    {"run --kind veth --stages some", "'some' is not a stage set; use all or hops"},
+	    {"run --kind veth --duty 0", "--duty: '0'"},
+	    {"run --kind veth --duty 101", "--duty: '101'"},
+	    {"run --kind veth --duty-period 5", "--duty-period: '5'"},
+	    {"run --kind veth --map-memory 0", "--map-memory: '0'"},
+	    {"run --kind veth-bridge --pairs 128 --map-memory 1", "give --map-memory MB a larger"},
+	    {"profile --netns /proc/self/ns/net --stages none", "'none' is not a stage set"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -9,6 +9,8 @@
 #include "helpers.h"
 #include <time.h>
 #include "user/collect.h"
+#include <bpf/libbpf.h>
+#include "stages.skel.h"
 #include "analysis/stage.h"
 
 #define PORT 40001
@@ -581,4 +583,34 @@ Test(stages, time_sampling_counts_add_up_per_window)
 	cr_expect_eq(r.counters[NS_CNT_EVICTED], 0);
 	close_flow(&f);
 	result__free(&r);
+}
+
+/* What the kernel charges a map (its fdinfo's memlock), in bytes. */
+static unsigned long long memlock(int fd)
+{
+	char path[64], line[128];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/* The memory planned before load is what the kernel charges once loaded, within 10 %. */
+Test(stages, planned_map_memory_is_what_the_kernel_charges)
+{
+	unsigned long long charged = 0;
+	struct bpf_map *map;
+
+	up(TOPO_VETH_BRIDGE, -1, NULL);
+	bpf_object__for_each_map(map, loader->skel->obj)
+		charged += memlock(bpf_map__fd(map));
+	cr_expect(charged * 10 >= loader->memory * 9 && charged * 10 <= loader->memory * 11,
+		  "planned %llu bytes, the kernel charges %llu", loader->memory, charged);
 }
