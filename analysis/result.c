@@ -251,6 +251,7 @@ static const char *const counter_names[NS_CNT_COUNT] = {
 	[NS_CNT_SOCK_FULL] = "socket_events_uncounted",
 	[NS_CNT_SAMPLED_OUT] = "sampled_out",
 	[NS_CNT_HIST_FULL] = "histogram_pool_full",
+	[NS_CNT_FIFO_LOST] = "udp_reads_unmatched",
 };
 
 const char *result__counter_name(int counter)

@@ -283,6 +283,7 @@ enum ns_counter {
 	NS_CNT_SOCK_FULL,      /* socket events not counted: both places of its set taken */
 	NS_CNT_SAMPLED_OUT,    /* packets the sampling left out, at their first stage */
 	NS_CNT_HIST_FULL,      /* intervals not kept: the histogram pool was used up */
+	NS_CNT_FIFO_LOST,      /* UDP reads whose datagram's entry a deeper queue overwrote */
 	NS_CNT_COUNT
 };
 
@@ -356,6 +357,33 @@ struct ns_sock {
 	__u64 data_ready; /* wake-ups: data queued to it */
 	__u64 rcvq_full;  /* sock:sock_rcvqueue_full */
 	__u64 queue_fail; /* udp:udp_fail_queue_rcv_skb */
+};
+
+/*
+ * UDP's socket wait, per datagram: a FIFO of enqueue times per UDP socket
+ * (socket storage), pushed at every enqueue (sk_data_ready, once a
+ * datagram) and popped at every read (sock_recv_length), so that the n-th
+ * read is the n-th datagram queued. Entries of datagrams not followed are
+ * pushed too (ts 0), keeping the two in step; a datagram dropped at a full
+ * queue is never pushed. Sequence numbers tell an entry overwritten by a
+ * queue deeper than the FIFO.
+ */
+#define NS_FIFO_LEN 1024 /* a power of two */
+struct ns_fifo_entry {
+	__u64 ts;  /* when it was queued; 0: not followed */
+	__u64 skb; /* its address, to end its state at the read */
+	__u32 seq; /* its place: entry i holds seq i mod NS_FIFO_LEN */
+	__u32 tag;
+	__u8 slot;
+	__u8 group;
+	__u8 hop;
+	__u8 cpu_lo; /* low byte of the enqueuing CPU: reads on another CPU are cross_cpu */
+	__u32 pad;
+};
+struct ns_fifo {
+	__u32 head; /* next to pop */
+	__u32 tail; /* next to push */
+	struct ns_fifo_entry e[NS_FIFO_LEN];
 };
 
 /* One record of --raw (docs/RAW.md): a packet at a stage. */

@@ -76,6 +76,14 @@ struct {
 	__type(value, struct ns_sock);
 } socks SEC(".maps");
 
+/* UDP sockets' datagram FIFOs (netstage.h), allocated as a watched socket first receives. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct ns_fifo);
+} fifos SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4096); /* sized by the loader when raw events are on */
@@ -93,6 +101,7 @@ struct pcpu_hot {
 } __attribute__((preserve_access_index));
 extern struct pcpu_hot pcpu_hot __ksym __weak;
 #define NS_SOFTIRQ_OFFSET 0x100 /* SOFTIRQ_OFFSET: 1 << SOFTIRQ_SHIFT (8) */
+#define NS_MSG_PEEK	  2	/* MSG_PEEK */
 
 static __always_inline bool serving_softirq(void)
 {
@@ -883,6 +892,51 @@ static __always_inline struct ns_sock *sock_stats(struct ns_cpu *c, const struct
  * Data was queued to a socket. In the NET_RX softirq that is the packet the
  * receive core is working on: the end of its receive processing.
  */
+/* Datagrams a UDP socket holds: its receive queue and the reader's queue it splices into. */
+static __always_inline __u32 udp_queued(const struct sock *sk)
+{
+	const struct udp_sock *up = (const void *)sk;
+
+	return sk->sk_receive_queue.qlen + BPF_CORE_READ(up, reader_queue.qlen);
+}
+
+/*
+ * A UDP datagram queued to a watched socket (s, from sock_stats): its entry
+ * in the socket's FIFO, with its time and place when followed (p).
+ */
+static __always_inline void fifo_push(const struct ns_sock *s, const struct sock *sk,
+				      const struct ns_pkt *p, __u64 now)
+{
+	struct ns_fifo_entry *e;
+	struct ns_fifo *f;
+	__u32 seq;
+
+	if (!s || s->protocol != IPPROTO_UDP)
+		return;
+	f = bpf_sk_storage_get(&fifos, (struct sock *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!f)
+		return;
+	seq = __sync_fetch_and_add(&f->tail, 1);
+	/* Reads while detached (time sampling) took entries' datagrams: drop those entries. */
+	if (cfg.windowed) {
+		__u32 queued = udp_queued(sk);
+
+		if (seq + 1 - f->head > queued)
+			f->head = seq + 1 - queued;
+	}
+	e = &f->e[seq & (NS_FIFO_LEN - 1)];
+	e->seq = seq;
+	e->ts = p ? now : 0;
+	if (!p)
+		return;
+	e->skb = p->skb;
+	e->tag = p->tag;
+	e->slot = p->slot;
+	e->group = p->group;
+	e->hop = p->hop;
+	e->cpu_lo = p->cpu;
+}
+
 static __always_inline void data_ready(const struct sock *sk, bool in_softirq)
 {
 	struct ns_cpu *c = this_cpu();
@@ -896,8 +950,10 @@ static __always_inline void data_ready(const struct sock *sk, bool in_softirq)
 	s = sock_stats(c, sk);
 	if (s)
 		s->data_ready++;
-	if (!c->rx_skb || !(in_softirq ? serving_softirq() : c->softirq_entry[1] != 0))
+	if (!c->rx_skb || !(in_softirq ? serving_softirq() : c->softirq_entry[1] != 0)) {
+		fifo_push(s, sk, NULL, 0);
 		return;
+	}
 	p = pkt_find(c->rx_skb);
 	/* After rx_core, or after a macvlan's or ipvlan's rx_handler handed it up. */
 	if (p && p->cpu == bpf_get_smp_processor_id() &&
@@ -915,6 +971,9 @@ static __always_inline void data_ready(const struct sock *sk, bool in_softirq)
 		     now, 0, p->netns, 0);
 		p->stage = NS_STAGE_SOCK_ENQUEUE;
 		p->ts = now;
+		fifo_push(s, sk, p, now);
+	} else {
+		fifo_push(s, sk, NULL, 0);
 	}
 	c->rx_skb = 0;
 }
@@ -995,6 +1054,66 @@ int BPF_PROG(deliver, const struct sk_buff *skb, int len)
 }
 
 /* UDP deliveries, per socket: recvmsg returned data. */
+/*
+ * A UDP read took the datagram at the head of the socket's FIFO: its wait in
+ * the queue, from the socket enqueue, when it was followed. A read with
+ * MSG_PEEK takes nothing; an error took nothing either.
+ */
+static __always_inline void fifo_pop(struct ns_cpu *c, struct sock *sk, int flags)
+{
+	struct interval iv = {};
+	struct ns_fifo_entry *e;
+	struct ns_fifo *f;
+	struct ns_pkt *p;
+	__u32 seq, cpu;
+	__u64 now;
+
+	if (flags & NS_MSG_PEEK)
+		return;
+	f = bpf_sk_storage_get(&fifos, sk, 0, 0);
+	if (!f || f->head == f->tail)
+		return;
+	/*
+	 * Time sampling: datagrams queued while detached have no entry and are
+	 * older than every entry; reads while detached took entries' datagrams.
+	 * What is still queued tells which of the two this read is.
+	 */
+	if (cfg.windowed) {
+		__u32 queued = udp_queued(sk), held = f->tail - f->head;
+
+		if (held > queued + 1)
+			f->head = f->tail - queued - 1;
+		else if (held < queued + 1)
+			return; /* a datagram queued while detached */
+	}
+	seq = __sync_fetch_and_add(&f->head, 1);
+	e = &f->e[seq & (NS_FIFO_LEN - 1)];
+	if (e->seq != seq) {
+		count(c, NS_CNT_FIFO_LOST);
+		return;
+	}
+	if (!e->ts)
+		return;
+	now = bpf_ktime_get_ns();
+	cpu = bpf_get_smp_processor_id();
+	/* Its state ends here; a slot still holding it is free again. */
+	p = pkt_find(e->skb);
+	if (p && p->tag == e->tag && p->stage == NS_STAGE_SOCK_ENQUEUE) {
+		finish(c, p, e->skb, NS_STAGE_DELIVER, now, cpu, 0);
+		return;
+	}
+	iv.slot = e->slot;
+	iv.group = e->group;
+	iv.to = NS_STAGE_DELIVER;
+	iv.from = NS_STAGE_SOCK_ENQUEUE;
+	iv.hop = e->hop;
+	iv.segs = 1;
+	iv.delta = now - e->ts;
+	iv.cross_cpu = (__u8)cpu != e->cpu_lo;
+	record(c, &iv);
+}
+
+/* UDP deliveries: recvmsg returned a datagram, per socket and (fifo_pop) per datagram. */
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(sock_recv, struct sock *sk, int ret, int flags)
 {
@@ -1011,6 +1130,8 @@ int BPF_PROG(sock_recv, struct sock *sk, int ret, int flags)
 		return 0;
 	s->delivered++;
 	s->bytes += ret;
+	if (s->protocol == IPPROTO_UDP)
+		fifo_pop(c, sk, flags);
 	return 0;
 }
 

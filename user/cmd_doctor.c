@@ -165,6 +165,10 @@ int cmd_doctor(int argc, char **argv)
 	     pr.kfree_skb_reason ? "kfree_skb carries the kernel's reason"
 				 : "kfree_skb has no reason argument (kernel before 5.17)");
 	line("tracepoints", !pr.missing[0], pr.missing[0] ? pr.missing : "all the probes use");
+	line("UDP delivery", pr.udp_deliver,
+	     pr.udp_deliver ? "per datagram, with its wait in the socket's queue"
+			    : "per socket only: no sock:sk_data_ready or sock:sock_recv_length "
+			      "(kernels before 6.3/6.4)");
 	line("bpf_stats", pr.bpf_stats, "kernel.bpf_stats_enabled, for overhead figures");
 	line("tracefs", mounted("/sys/kernel/tracing", TRACEFS_MAGIC),
 	     "/sys/kernel/tracing (make deps mounts it)");

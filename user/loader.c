@@ -256,6 +256,7 @@ void loader__probe(struct probe_report *pr)
 		    strerror(-err));
 
 	pr->kfree_skb_reason = tp_args(btf, "kfree_skb") >= 3;
+	pr->udp_deliver = tp_args(btf, "sk_data_ready") >= 0 && tp_args(btf, "sock_recv_length") >= 0;
 	{
 		struct stages_bpf *skel = stages_bpf__open();
 		struct bpf_program *prog;
@@ -288,6 +289,11 @@ void loader__report_features(const struct probe_report *pr, struct result *r)
 	result__add_feature(r, "kfree_skb_reason", pr->kfree_skb_reason,
 			    pr->kfree_skb_reason ? "" : "kernel before 5.17: drops have no reason");
 	result__add_feature(r, "bpf_stats", pr->bpf_stats, "");
+	result__add_feature(r, "udp_deliver", pr->udp_deliver,
+			    pr->udp_deliver ? ""
+					    : "no sock:sk_data_ready or sock:sock_recv_length (before "
+					      "6.3/6.4): UDP's delivery is counted per socket, without "
+					      "its wait in the queue");
 	result__add_feature(r, "netfilter", pr->netfilter, pr->netfilter_why);
 	result__add_feature(r, "all_tracepoints", !pr->missing[0],
 			    pr->missing[0] ? pr->missing : "");

@@ -18,6 +18,7 @@ struct probe_report {
 	bool netfilter; /* BPF programs at netfilter hooks (6.4+): the NAT stages */
 	char netfilter_why[200];
 	bool direct_reads; /* set once loaded: packet bytes read with plain loads */
+	bool udp_deliver;  /* UDP's delivery per datagram: sk_data_ready and sock_recv_length */
 	char btf_why[160], tp_btf_why[160], fentry_why[200];
 	char missing[256]; /* tracepoints this kernel lacks, comma-separated */
 	char modules[256]; /* module-level probe targets: that exist (probe), attached (loaded) */

@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include "stages.skel.h"
 #include "analysis/stage.h"
+#include "analysis/hist.h"
 
 #define PORT 40001
 
@@ -130,7 +131,8 @@ static void close_flow(struct flow *f)
 struct expect {
 	enum topo_dev_role role;
 	int stage;
-	const char *probe; /* a module function whose fentry/fexit makes it, "netfilter", or NULL */
+	const char *probe; /* a module function whose fentry/fexit makes it, "netfilter",
+			      "udp_deliver" (UDP's delivery per datagram), or NULL */
 	int nth;	   /* the nth device of that role (the two nodes' wires and tunnels) */
 };
 
@@ -151,6 +153,9 @@ static bool fires(const struct expect *e)
 {
 	if (e->probe && !strcmp(e->probe, "netfilter"))
 		return loader->features.netfilter;
+	/* UDP's delivery per datagram: the socket's FIFO, pushed at the enqueue, popped at reads. */
+	if (e->probe && !strcmp(e->probe, "udp_deliver"))
+		return has_tracepoint("sk_data_ready") && has_tracepoint("sock_recv_length");
 	if (e->probe)
 		return strstr(loader->modules, e->probe) != NULL;
 	return e->stage != NS_STAGE_SOCK_ENQUEUE || has_tracepoint("sk_data_ready");
@@ -255,6 +260,7 @@ Test(stages, exact_counts_on_a_veth_pair)
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_ENQUEUE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_CORE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_SOCK_ENQUEUE, NULL, 0},
+	    {TOPO_DEV_SERVER_IF, NS_STAGE_DELIVER, "udp_deliver", 0},
 	};
 
 	exact_counts(TOPO_VETH, -1, e, sizeof(e) / sizeof(e[0]));
@@ -280,6 +286,7 @@ Test(stages, exact_counts_through_a_bridge)
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_ENQUEUE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_CORE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_SOCK_ENQUEUE, NULL, 0},
+	    {TOPO_DEV_SERVER_IF, NS_STAGE_DELIVER, "udp_deliver", 0},
 	};
 
 	exact_counts(TOPO_VETH_BRIDGE, -1, e, sizeof(e) / sizeof(e[0]));
@@ -291,6 +298,7 @@ Test(stages, hops_exact_counts_on_a_veth_pair)
 	    {TOPO_DEV_CLIENT_IF, NS_STAGE_TX_QUEUE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_CORE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_SOCK_ENQUEUE, NULL, 0},
+	    {TOPO_DEV_SERVER_IF, NS_STAGE_DELIVER, "udp_deliver", 0},
 	};
 
 	exact_hops(TOPO_VETH, -1, e, sizeof(e) / sizeof(e[0]));
@@ -304,6 +312,7 @@ Test(stages, hops_exact_counts_through_a_bridge)
 	    {TOPO_DEV_CLIENT_PORT, NS_STAGE_RX_CORE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_CORE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_SOCK_ENQUEUE, NULL, 0},
+	    {TOPO_DEV_SERVER_IF, NS_STAGE_DELIVER, "udp_deliver", 0},
 	};
 
 	exact_hops(TOPO_VETH_BRIDGE, -1, e, sizeof(e) / sizeof(e[0]));
@@ -315,6 +324,7 @@ Test(stages, hops_exact_counts_between_macvlans)
 	    {TOPO_DEV_CLIENT_IF, NS_STAGE_TX_QUEUE, NULL, 0},
 	    {TOPO_DEV_LOWER, NS_STAGE_RX_CORE, NULL, 0},
 	    {TOPO_DEV_LOWER, NS_STAGE_SOCK_ENQUEUE, NULL, 0},
+	    {TOPO_DEV_LOWER, NS_STAGE_DELIVER, "udp_deliver", 0},
 	};
 
 	exact_hops(TOPO_MACVLAN, MACVLAN_MODE_BRIDGE, e, sizeof(e) / sizeof(e[0]));
@@ -338,6 +348,7 @@ Test(stages, exact_counts_between_macvlans)
 	    {TOPO_DEV_LOWER, NS_STAGE_RX_CORE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_HANDLER, "macvlan_handle_frame", 0},
 	    {TOPO_DEV_LOWER, NS_STAGE_SOCK_ENQUEUE, NULL, 0},
+	    {TOPO_DEV_LOWER, NS_STAGE_DELIVER, "udp_deliver", 0},
 	};
 
 	exact_counts(TOPO_MACVLAN, MACVLAN_MODE_BRIDGE, e, sizeof(e) / sizeof(e[0]));
@@ -355,6 +366,7 @@ Test(stages, exact_counts_between_ipvlans)
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_ENQUEUE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_CORE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_SOCK_ENQUEUE, NULL, 0},
+	    {TOPO_DEV_SERVER_IF, NS_STAGE_DELIVER, "udp_deliver", 0},
 	};
 
 	exact_counts(TOPO_IPVLAN, IPVLAN_MODE_L3, e, sizeof(e) / sizeof(e[0]));
@@ -373,6 +385,7 @@ Test(stages, exact_counts_over_loopback)
 	    {TOPO_DEV_CLIENT_IF, NS_STAGE_TX_DONE, NULL, 0},
 	    {TOPO_DEV_CLIENT_IF, NS_STAGE_RX_CORE, NULL, 0},
 	    {TOPO_DEV_CLIENT_IF, NS_STAGE_SOCK_ENQUEUE, NULL, 0},
+	    {TOPO_DEV_CLIENT_IF, NS_STAGE_DELIVER, "udp_deliver", 0},
 	};
 
 	exact_counts(TOPO_HOST, -1, e, sizeof(e) / sizeof(e[0]));
@@ -412,6 +425,7 @@ Test(stages, exact_counts_through_nat)
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_ENQUEUE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_CORE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_SOCK_ENQUEUE, NULL, 0},
+	    {TOPO_DEV_SERVER_IF, NS_STAGE_DELIVER, "udp_deliver", 0},
 	};
 
 	exact_counts(TOPO_NAT, -1, e, sizeof(e) / sizeof(e[0]));
@@ -458,6 +472,7 @@ Test(stages, exact_counts_through_vxlan)
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_ENQUEUE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_CORE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_SOCK_ENQUEUE, NULL, 0},
+	    {TOPO_DEV_SERVER_IF, NS_STAGE_DELIVER, "udp_deliver", 0},
 	};
 
 	exact_counts(TOPO_VXLAN, -1, e, sizeof(e) / sizeof(e[0]));
@@ -491,6 +506,68 @@ Test(stages, socket_drops_are_counted_with_their_reason)
 	if (has_tracepoint("udp_fail_queue_rcv_skb"))
 		cr_expect_eq(fails, (unsigned long long)(n - queued),
 			     "the socket saw %llu failures", fails);
+	close_flow(&f);
+	result__free(&r);
+}
+
+/* The deliver row (from sock_enqueue) of the server's socket: UDP's wait in its queue. */
+static const struct stage_stat *udp_wait(const struct result *r)
+{
+	for (int i = 0; i < r->n_stages; i++)
+		if (r->stages[i].stage == NS_STAGE_DELIVER &&
+		    r->stages[i].from == NS_STAGE_SOCK_ENQUEUE &&
+		    !strcmp(r->stages[i].ifname,
+			    dev_of(&(struct expect){.role = TOPO_DEV_SERVER_IF})))
+			return &r->stages[i];
+	return NULL;
+}
+
+/*
+ * A receiver that stops reading: bursts of datagrams 20 ms apart fill its
+ * small queue, the rest are dropped (SOCKET_RCVBUFF), and when it reads at
+ * last, the datagrams it reads (the first bursts') have waited through the
+ * pause: each one read is delivered once, with its wait, and every one sent
+ * is accounted for.
+ */
+Test(stages, a_receiver_that_stops_reading_waits_and_then_drops)
+{
+	const int bursts = 10, per_burst = 20, n = bursts * per_burst;
+	struct timespec gap = {0, 20 * 1000 * 1000};
+	unsigned long long drops = 0;
+	const struct stage_stat *w;
+	struct result r = {0};
+	struct flow f;
+	int got;
+
+	up(TOPO_VETH, -1, NULL);
+	if (!has_tracepoint("sk_data_ready") || !has_tracepoint("sock_recv_length"))
+		cr_skip_test("skipped: this kernel has no sock:sk_data_ready or "
+			     "sock:sock_recv_length: UDP's delivery is counted per socket only");
+	f = open_flow(16384);
+	for (int b = 0; b < bursts; b++) {
+		send_numbered(&f, per_burst);
+		nanosleep(&gap, NULL);
+	}
+	got = drain(&f, n);
+	cr_assert(got > 0 && got < n, "the small queue held %d of %d", got, n);
+	cr_assert_eq(collect__snapshot(loader, &r), 0);
+	w = udp_wait(&r);
+	cr_assert_not_null(w, "no deliver row for the server's socket");
+	cr_expect_eq(w->hist.count, (unsigned long long)got, "%llu delivered, %d read",
+		     (unsigned long long)w->hist.count, got);
+	/* The first datagrams waited through the nine pauses after them. */
+	cr_expect_geq(w->hist.max, 9 * 20 * 1000000ULL, "the longest wait: %llu ns",
+		      (unsigned long long)w->hist.max);
+	/* The queue filled in the first bursts: what it held waited for most of the pause. */
+	cr_expect_geq(hist__quantile(&w->hist, 0.5), 5 * 20 * 1000000.0, "the median wait: %.0f ns",
+		      hist__quantile(&w->hist, 0.5));
+	for (int i = 0; i < r.n_drops; i++) {
+		if (loader->features.kfree_skb_reason)
+			cr_expect_str_eq(r.drops[i].reason, "SOCKET_RCVBUFF");
+		drops += r.drops[i].count;
+	}
+	cr_expect_eq(drops + got, (unsigned long long)n, "%llu dropped and %d read of %d", drops,
+		     got, n);
 	close_flow(&f);
 	result__free(&r);
 }
@@ -535,9 +612,9 @@ Test(stages, sampling_follows_the_same_packets_at_every_stage)
 
 /*
  * Time sampling: the probes attached 40 % of every 200 ms while datagrams
- * flow at a steady 2000 a second. Each window follows its packets to their
- * end, so every stage counts exactly the packets started, none midway; and
- * about 40 % of them are followed.
+ * flow at a steady 2000 a second, read as they come. Each window follows its
+ * packets to their end, the read included, so every stage counts exactly
+ * the packets started, none midway; and about 40 % of them are followed.
  */
 Test(stages, time_sampling_counts_add_up_per_window)
 {
@@ -548,6 +625,7 @@ Test(stages, time_sampling_counts_add_up_per_window)
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_ENQUEUE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_CORE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_SOCK_ENQUEUE, NULL, 0},
+	    {TOPO_DEV_SERVER_IF, NS_STAGE_DELIVER, "udp_deliver", 0},
 	};
 	const struct loader_opts o = {.duty_pct = 40, .duty_period_ms = 200};
 	const int n = 3000;
@@ -557,14 +635,19 @@ Test(stages, time_sampling_counts_add_up_per_window)
 	char buf[100] = {0};
 	struct flow f;
 
+	int got = 0;
+
 	up(TOPO_VETH, -1, &o);
 	f = open_flow(8 << 20);
+	/* The receiver reads as they come, as an application does: within the window's drain. */
 	for (int i = 0; i < n; i++) {
 		memcpy(buf, &i, sizeof(i));
 		cr_assert_eq(send(f.tx, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
 		nanosleep(&gap, NULL);
+		while (recv(f.rx, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+			got++;
 	}
-	cr_assert_eq(drain(&f, n), n);
+	cr_assert_eq(got + drain(&f, n - got), n);
 	/* Past the last window's drain: every packet it started has ended. */
 	usleep(300 * 1000);
 	windows = loader__duty_windows(loader);
