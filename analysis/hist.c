@@ -60,6 +60,7 @@ void hist__merge(struct ns_hist *dst, const struct ns_hist *src)
 		dst->max = src->max;
 	dst->count += src->count;
 	dst->sum += src->sum;
+	dst->probe_ns += src->probe_ns;
 	dst->segs += src->segs;
 	dst->cross_cpu += src->cross_cpu;
 	if (src->hop > dst->hop)

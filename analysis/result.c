@@ -173,6 +173,9 @@ static json_object *hist_to_json(const struct ns_hist *h)
 	add_u64(lat, "max", h->max);
 	add_dbl(lat, "mean", hist__mean(h));
 	add_u64(lat, "sum", h->sum);
+	/* The figures above are corrected for the probes' own run time; the raw ones beside. */
+	add_u64(lat, "probe_ns", h->probe_ns);
+	add_dbl(lat, "raw_mean", h->count ? (double)(h->sum + h->probe_ns) / (double)h->count : 0);
 	/* Self-describing buckets: [low, high) in ns, only the non-empty ones. */
 	add_str(hist, "unit", "ns");
 	add_str(hist, "scale", "log2 with 4 linear sub-buckets per power of two");
@@ -505,6 +508,7 @@ static void hist_from_json(json_object *lat, struct ns_hist *h)
 	h->min = get_u64(lat, "min");
 	h->max = get_u64(lat, "max");
 	h->sum = get_u64(lat, "sum");
+	h->probe_ns = get_u64(lat, "probe_ns");
 	if (!json_object_object_get_ex(lat, "hist", &hist) ||
 	    !json_object_object_get_ex(hist, "buckets", &buckets))
 		return;

@@ -211,6 +211,20 @@ static void print_probes(const struct result *r, FILE *out)
 			c->ns_per_packet, 100 * c->cpu_share, c->method);
 	else if (c->method[0])
 		fprintf(out, "        cost unknown: %s\n", c->method);
+	{
+		double taken = 0, n = 0;
+
+		for (int i = 0; i < r->n_stages; i++)
+			if (r->stages[i].from != NS_STAGE_NONE) {
+				taken += (double)r->stages[i].hist.probe_ns;
+				n += (double)r->stages[i].hist.count;
+			}
+		if (taken > 0)
+			fprintf(out, "        intervals corrected for the probes' own run time: %.0f ns "
+				     "taken out of an interval on average (the JSON keeps the raw "
+				     "figures)\n",
+				taken / n);
+	}
 	if (r->config.stages[0] && strcmp(r->config.stages, "all"))
 		fprintf(out, "        the light set times whole hops: a device's receive from the "
 			     "previous one's holds its transmit, forwarding and queueing (--stages "

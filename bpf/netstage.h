@@ -210,6 +210,7 @@ struct ns_hist {
 	__u64 cross_cpu; /* intervals whose ends ran on different CPUs */
 	__u32 hop;	 /* hop number of the "to" stage (largest seen) */
 	__u32 pad;
+	__u64 probe_ns;	 /* the probes' own run time taken out of the intervals (raw = sum + it) */
 	__u64 buckets[NS_HIST_BUCKETS];
 };
 
@@ -224,7 +225,8 @@ struct ns_hist {
 #define NS_KHIST_BUCKETS ((NS_KHIST_MAX_EXP - NS_HIST_SUB_BITS + 1) * NS_HIST_SUB)
 
 struct ns_khist {
-	__u64 sum;	 /* ns */
+	__u64 sum;	 /* ns, corrected for the probes' own run time inside the intervals */
+	__u64 probe_ns;	 /* what the correction took out */
 	__u32 max;	 /* ns, clamped to 2^32 - 1; ever (userspace bounds it per window) */
 	__u32 segs;	 /* wire segments */
 	__u32 cross_cpu; /* intervals whose ends ran on different CPUs */
@@ -244,6 +246,31 @@ struct ns_khist {
 /* Transmit spans, start -> done of the driver's transmit (which may nest the forward). */
 enum ns_span { NS_SPAN_XMIT, NS_SPAN_COUNT };
 
+/*
+ * The probes' own run time, taken out of the intervals they time: every
+ * program adds its calibrated cost (its hook's and its own, prog_cost_ns[]
+ * in .bss, by kind) to its CPU's probe_ns as it starts; an interval on one
+ * CPU is corrected by what was added between its two ends, one across CPUs
+ * by the second end's own cost only (what is known).
+ */
+enum ns_prog_kind {
+	NS_PROG_TX_QUEUE,
+	NS_PROG_TX_START,
+	NS_PROG_RX_ENQUEUE,
+	NS_PROG_TX_DONE,
+	NS_PROG_RX_CORE,
+	NS_PROG_SOCK_ENQUEUE,
+	NS_PROG_DELIVER,
+	NS_PROG_SOCK_RECV,
+	NS_PROG_DROP,
+	NS_PROG_SOFTIRQ,
+	NS_PROG_NAPI,
+	NS_PROG_MODULE,
+	NS_PROG_NETFILTER,
+	NS_PROG_OTHER,
+	NS_PROG_KINDS
+};
+
 /* Per-packet state, one direct-mapped slot per hash of the skb address. */
 struct ns_pkt {
 	__u64 skb;   /* the skb this slot follows; 0 when free */
@@ -256,6 +283,8 @@ struct ns_pkt {
 	__u16 cpu;   /* CPU of its last stage */
 	__u16 segs;  /* wire segments it carries */
 	__u32 netns; /* inode of the namespace of its last stage's device */
+	__u32 probe_mark; /* its CPU's probe_ns (low 32 bits) at its last stage */
+	__u32 pad;
 };
 /* Followed only to know that a filter or the sampling excludes it: no clock, no statistics. */
 #define NS_PKT_IGNORED 0xff
@@ -267,7 +296,8 @@ struct ns_xmit_frame {
 	__u64 ts;
 	__u16 slot;
 	__u8 hop;
-	__u8 pad[5];
+	__u8 pad;
+	__u32 probe_mark; /* the CPU's probe_ns at its start */
 };
 
 enum ns_counter {
@@ -298,7 +328,7 @@ enum ns_counter {
  * with --sample N, only 1 run in N is timed, and time_ns covers the timed runs.
  */
 struct ns_softirq {
-	__u64 time_ns[2];	 /* time inside the timed runs */
+	__u64 time_ns[2];	 /* time inside the timed runs, less the probes' own */
 	__u64 count[2];		 /* runs */
 	__u64 timed[2];		 /* runs timed */
 	__u64 raise_delay_ns[2]; /* sum of raise -> entry, for runs a followed packet raised */
@@ -327,6 +357,10 @@ struct ns_cpu {
 	__u64 drv_poll_entry; /* entry time of a running veth_poll, 0 if none */
 	__u64 covered_ns;     /* NET_RX time in the per-packet CPU stages, ever */
 	__u64 scratch;	      /* where a typed pointer is turned into a number */
+	__u64 probe_ns;	      /* the probes' own cost on this CPU, ever, as calibrated */
+	__u32 self_cost;      /* the running program's own share of it */
+	__u32 softirq_mark[2]; /* probe_ns at the running softirq's entry */
+	__u32 pad3;
 	__u64 counters[NS_CNT_COUNT];
 	struct ns_softirq softirq;
 };

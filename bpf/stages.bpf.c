@@ -27,6 +27,9 @@ const volatile __u32 netns_keys[NS_NETNS_TABLE] = {};
 /* Written by userspace while the programs run. */
 __u32 window_open = 0; /* time sampling (cfg.windowed): new packets start only while set */
 
+/* The calibrated cost of a program's run, its hook's included, by kind (user/probe_cost.c). */
+__u32 prog_cost_ns[NS_PROG_KINDS] = {};
+
 /* Handed out by the programs: where each (group, slot, edge) histogram lives in hists. */
 __u32 hist_at[NS_HIST_AT] = {};
 __u32 hist_next = 0;
@@ -124,6 +127,26 @@ static __always_inline struct ns_cpu *this_cpu(void)
 	__u32 zero = 0;
 
 	return bpf_map_lookup_elem(&cpus, &zero);
+}
+
+/* A program starts: its CPU's state, with the program's own cost counted (netstage.h). */
+static __always_inline struct ns_cpu *enter(__u32 kind)
+{
+	struct ns_cpu *c = this_cpu();
+	__u32 cost;
+
+	if (!c)
+		return NULL;
+	cost = prog_cost_ns[kind]; /* kind is a constant at every call */
+	c->probe_ns += cost;
+	c->self_cost = cost;
+	return c;
+}
+
+/* The probes' own time since a mark on this CPU; across CPUs only the running program's is known. */
+static __always_inline __u32 probe_since(const struct ns_cpu *c, __u32 mark, bool same_cpu)
+{
+	return same_cpu ? (__u32)c->probe_ns - mark : c->self_cost;
 }
 
 /*
@@ -441,6 +464,7 @@ static __always_inline struct ns_khist *hist_of(struct ns_cpu *c, __u32 group, _
 /* An interval of a packet, as the histograms keep it. */
 struct interval {
 	__u64 delta;
+	__u32 corr; /* the probes' own time inside it (netstage.h) */
 	__u16 slot;
 	__u16 segs;
 	__u8 group;
@@ -453,6 +477,7 @@ struct interval {
 static __always_inline void record(struct ns_cpu *c, const struct interval *iv)
 {
 	struct ns_khist *h;
+	__u64 corr;
 
 	/*
 	 * Another CPU may have moved the state on between our read of its time
@@ -463,11 +488,13 @@ static __always_inline void record(struct ns_cpu *c, const struct interval *iv)
 	h = hist_of(c, iv->group, iv->slot, NS_EDGE(iv->to, iv->from));
 	if (!h)
 		return;
-	ns_khist_add(h, iv->delta, iv->segs, iv->hop, iv->cross_cpu);
+	corr = iv->corr < iv->delta ? iv->corr : iv->delta;
+	ns_khist_add(h, iv->delta - corr, iv->segs, iv->hop, iv->cross_cpu);
+	h->probe_ns += corr;
 	/* CPU stages inside NET_RX: what is left of the softirq is its own stage. */
 	if (cfg.stage_set == NS_SET_ALL && !iv->cross_cpu && c->softirq_entry[1] &&
 	    ns_edge_is_cpu(iv->to, iv->from))
-		c->covered_ns += iv->delta;
+		c->covered_ns += iv->delta - corr;
 }
 
 /* What a stage needs to know of a packet and its device. */
@@ -593,6 +620,7 @@ static __always_inline bool start(struct ns_cpu *c, struct ns_pkt *p, struct pkt
 	p->skb = v->addr;
 	p->tag = v->tag;
 	p->ts = now;
+	p->probe_mark = (__u32)c->probe_ns;
 	p->slot = slot;
 	p->group = cfg.n_groups > 1 ? group_of(skb, slot) : 0;
 	p->hop = 0;
@@ -662,6 +690,7 @@ static __always_inline bool on_stage(struct ns_cpu *c, struct pkt_view *v, __u8 
 	now = bpf_ktime_get_ns();
 	frame->skb = v->addr;
 	frame->ts = now;
+	frame->probe_mark = (__u32)c->probe_ns;
 	frame->slot = slot;
 	frame->hop = 0;
 
@@ -705,11 +734,14 @@ static __always_inline bool on_stage(struct ns_cpu *c, struct pkt_view *v, __u8 
 			iv.to = NS_STAGE_RX_SOFTIRQ;
 			iv.from = from;
 			iv.delta = c->softirq_entry[1] - p->ts;
+			iv.corr = cpu == p->cpu ? c->softirq_mark[1] - p->probe_mark : 0;
 			record(c, &iv);
 			emit(p->tag, v->addr, slot, p->group, NS_STAGE_RX_SOFTIRQ, from, hop,
 			     c->softirq_entry[1], 0, v->inum, v->ifindex);
 			from = NS_STAGE_RX_SOFTIRQ;
 			p->ts = c->softirq_entry[1];
+			if (cpu == p->cpu)
+				p->probe_mark = c->softirq_mark[1];
 		}
 		c->rx_skb = v->addr;
 	}
@@ -717,9 +749,11 @@ static __always_inline bool on_stage(struct ns_cpu *c, struct pkt_view *v, __u8 
 	iv.from = from;
 	iv.delta = now - p->ts;
 	iv.cross_cpu = cpu != p->cpu;
+	iv.corr = probe_since(c, p->probe_mark, !iv.cross_cpu);
 	record(c, &iv);
 	emit(p->tag, v->addr, slot, p->group, stage, from, hop, now, 0, v->inum, v->ifindex);
 	p->ts = now;
+	p->probe_mark = (__u32)c->probe_ns;
 	p->slot = slot;
 	p->stage = stage;
 	p->hop = hop;
@@ -744,14 +778,14 @@ int BPF_PROG(tx_queue, struct sk_buff *skb)
 {
 	struct ns_xmit_frame f;
 
-	at_stage(this_cpu(), skb, skb->dev, NS_STAGE_TX_QUEUE, &f);
+	at_stage(enter(NS_PROG_TX_QUEUE), skb, skb->dev, NS_STAGE_TX_QUEUE, &f);
 	return 0;
 }
 
 SEC("tp_btf/net_dev_start_xmit")
 int BPF_PROG(tx_start, const struct sk_buff *skb, const struct net_device *dev)
 {
-	struct ns_cpu *c = this_cpu();
+	struct ns_cpu *c = enter(NS_PROG_TX_START);
 	struct ns_xmit_frame f;
 
 	if (!at_stage(c, skb, dev, NS_STAGE_TX_START, &f) || c->depth >= NS_XMIT_DEPTH)
@@ -766,7 +800,7 @@ int BPF_PROG(rx_enqueue, struct sk_buff *skb)
 {
 	struct ns_xmit_frame f;
 
-	at_stage(this_cpu(), skb, skb->dev, NS_STAGE_RX_ENQUEUE, &f);
+	at_stage(enter(NS_PROG_RX_ENQUEUE), skb, skb->dev, NS_STAGE_RX_ENQUEUE, &f);
 	return 0;
 }
 
@@ -793,8 +827,13 @@ static __always_inline void xmit_returned(struct ns_cpu *c, __u64 addr,
 		__u32 idx = (__u32)f->slot * NS_SPAN_COUNT + NS_SPAN_XMIT;
 
 		h = bpf_map_lookup_elem(&spans, &idx);
-		if (h)
-			ns_khist_add(h, now - f->ts, 1, f->hop, false);
+		if (h) {
+			__u64 d = now - f->ts, corr = probe_since(c, f->probe_mark, true);
+
+			corr = corr < d ? corr : d;
+			ns_khist_add(h, d - corr, 1, f->hop, false);
+			h->probe_ns += corr;
+		}
 	}
 	/* After the forward, or after a transmit nested in it (a bridge's own xmit to a port). */
 	if (!p || p->cpu != bpf_get_smp_processor_id() ||
@@ -811,10 +850,12 @@ static __always_inline void xmit_returned(struct ns_cpu *c, __u64 addr,
 	iv.hop = f->hop;
 	iv.segs = p->segs;
 	iv.delta = now - p->ts;
+	iv.corr = probe_since(c, p->probe_mark, true);
 	record(c, &iv);
 	emit(p->tag, addr, f->slot, p->group, stage, p->stage, f->hop, now, len, inum, ifindex);
 	p->stage = stage;
 	p->ts = now;
+	p->probe_mark = (__u32)c->probe_ns;
 }
 
 SEC("tp_btf/net_dev_xmit")
@@ -825,10 +866,8 @@ int BPF_PROG(tx_done, struct sk_buff *skb, int rc, struct net_device *dev, unsig
 	__u32 info, inum;
 	__u64 addr;
 
-	if (!dev_watched(dev, &info, &inum))
-		return 0;
-	c = this_cpu();
-	if (!c || c->depth == 0)
+	c = enter(NS_PROG_TX_DONE);
+	if (!c || !dev_watched(dev, &info, &inum) || c->depth == 0)
 		return 0;
 	addr = ptr_value(c, skb);
 	f = &c->frames[(c->depth - 1) & (NS_XMIT_DEPTH - 1)];
@@ -847,7 +886,7 @@ int BPF_PROG(rx_core, struct sk_buff *skb)
 {
 	struct ns_xmit_frame f;
 
-	at_stage(this_cpu(), skb, skb->dev, NS_STAGE_RX_CORE, &f);
+	at_stage(enter(NS_PROG_RX_CORE), skb, skb->dev, NS_STAGE_RX_CORE, &f);
 	return 0;
 }
 
@@ -939,7 +978,7 @@ static __always_inline void fifo_push(const struct ns_sock *s, const struct sock
 
 static __always_inline void data_ready(const struct sock *sk, bool in_softirq)
 {
-	struct ns_cpu *c = this_cpu();
+	struct ns_cpu *c = enter(NS_PROG_SOCK_ENQUEUE);
 	struct interval iv = {};
 	struct ns_sock *s;
 	struct ns_pkt *p;
@@ -966,11 +1005,13 @@ static __always_inline void data_ready(const struct sock *sk, bool in_softirq)
 		iv.hop = p->hop;
 		iv.segs = p->segs;
 		iv.delta = now - p->ts;
+		iv.corr = probe_since(c, p->probe_mark, true);
 		record(c, &iv);
 		emit(p->tag, c->rx_skb, p->slot, p->group, NS_STAGE_SOCK_ENQUEUE, p->stage, p->hop,
 		     now, 0, p->netns, 0);
 		p->stage = NS_STAGE_SOCK_ENQUEUE;
 		p->ts = now;
+		p->probe_mark = (__u32)c->probe_ns;
 		fifo_push(s, sk, p, now);
 	} else {
 		fifo_push(s, sk, NULL, 0);
@@ -1011,11 +1052,13 @@ static __always_inline void finish(struct ns_cpu *c, struct ns_pkt *p, __u64 add
 		.segs = p->segs,
 		.delta = now - p->ts,
 		.cross_cpu = stage == NS_STAGE_DELIVER && cpu != p->cpu,
+		.corr = probe_since(c, p->probe_mark, cpu == p->cpu),
 	};
 
 	record(c, &iv);
 	emit(p->tag, addr, p->slot, p->group, stage, p->stage, p->hop, now, len, p->netns, 0);
 	p->ts = now;
+	p->probe_mark = (__u32)c->probe_ns;
 	p->stage = stage;
 	p->cpu = cpu;
 }
@@ -1042,7 +1085,7 @@ static __always_inline struct ns_pkt *followed(struct ns_cpu *c, const struct sk
 SEC("tp_btf/skb_copy_datagram_iovec")
 int BPF_PROG(deliver, const struct sk_buff *skb, int len)
 {
-	struct ns_cpu *c = this_cpu();
+	struct ns_cpu *c = enter(NS_PROG_DELIVER);
 	struct ns_pkt *p;
 	__u64 addr, now;
 
@@ -1110,6 +1153,7 @@ static __always_inline void fifo_pop(struct ns_cpu *c, struct sock *sk, int flag
 	iv.segs = 1;
 	iv.delta = now - e->ts;
 	iv.cross_cpu = (__u8)cpu != e->cpu_lo;
+	iv.corr = c->self_cost; /* the enqueue's own share is not known here */
 	record(c, &iv);
 }
 
@@ -1120,10 +1164,8 @@ int BPF_PROG(sock_recv, struct sock *sk, int ret, int flags)
 	struct ns_cpu *c;
 	struct ns_sock *s;
 
-	if (ret <= 0)
-		return 0;
-	c = this_cpu();
-	if (!c)
+	c = enter(NS_PROG_SOCK_RECV);
+	if (!c || ret <= 0)
 		return 0;
 	s = sock_stats(c, sk);
 	if (!s)
@@ -1138,7 +1180,7 @@ int BPF_PROG(sock_recv, struct sock *sk, int ret, int flags)
 SEC("tp_btf/sock_rcvqueue_full")
 int BPF_PROG(sock_rcvqueue_full, struct sock *sk, struct sk_buff *skb)
 {
-	struct ns_cpu *c = this_cpu();
+	struct ns_cpu *c = enter(NS_PROG_OTHER);
 	struct ns_sock *s = c ? sock_stats(c, sk) : NULL;
 
 	if (s)
@@ -1150,7 +1192,7 @@ int BPF_PROG(sock_rcvqueue_full, struct sock *sk, struct sk_buff *skb)
 SEC("tp_btf/udp_fail_queue_rcv_skb")
 int BPF_PROG(udp_queue_fail, int rc, struct sock *sk)
 {
-	struct ns_cpu *c = this_cpu();
+	struct ns_cpu *c = enter(NS_PROG_OTHER);
 	struct ns_sock *s = c ? sock_stats(c, sk) : NULL;
 
 	if (s)
@@ -1160,7 +1202,7 @@ int BPF_PROG(udp_queue_fail, int rc, struct sock *sk)
 
 static __always_inline void on_drop(const struct sk_buff *skb, __u32 reason)
 {
-	struct ns_cpu *c = this_cpu();
+	struct ns_cpu *c = enter(NS_PROG_DROP);
 	struct ns_drop_key key = {};
 	__u64 one = 1, *n, addr, now;
 	struct ns_pkt *p;
@@ -1219,9 +1261,10 @@ int BPF_PROG(softirq_entry, unsigned int vec)
 
 	if (i < 0)
 		return 0;
-	c = this_cpu();
+	c = enter(NS_PROG_SOFTIRQ);
 	if (!c)
 		return 0;
+	c->softirq_mark[i & 1] = (__u32)c->probe_ns;
 	if (cfg.stage_set == NS_SET_HOPS ||
 	    (cfg.sample_every > 1 && (c->softirq_runs[i & 1]++ & (cfg.sample_pow2 - 1)))) {
 		c->softirq_entry[i & 1] = 1; /* running, not timed */
@@ -1250,14 +1293,17 @@ int BPF_PROG(softirq_exit, unsigned int vec)
 
 	if (i < 0)
 		return 0;
-	c = this_cpu();
+	c = enter(NS_PROG_SOFTIRQ);
 	if (!c || !c->softirq_entry[i & 1])
 		return 0;
 	entry = c->softirq_entry[i & 1];
 	s = &c->softirq;
 	s->count[i & 1]++;
 	if (entry > 1) {
-		s->time_ns[i & 1] += bpf_ktime_get_ns() - entry;
+		__u64 d = bpf_ktime_get_ns() - entry;
+		__u32 probes = probe_since(c, c->softirq_mark[i & 1], true);
+
+		s->time_ns[i & 1] += d > probes ? d - probes : 0;
 		s->timed[i & 1]++;
 	}
 	c->softirq_entry[i & 1] = 0;
@@ -1269,7 +1315,7 @@ int BPF_PROG(softirq_exit, unsigned int vec)
 SEC("tp_btf/napi_poll")
 int BPF_PROG(napi_poll, struct napi_struct *napi, int work, int budget)
 {
-	struct ns_cpu *c = this_cpu();
+	struct ns_cpu *c = enter(NS_PROG_NAPI);
 
 	if (!c)
 		return 0;
@@ -1287,13 +1333,13 @@ static __always_inline void drv_xmit(const struct sk_buff *skb, const struct net
 {
 	struct ns_xmit_frame f;
 
-	at_stage(this_cpu(), skb, dev, NS_STAGE_DRV_XMIT, &f);
+	at_stage(enter(NS_PROG_MODULE), skb, dev, NS_STAGE_DRV_XMIT, &f);
 }
 
 /* ...and returned. Like tx_done: the skb may be gone, its address is all we use. */
 static __always_inline void drv_done(const struct sk_buff *skb)
 {
-	struct ns_cpu *c = this_cpu();
+	struct ns_cpu *c = enter(NS_PROG_MODULE);
 	struct ns_xmit_frame *f;
 	__u64 addr;
 
@@ -1369,7 +1415,7 @@ int BPF_PROG(br_xmit_out, struct sk_buff *skb, struct net_device *dev, int ret)
  */
 static __always_inline void rx_handler(unsigned long long *ctx)
 {
-	struct ns_cpu *c = this_cpu();
+	struct ns_cpu *c = enter(NS_PROG_MODULE);
 	struct ns_xmit_frame f;
 	struct pkt_view v;
 	__u64 pskb = 0, addr = 0;
@@ -1413,7 +1459,7 @@ int BPF_PROG(br_fwd, const struct net_bridge_port *to, struct sk_buff *skb, bool
 {
 	struct ns_xmit_frame f;
 
-	at_stage(this_cpu(), skb, skb->dev, NS_STAGE_BR_FORWARD, &f);
+	at_stage(enter(NS_PROG_MODULE), skb, skb->dev, NS_STAGE_BR_FORWARD, &f);
 	return 0;
 }
 
@@ -1421,7 +1467,7 @@ int BPF_PROG(br_fwd, const struct net_bridge_port *to, struct sk_buff *skb, bool
 SEC("fentry/veth_poll")
 int BPF_PROG(veth_poll_in, struct napi_struct *napi, int budget)
 {
-	struct ns_cpu *c = this_cpu();
+	struct ns_cpu *c = enter(NS_PROG_MODULE);
 
 	if (c)
 		c->drv_poll_entry = bpf_ktime_get_ns();
@@ -1431,7 +1477,7 @@ int BPF_PROG(veth_poll_in, struct napi_struct *napi, int budget)
 SEC("fexit/veth_poll")
 int BPF_PROG(veth_poll_out, struct napi_struct *napi, int budget, int ret)
 {
-	struct ns_cpu *c = this_cpu();
+	struct ns_cpu *c = enter(NS_PROG_MODULE);
 
 	if (!c || !c->drv_poll_entry)
 		return 0;
@@ -1458,7 +1504,7 @@ static __always_inline int nf_stage(struct bpf_nf_ctx *ctx, __u8 stage)
 	struct ns_xmit_frame f;
 
 	if (skb)
-		at_stage(this_cpu(), skb, skb->dev, stage, &f);
+		at_stage(enter(NS_PROG_NETFILTER), skb, skb->dev, stage, &f);
 	return NS_NF_ACCEPT;
 }
 

@@ -78,6 +78,7 @@ static bool khist_window(const struct ns_khist *cur, struct ns_khist *prev, int 
 				top = b;
 		}
 		out->sum += k->sum - p->sum;
+		out->probe_ns += k->probe_ns - p->probe_ns;
 		out->segs += (__u32)(k->segs - p->segs);
 		out->cross_cpu += (__u32)(k->cross_cpu - p->cross_cpu);
 		if (k->hop > out->hop)

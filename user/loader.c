@@ -798,6 +798,9 @@ int loader__start(struct loader **out, const struct loader_opts *o, char *err, s
 	l->stage_set = o->stage_set;
 	l->preempt_count = preempt_count_readable();
 	l->no_calibrate = o->no_calibrate;
+	/* Before anything is attached: measuring it runs a hook of its own (cached for the boot). */
+	if (loader__hook_cost(&l->hook_ns, &l->stats_ns, false, l->hook_why, sizeof(l->hook_why)))
+		l->hook_ns = -1;
 	l->memory = mem.total;
 	if (o->duty_pct && o->duty_pct < 100) {
 		rc = loader__duty_prepare(l, o->duty_pct, o->duty_period_ms, err, errlen);
@@ -860,6 +863,9 @@ int loader__start(struct loader **out, const struct loader_opts *o, char *err, s
 			goto fail;
 		}
 	}
+	/* Intervals are corrected for the probes' own time from the first packet on. */
+	if (l->hook_ns >= 0)
+		loader__set_costs(l, NULL);
 	rc = stages_bpf__attach(l->skel);
 	if (rc) {
 		snprintf(err, errlen, "attaching the stage probes failed: %s", strerror(-rc));

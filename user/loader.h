@@ -84,6 +84,8 @@ struct loader {
 	int stage_set;
 	bool preempt_count;	   /* the programs read it: the light set needs no softirq hook */
 	bool no_calibrate;
+	double hook_ns, stats_ns;  /* a hook's own cost (loader__hook_cost); hook_ns < 0: unknown */
+	char hook_why[160];
 	unsigned long long memory; /* bytes of maps, as planned */
 	struct loader_duty *duty;  /* time sampling's thread, or NULL */
 	struct loader_cost *cost;  /* the cost estimate's calibration, or NULL */
@@ -115,6 +117,12 @@ int loader__empty_tracing(enum bpf_attach_type type, int btf_id, int btf_obj_fd)
 int loader__cost_begin(struct loader *l, struct result *r);
 void loader__cost_end(struct loader *l, struct result *r);
 void loader__cost_free(struct loader *l);
+/*
+ * The programs' costs the intervals are corrected by (prog_cost_ns): per
+ * loaded program in the skeleton's order, negative for unknown; NULL: every
+ * program costs its hook's run (hook_ns), the first guess before calibration.
+ */
+void loader__set_costs(struct loader *l, const double *per_prog);
 /* The hooks' own cost: an empty program's run (hook_ns) and bpf_stats' share of it. */
 int loader__hook_cost(double *hook_ns, double *stats_ns, bool fresh, char *err, size_t errlen);
 

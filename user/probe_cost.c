@@ -30,8 +30,8 @@
 #include "stages.skel.h"
 
 #define HOOK_COST_CACHE "/run/netstage/hook-cost"
-#define HOOK_LOOPS	20000
-#define HOOK_ROUNDS	15
+#define HOOK_LOOPS	10000
+#define HOOK_ROUNDS	7
 #define CAL_DELAY_MS	1000 /* the traffic is flowing by then */
 #define CAL_MS		500
 #define CAL_MIN_PACKETS 1000
@@ -213,6 +213,52 @@ static __u64 packets_seen(const struct loader *l)
 	return n;
 }
 
+/* The kind of a program, as the probes count its cost (netstage.h). */
+static int prog_kind(const struct bpf_program *prog)
+{
+	static const struct {
+		const char *name;
+		int kind;
+	} kinds[] = {
+	    {"tx_queue", NS_PROG_TX_QUEUE},	  {"tx_start", NS_PROG_TX_START},
+	    {"rx_enqueue", NS_PROG_RX_ENQUEUE},	  {"tx_done", NS_PROG_TX_DONE},
+	    {"rx_core", NS_PROG_RX_CORE},	  {"sock_enqueue", NS_PROG_SOCK_ENQUEUE},
+	    {"sock_enqueue_pc", NS_PROG_SOCK_ENQUEUE}, {"deliver", NS_PROG_DELIVER},
+	    {"sock_recv", NS_PROG_SOCK_RECV},	  {"drop", NS_PROG_DROP},
+	    {"drop_noreason", NS_PROG_DROP},	  {"softirq_entry", NS_PROG_SOFTIRQ},
+	    {"softirq_exit", NS_PROG_SOFTIRQ},	  {"napi_poll", NS_PROG_NAPI},
+	    {"nf_pre", NS_PROG_NETFILTER},	  {"nf_nat", NS_PROG_NETFILTER},
+	    {"nf_post", NS_PROG_NETFILTER},
+	};
+	const char *name = bpf_program__name(prog);
+	enum bpf_attach_type t = bpf_program__expected_attach_type(prog);
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(name, kinds[i].name))
+			return kinds[i].kind;
+	return t == BPF_TRACE_FENTRY || t == BPF_TRACE_FEXIT ? NS_PROG_MODULE : NS_PROG_OTHER;
+}
+
+void loader__set_costs(struct loader *l, const double *per_prog)
+{
+	double sum[NS_PROG_KINDS] = {0};
+	int n[NS_PROG_KINDS] = {0}, i = 0;
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, l->skel->obj)
+	{
+		int k = prog_kind(prog);
+
+		if (bpf_program__fd(prog) >= 0 && (!per_prog || per_prog[i] >= 0)) {
+			sum[k] += per_prog ? per_prog[i] : l->hook_ns;
+			n[k]++;
+		}
+		i++;
+	}
+	for (int k = 0; k < NS_PROG_KINDS; k++)
+		l->skel->bss->prog_cost_ns[k] = (__u32)(n[k] ? sum[k] / n[k] + 0.5 : l->hook_ns);
+}
+
 /* Run counts and times of every loaded program, in the skeleton's order. */
 static void prog_stats(const struct loader *l, __u64 *cnt, __u64 *ns)
 {
@@ -252,9 +298,10 @@ static void *calibrate(void *arg)
 	int n = l->skel->skeleton->prog_cnt;
 	__u64 *c0 = calloc(n, sizeof(__u64)), *t0 = calloc(n, sizeof(__u64));
 	__u64 *c1 = calloc(n, sizeof(__u64)), *t1 = calloc(n, sizeof(__u64));
+	double *per_prog = calloc(n, sizeof(double));
 
 	pthread_mutex_lock(&k->lock);
-	if (!c0 || !t0 || !c1 || !t1 || nap(k, CAL_DELAY_MS))
+	if (!c0 || !t0 || !c1 || !t1 || !per_prog || nap(k, CAL_DELAY_MS))
 		goto out;
 	while (!k->done) {
 		int fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
@@ -280,9 +327,16 @@ static void *calibrate(void *arg)
 			continue;
 		}
 		for (int i = 0; i < n; i++) {
-			runs += (double)(c1[i] - c0[i]);
-			body += (double)(t1[i] - t0[i]) - (double)(c1[i] - c0[i]) * k->stats_ns;
+			double dc = (double)(c1[i] - c0[i]), dt = (double)(t1[i] - t0[i]);
+
+			runs += dc;
+			body += dt - dc * k->stats_ns;
+			/* A run's cost inside the intervals: its hook's and its own above empty. */
+			per_prog[i] = dc > 0 ? k->hook_ns + (dt / dc > k->stats_ns ? dt / dc - k->stats_ns
+										 : 0)
+					     : -1;
 		}
+		loader__set_costs(l, per_prog);
 		k->runs_per_packet = runs / (double)(p1 - p0);
 		k->ns_per_packet = (body + runs * k->hook_ns) / (double)(p1 - p0);
 		snprintf(k->method, sizeof(k->method),
@@ -296,6 +350,7 @@ out:
 	free(t0);
 	free(c1);
 	free(t1);
+	free(per_prog);
 	return NULL;
 }
 
@@ -303,7 +358,6 @@ int loader__cost_begin(struct loader *l, struct result *r)
 {
 	struct loader_cost *k;
 	pthread_condattr_t attr;
-	char err[160];
 
 	snprintf(r->config.stages, sizeof(r->config.stages), "%s",
 		 loader__stage_set_name(l->stage_set));
@@ -329,10 +383,12 @@ int loader__cost_begin(struct loader *l, struct result *r)
 		snprintf(k->method, sizeof(k->method), "not estimated (--no-calibrate)");
 		return 0;
 	}
-	if (loader__hook_cost(&k->hook_ns, &k->stats_ns, false, err, sizeof(err))) {
-		snprintf(k->method, sizeof(k->method), "not calibrated: %.70s", err);
+	if (l->hook_ns < 0) {
+		snprintf(k->method, sizeof(k->method), "not calibrated: %.70s", l->hook_why);
 		return 0;
 	}
+	k->hook_ns = l->hook_ns;
+	k->stats_ns = l->stats_ns;
 	snprintf(k->method, sizeof(k->method),
 		 "not calibrated: the measurement ended before traffic was seen for %d ms", CAL_MS);
 	if (pthread_create(&k->thread, NULL, calibrate, l) == 0)

@@ -11,6 +11,7 @@
  *   flow matches iperf3's lost count within 5 %.
  */
 #include "helpers.h"
+#include "analysis/hist.h"
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -225,7 +226,13 @@ static void attach_spin(void)
 	cr_assert_eq(rc, 0, "tc attach on %s: %s", d->ifname, strerror(-rc));
 }
 
-Test(report, a_known_cost_at_one_port_gets_the_largest_share, .timeout = 120)
+/*
+ * A known cost at the client's bridge port, against a run without it: the
+ * report's largest share is that port's, and what it adds per packet is what
+ * the spin took in place (the spin measures itself, so a busy machine that
+ * stretches the spin moves both figures alike), within tolerance.
+ */
+static void known_cost(double spin_min_ns, bool at_least_half_a_packet, double tolerance)
 {
 	struct topo_spec spec = {.kind = TOPO_VETH_BRIDGE, .mode = -1, .pairs = 1, .mtu = 1500};
 	struct topo_err terr = {{0}};
@@ -244,12 +251,8 @@ Test(report, a_known_cost_at_one_port_gets_the_largest_share, .timeout = 120)
 	cr_assert_eq(collect__begin(loader), 0);
 	measured_run(&base);
 
-	/*
-	 * Half the time a data packet takes without it, 10 us at least: a cost that
-	 * dominates the gap on a fast host and under emulation alike.
-	 */
-	spin_ns = SPIN_NS;
-	if (data_packets(&base) > 0)
+	spin_ns = spin_min_ns;
+	if (at_least_half_a_packet && data_packets(&base) > 0)
 		spin_ns = fmax(spin_ns, 0.5 * base.profile_seconds * 1e9 / data_packets(&base));
 	spin = spin_bpf__open();
 	cr_assert_not_null(spin);
@@ -286,12 +289,13 @@ Test(report, a_known_cost_at_one_port_gets_the_largest_share, .timeout = 120)
 		    top->label, attr_dir__name(top->dir), top->v[0].where, added, cal, in_situ,
 		    100 * top->share, at.gap);
 	/* What the report adds must be what the spin cost where it ran. */
-	cr_expect(fabs(added - in_situ) <= 0.2 * in_situ,
+	cr_expect(fabs(added - in_situ) <= tolerance * in_situ,
 		  "the report adds %.0f ns per packet on '%s'; the spin took %.0f ns in place",
 		  added, top->label, in_situ);
 	/*
 	 * And the calibration, unless the machine stretched the spin itself: a vCPU
 	 * descheduled by the host mid-spin (steal time) makes it last longer in place.
+	 * That is a note about the machine, not a verdict on the test.
 	 */
 	if (fabs(in_situ - cal) <= 0.2 * cal)
 		cr_expect(
@@ -299,7 +303,7 @@ Test(report, a_known_cost_at_one_port_gets_the_largest_share, .timeout = 120)
 		    "the report adds %.0f ns per packet on '%s'; the calibration says %.0f ns",
 		    added, top->label, cal);
 	else
-		cr_log_warn(
+		cr_log_info(
 		    "the spin took %.0f ns in place against %.0f ns calibrated: this machine "
 		    "was busy (steal time?); checked against the in-place figure only",
 		    in_situ, cal);
@@ -312,6 +316,158 @@ Test(report, a_known_cost_at_one_port_gets_the_largest_share, .timeout = 120)
 	attribution__free(&at);
 	result__free(&base);
 	result__free(&spun);
+}
+
+/* Half the time a data packet takes, 10 us at least: it dominates on any machine. */
+Test(report, a_known_cost_at_one_port_gets_the_largest_share, .timeout = 120)
+{
+	known_cost(SPIN_NS, true, 0.2);
+}
+
+/* N datagrams of 1000 bytes from pair 0's client to its server, paced, read as they come. */
+static void udp_burst(int n)
+{
+	const struct topo_pair *p = &topo->pairs[0];
+	int tx = socket_in(topo, p->client_ns, SOCK_DGRAM), rx = socket_in(topo, p->server_ns,
+									   SOCK_DGRAM);
+	struct sockaddr_in dst = addr4(p->server_ip4, PORT);
+	struct timespec gap = {0, 50 * 1000};
+	char buf[1000] = {0};
+
+	cr_assert_eq(bind(rx, (struct sockaddr *)&dst, sizeof(dst)), 0, "bind: %s", strerror(errno));
+	cr_assert_eq(connect(tx, (struct sockaddr *)&dst, sizeof(dst)), 0);
+	for (int i = 0; i < n; i++) {
+		cr_assert_eq(send(tx, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+		while (recv(rx, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+			;
+		if (i % 20 == 19)
+			nanosleep(&gap, NULL);
+	}
+	close(tx);
+	close(rx);
+}
+
+/* The mean of a row like this one in r (its exact sum over its count), or -1. */
+static double row_mean(const struct result *r, const struct stage_stat *like)
+{
+	for (int i = 0; i < r->n_stages; i++) {
+		const struct stage_stat *s = &r->stages[i];
+
+		if (s->stage == like->stage && s->from == like->from && s->path == like->path &&
+		    !strcmp(s->ifname, like->ifname))
+			return hist__mean(&s->hist);
+	}
+	return -1;
+}
+
+/* Load the spin at spin_ns, attach it, send the burst; the spin's own time per packet. */
+static double spun_burst(double spin_ns, int n, struct result *r)
+{
+	double in_situ;
+
+	spin_bpf__destroy(spin);
+	spin = spin_bpf__open();
+	cr_assert_not_null(spin);
+	spin->rodata->spin_ns = (__u64)spin_ns;
+	if (spin_bpf__load(spin))
+		cr_skip_test("skipped: needs a tc program with bpf_loop (5.17 or later)");
+	attach_spin();
+	memset(r, 0, sizeof(*r));
+	udp_burst(n);
+	cr_assert_eq(collect__snapshot(loader, r), 0);
+	unhook();
+	cr_assert_gt(spin->bss->spun_packets, (__u64)n / 2, "the spin ran on %llu packets",
+		     (unsigned long long)spin->bss->spun_packets);
+	in_situ = (double)spin->bss->spun_ns / spin->bss->spun_packets;
+	return in_situ;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+#define KNOWN_ROUNDS 3
+
+/*
+ * 1 us, a few times a stage's own cost, at the client's bridge port on
+ * datagrams of one size (a TCP stream's packets change size with its pace).
+ * Runs with a spin of 0 carry the tc hook's own cost; against them, the
+ * interval the 1 us lands in grows by what the spin took in place, within
+ * 10 %, and against a run without the hook no other interval grows as much.
+ * Every interval is corrected for the probes' own time. Rounds alternate and
+ * the median round counts: a vCPU stolen for a while moves one round's mean.
+ */
+Test(report, a_known_cost_of_one_microsecond_is_recovered, .timeout = 180)
+{
+	struct topo_spec spec = {.kind = TOPO_VETH_BRIDGE, .mode = -1, .pairs = 1, .mtu = 1500};
+	const struct stage_stat *top = NULL;
+	struct topo_err terr = {{0}};
+	struct loader_opts o = {0};
+	struct result base = {0}, zero, spun;
+	double best = 0, second = 0, known[KNOWN_ROUNDS], found[KNOWN_ROUNDS];
+	struct stage_stat at;
+	const int n = 20000;
+	char err[512];
+
+	need_root_and_probes();
+	cr_assert_eq(topo__up(&spec, &topo, &terr), 0, "topo up: %s", terr.msg);
+	o.topo = topo;
+	cr_assert_eq(loader__start(&loader, &o, err, sizeof(err)), 0, "loader: %s", err);
+	cr_assert_eq(collect__begin(loader), 0);
+	udp_burst(n);
+	cr_assert_eq(collect__snapshot(loader, &base), 0);
+	for (int round = 0; round < KNOWN_ROUNDS; round++) {
+		double in_zero = spun_burst(0, n, &zero), in_spun = spun_burst(1000, n, &spun);
+
+		/* The first round finds the interval that grew most against no hook at all. */
+		for (int i = 0; round == 0 && i < spun.n_stages; i++) {
+			const struct stage_stat *s = &spun.stages[i];
+			double before = row_mean(&base, s), grew;
+
+			if (s->path != RESULT_PATH_CLIENT || s->from == NS_STAGE_NONE ||
+			    before < 0 || s->hist.count < (__u64)n / 2)
+				continue;
+			grew = hist__mean(&s->hist) - before;
+			if (grew > best) {
+				second = best;
+				best = grew;
+				top = s;
+			} else if (grew > second) {
+				second = grew;
+			}
+		}
+		cr_assert_not_null(top, "no interval grew");
+		if (round == 0)
+			at = *top;
+		known[round] = in_spun - in_zero;
+		found[round] = row_mean(&spun, &at) - row_mean(&zero, &at);
+		cr_log_info("round %d: %s -> %s on %s grew %.0f ns per packet against a spin of 0; "
+			    "the spin took %.0f ns more in place; the probes' own time taken out "
+			    "there: %.0f ns per packet",
+			    round + 1, stage__name(at.from), stage__name(at.stage), at.ifname,
+			    found[round], known[round],
+			    at.hist.count ? (double)at.hist.probe_ns / at.hist.count : 0);
+		result__free(&zero);
+		result__free(&spun);
+	}
+	qsort(known, KNOWN_ROUNDS, sizeof(double), cmp_double);
+	qsort(found, KNOWN_ROUNDS, sizeof(double), cmp_double);
+	/* tc ingress of the client's port runs right after its rx_core: its interval on. */
+	cr_expect(at.from == NS_STAGE_RX_CORE &&
+		      (!strcmp(at.ifname, dev_of(TOPO_DEV_SERVER_PORT)->ifname) ||
+		       !strcmp(at.ifname, dev_of(TOPO_DEV_CLIENT_PORT)->ifname)),
+		  "the interval that grew most is %s -> %s on %s, not the one after the client "
+		  "port's rx_core",
+		  stage__name(at.from), stage__name(at.stage), at.ifname);
+	cr_expect(fabs(found[KNOWN_ROUNDS / 2] - known[KNOWN_ROUNDS / 2]) <=
+		      0.1 * known[KNOWN_ROUNDS / 2],
+		  "the interval grew %.0f ns per packet; the spin took %.0f ns in place (medians)",
+		  found[KNOWN_ROUNDS / 2], known[KNOWN_ROUNDS / 2]);
+	cr_expect_lt(second, 0.5 * best, "another interval grew %.0f ns against %.0f", second, best);
+	result__free(&base);
 }
 
 /* ---- UDP through the command line ---- */
