@@ -355,7 +355,25 @@ json_object *result__to_json(const struct result *r)
 	}
 	if (c->netns[0])
 		add_str(o, "netns", c->netns);
+	if (c->run_id[0])
+		add_str(o, "run_id", c->run_id);
 	json_object_object_add(root, "config", o);
+
+	/* A stopped run keeps what it measured; readers must be able to tell. */
+	json_object_object_add(root, "interrupted", json_object_new_boolean(r->stop.interrupted));
+	if (r->stop.interrupted) {
+		json_object *missing = json_object_new_array();
+
+		o = json_object_new_object();
+		add_str(o, "signal", r->stop.signal);
+		add_dbl(o, "load_seconds", r->stop.load_seconds);
+		add_dbl(o, "planned_load_seconds", c->duration * (c->repeat > 0 ? c->repeat : 1));
+		add_int(o, "repeats_finished", r->stop.repeats_finished);
+		for (int i = 0; i < r->stop.n_missing && i < RESULT_MAX_MISSING; i++)
+			json_object_array_add(missing, json_object_new_string(r->stop.missing[i]));
+		json_object_object_add(o, "missing", missing);
+		json_object_object_add(root, "interruption", o);
+	}
 
 	o = json_object_new_object();
 	add_str(o, "release", r->kernel_release);
@@ -562,6 +580,25 @@ static void read_rest(json_object *root, struct result *r)
 		c->blksize = (int)get_dbl(o, "blksize");
 		c->sample = (int)get_dbl(o, "sample");
 		c->no_probes = json_object_object_get_ex(o, "probes", &v) && !json_object_get_boolean(v);
+		copy_str(c->run_id, sizeof(c->run_id), get_str(o, "run_id"));
+	}
+	r->stop.interrupted = json_object_object_get_ex(root, "interrupted", &v) &&
+			      json_object_get_boolean(v);
+	if (r->stop.interrupted && json_object_object_get_ex(root, "interruption", &o)) {
+		copy_str(r->stop.signal, sizeof(r->stop.signal), get_str(o, "signal"));
+		r->stop.load_seconds = get_dbl(o, "load_seconds");
+		r->stop.repeats_finished = (int)get_dbl(o, "repeats_finished");
+		if (json_object_object_get_ex(o, "missing", &arr) &&
+		    json_object_is_type(arr, json_type_array))
+			for (size_t i = 0; i < json_object_array_length(arr) &&
+					   r->stop.n_missing < RESULT_MAX_MISSING;
+			     i++) {
+				const char *m = json_object_get_string(json_object_array_get_idx(arr, i));
+
+				copy_str(r->stop.missing[r->stop.n_missing],
+					 sizeof(r->stop.missing[0]), m);
+				r->stop.n_missing++;
+			}
 	}
 	if (json_object_object_get_ex(root, "kernel", &o)) {
 		copy_str(r->kernel_release, sizeof(r->kernel_release), get_str(o, "release"));

@@ -229,6 +229,8 @@ static json_object *pair_to_json(const struct pair_stat *p, int proto)
 	json_object_object_add(o, "pair", json_object_new_int(p->pair));
 	json_object_object_add(o, "ok", json_object_new_boolean(p->ok));
 	json_object_object_add(o, "streams", json_object_new_int(p->streams));
+	if (p->stopped)
+		json_object_object_add(o, "stopped", json_object_new_boolean(true));
 	if (!p->ok) {
 		json_object_object_add(o, "error", json_object_new_string(p->error));
 		return o;
@@ -249,6 +251,10 @@ static json_object *repeat_to_json(const struct repeat_stat *rs, int proto)
 	json_object_object_add(o, "common_window", json_object_new_boolean(rs->common_window));
 	json_object_object_add(o, "starts_known", json_object_new_boolean(rs->starts_known));
 	json_object_object_add(o, "pairs_measured", json_object_new_int(rs->pairs_measured));
+	if (rs->stopped) {
+		json_object_object_add(o, "stopped", json_object_new_boolean(true));
+		add_dbl(o, "stopped_at", rs->stopped_at);
+	}
 	for (int i = 0; i < rs->n_pairs; i++)
 		json_object_array_add(arr, pair_to_json(&rs->pairs[i], proto));
 	json_object_object_add(o, "pairs", arr);
@@ -371,6 +377,7 @@ static void pair_from_json(json_object *o, struct pair_stat *p)
 	p->streams = (int)get_dbl(o, "streams");
 	/* Absent "ok": a pair with figures. */
 	p->ok = !json_object_object_get_ex(o, "ok", &v) || json_object_get_boolean(v);
+	p->stopped = get_bool(o, "stopped");
 	if (json_object_object_get_ex(o, "error", &v))
 		snprintf(p->error, sizeof(p->error), "%s", json_object_get_string(v));
 	for (size_t i = 0; i < N_PAIR_FIELDS; i++)
@@ -386,6 +393,8 @@ static void repeat_from_json(json_object *o, struct repeat_stat *rs)
 	rs->common_window = get_bool(o, "common_window");
 	rs->starts_known = get_bool(o, "starts_known");
 	rs->pairs_measured = (int)get_dbl(o, "pairs_measured");
+	rs->stopped = get_bool(o, "stopped");
+	rs->stopped_at = get_dbl(o, "stopped_at");
 	if (json_object_object_get_ex(o, "pairs", &arr) &&
 	    json_object_is_type(arr, json_type_array) && json_object_array_length(arr)) {
 		int n = (int)json_object_array_length(arr);
