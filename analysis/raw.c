@@ -213,7 +213,8 @@ int raw_reader__print(struct raw_reader *r, FILE *out, int max_paths)
 		close_packet(r, open[used[i]], &sigs, &n_sigs, &printed, max_paths, out, &packets);
 		free(open[used[i]]);
 	}
-	qsort(sigs, n_sigs, sizeof(*sigs), cmp_sig);
+	if (n_sigs) /* a file without packets has no array to sort */
+		qsort(sigs, n_sigs, sizeof(*sigs), cmp_sig);
 	fprintf(out, "%llu events, %llu packets, %d distinct paths:\n", events, packets, n_sigs);
 	for (int i = 0; i < n_sigs; i++) {
 		fprintf(out, "%10llu  %s\n", sigs[i].count, sigs[i].text);
