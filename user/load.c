@@ -925,6 +925,13 @@ static int parse_json(const char *json, enum load_proto proto, bool reverse, boo
 		json_object_put(root);
 		return -ENOMEM;
 	}
+	/* Stopped before its first interval: its zeros are not a measurement. */
+	if (r->stopped && !n_client && !n_server) {
+		r->stopped = false;
+		snprintf(r->error, sizeof(r->error), "stopped before its test measured anything");
+		json_object_put(root);
+		return -EIO;
+	}
 	free(r->send_iv);
 	free(r->recv_iv);
 	r->send_iv = reverse ? server_iv : client_iv;
