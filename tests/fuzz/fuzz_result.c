@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer target: the result reader (analysis/result.c, result__read) and
- * what `netstage report FILE` then does with what it read (attribution,
- * anomaly checks, the text and JSON reports, a sweep's CSV line), on any file.
+ * what `netstage report FILE` (and `report DIR` of a sweep) then does with
+ * what it read (attribution, anomaly checks, the text and JSON reports, a
+ * sweep's CSV line and series), on any file.
  */
 #include "fuzz_input.h"
 #include "analysis/anomaly.h"
 #include "analysis/attribution.h"
 #include "analysis/result.h"
+#include "analysis/series.h"
 #include "analysis/table.h"
 #include "analysis/throughput.h"
 
@@ -16,6 +18,7 @@ static void report(struct result *r)
 	const struct result *runs[1] = {r};
 	FILE *out = fuzz_sink();
 	struct attribution at;
+	struct series_set set;
 	struct anomaly an;
 	json_object *o;
 	char err[512];
@@ -40,6 +43,14 @@ static void report(struct result *r)
 	json_object_put(o);
 	throughput__csv_row(out, &r->config, &r->throughput, throughput__status(&r->throughput),
 			    "fuzz.json", "");
+	/* `netstage report DIR`: the file as a sweep of one point. */
+	if (series__build(r, 1, &set, err, sizeof(err)) == 0) {
+		table__print_series(&set, out);
+		o = series__to_json(&set);
+		fputs(json_object_to_json_string(o), out);
+		json_object_put(o);
+		series__free(&set);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
