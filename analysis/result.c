@@ -353,8 +353,13 @@ json_object *result__to_json(const struct result *r)
 		add_str(o, "run_id", c->run_id);
 	json_object_object_add(root, "config", o);
 
-	/* A stopped run keeps what it measured; readers must be able to tell. */
-	json_object_object_add(root, "interrupted", json_object_new_boolean(r->stop.interrupted));
+	/*
+	 * A stopped run keeps what it measured; readers must be able to tell. (A
+	 * profile ends on Ctrl-C by design: its profile_seconds say how long it watched.)
+	 */
+	if (r->stop.interrupted || !strcmp(c->command, "run") || !strcmp(c->command, "sweep"))
+		json_object_object_add(root, "interrupted",
+				       json_object_new_boolean(r->stop.interrupted));
 	if (r->stop.interrupted) {
 		json_object *missing = json_object_new_array();
 
