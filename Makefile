@@ -47,15 +47,24 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%,$(UNIT_SRCS))
 ASAN_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/asan/%,$(UNIT_SRCS))
 INTEG_BINS := $(patsubst tests/integ/%.c,$(OUT)/tests/integ/%,$(INTEG_SRCS))
 
-.PHONY: all help deps run check unit unit-asan integ vmtest bench clean format tests man
+# libFuzzer targets of the readers: tests/fuzz/fuzz_NAME.c over analysis/, built by clang.
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_LIB_OBJS := $(patsubst %.c,$(OUT)/fuzz/obj/%.o,$(wildcard analysis/*.c))
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_SECONDS ?= 60
+FUZZ_CHECK_SECONDS ?= 12
+
+.PHONY: all help deps run check unit unit-asan integ vmtest bench clean format tests man fuzz
 all: $(OUT)/netstage
 
 help:
 	@echo 'make            build $(BUILD)/netstage'
 	@echo 'make deps       install the Debian packages netstage needs, mount tracefs and bpffs'
 	@echo 'make run        (root) deps, build, profile veth-bridge and macvlan under iperf3 TCP'
-	@echo 'make check      (root) deps, build, every test: unit (also under ASan/UBSan), integration, VM'
+	@echo 'make check      (root) deps, build, every test: unit (also under ASan/UBSan), fuzz ($(FUZZ_CHECK_SECONDS) s each), integration, VM'
 	@echo 'make bench      (root) the benchmarks under bench/, figures for docs/PERFORMANCE.md'
+	@echo 'make fuzz       the readers under libFuzzer, FUZZ_SECONDS=$(FUZZ_SECONDS) s each'
 	@echo 'make vmtest     (root) the VM tests on a Debian distro kernel under qemu'
 	@echo 'make man        regenerate docs/netstage.1 from the option tables'
 	@echo 'V=1             show full commands'
@@ -122,15 +131,29 @@ $(OUT)/tests/integ/%: $(OUT)/obj/tests/integ/%.o $(OUT)/libnetstage.a
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -lcriterion -o $@
 
+$(OUT)/fuzz/obj/%.o: %.c
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(WARN) $(DEPFLAGS) $(INCLUDES) \
+		-c $< -o $@
+
+$(OUT)/fuzz/%: $(OUT)/fuzz/obj/tests/fuzz/%.o $(FUZZ_LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CLANG) -g -fsanitize=fuzzer $(FUZZ_SAN) $^ -lz -ljson-c -lm -o $@
+
 $(OUT):
 	$(Q)mkdir -p $@
 
-tests: $(UNIT_BINS) $(ASAN_BINS) $(INTEG_BINS) $(OUT)/netstage
+tests: $(UNIT_BINS) $(ASAN_BINS) $(INTEG_BINS) $(FUZZ_BINS) $(OUT)/netstage
+
+# Each reader under libFuzzer for FUZZ_SECONDS (make check: FUZZ_CHECK_SECONDS); a crash fails.
+fuzz: $(FUZZ_BINS)
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/check.sh $(OUT) fuzz
 
 # Every test the project has. Privileged tests run one at a time (-j1).
 check: deps
 	$(Q)$(MAKE) --no-print-directory tests
-	$(Q)scripts/check.sh $(OUT)
+	$(Q)FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) scripts/check.sh $(OUT)
 
 unit: $(UNIT_BINS)
 	$(Q)scripts/check.sh $(OUT) unit

@@ -672,8 +672,10 @@ json_object *anomaly__to_json(const struct anomaly *a)
 
 	json_object_object_add(o, "name", json_object_new_string(a->name));
 	json_object_object_add(o, "applies", json_object_new_boolean(a->applies));
-	if (!a->applies)
+	if (!a->applies) {
+		json_object_put(arr);
 		return o;
+	}
 	json_object_object_add(o, "summary", json_object_new_string(a->summary));
 	if (a->dominant >= 0)
 		json_object_object_add(

@@ -144,6 +144,29 @@ static void runs_table(struct strbuf *b, const struct html_input *in)
 		strbuf__printf(b, "</tr>\n");
 	}
 	strbuf__printf(b, "</table></div>\n");
+	/* A stopped run's figures cover only part of its load: say so beside the table. */
+	for (int s = 0; s < at->n_sides; s++)
+		for (int i = 0; i < in->n_per[s]; i++) {
+			const struct result *r = in->runs[s][i];
+			int repeat = r->config.repeat > 0 ? r->config.repeat : 1;
+
+			if (!r->stop.interrupted)
+				continue;
+			strbuf__printf(b, "<p class=\"note\"><b>Interrupted:</b> ");
+			strbuf__html(b, in->names[s] ? in->names[s] : "");
+			strbuf__printf(b, " was stopped by ");
+			strbuf__html(b, r->stop.signal[0] ? r->stop.signal : "a signal");
+			strbuf__printf(b,
+				       " after %.1f s of the planned %.0f s of load; its figures "
+				       "cover what was measured until then.",
+				       r->stop.load_seconds, r->config.duration * repeat);
+			for (int m = 0; m < r->stop.n_missing && m < RESULT_MAX_MISSING; m++) {
+				strbuf__printf(b, " Missing: ");
+				strbuf__html(b, r->stop.missing[m]);
+				strbuf__printf(b, ".");
+			}
+			strbuf__printf(b, "</p>\n");
+		}
 }
 
 static void attribution_table(struct strbuf *b, const struct attribution *at)

@@ -29,11 +29,24 @@ int raw_reader__open(struct raw_reader *r, const char *path, char *err, size_t e
 			 path, r->h.version, r->h.record_size, RAW_VERSION, sizeof(struct ns_event));
 		goto fail;
 	}
+	/* Events name their slot in 16 bits: a larger table is damage, not a bigger file. */
+	if (r->h.n_slots > RAW_MAX_SLOTS) {
+		snprintf(err, errlen,
+			 "%s: the header claims %u device slots, more than the %u events can name: "
+			 "the file is damaged",
+			 path, r->h.n_slots, RAW_MAX_SLOTS);
+		goto fail;
+	}
 	slots_len = (size_t)r->h.n_slots * sizeof(*r->slots);
 	r->slots = calloc(r->h.n_slots ? r->h.n_slots : 1, sizeof(*r->slots));
 	if (!r->slots || (slots_len && gzread(r->gz, r->slots, slots_len) != (int)slots_len)) {
 		snprintf(err, errlen, "%s: the slot table is truncated", path);
 		goto fail;
+	}
+	/* Names are printed as strings: a damaged file must not run past them. */
+	for (__u32 i = 0; i < r->h.n_slots; i++) {
+		r->slots[i].ifname[sizeof(r->slots[i].ifname) - 1] = '\0';
+		r->slots[i].netns[sizeof(r->slots[i].netns) - 1] = '\0';
 	}
 	return 0;
 fail:
@@ -158,22 +171,36 @@ static void close_packet(const struct raw_reader *r, struct packet *p, struct si
 
 int raw_reader__print(struct raw_reader *r, FILE *out, int max_paths)
 {
-	struct packet *open = calloc(OPEN_SLOTS, sizeof(*open));
+	/* Packets are made as their slots are first used: most files fill few of them. */
+	struct packet **open = calloc(OPEN_SLOTS, sizeof(*open));
+	/* The slots in the order first used: the end visits these, not all of them. */
+	__u32 *used = malloc(OPEN_SLOTS * sizeof(*used));
 	struct signature *sigs = NULL;
 	unsigned long long events = 0, packets = 0;
-	int n_sigs = 0, printed = 0, rc;
+	int n_sigs = 0, printed = 0, n_used = 0, rc;
 	struct ns_event e;
 
-	if (!open)
+	if (!open || !used) {
+		free(open);
+		free(used);
 		return -ENOMEM;
+	}
 	fprintf(out, "raw events of %s (1 packet in %u):\n", r->path,
 		r->h.sample_every ? r->h.sample_every : 1);
 	if (max_paths > 0)
 		fprintf(out, "first packets, time from the previous stage:\n");
 	while ((rc = raw_reader__next(r, &e)) == 1) {
 		__u32 at = (__u32)(((e.skb >> 8) ^ e.tag) * 0x9E3779B1U) % OPEN_SLOTS;
-		struct packet *p = &open[at];
+		struct packet *p = open[at];
 
+		if (!p) {
+			p = open[at] = calloc(1, sizeof(*p));
+			if (!p) {
+				rc = -ENOMEM;
+				break;
+			}
+			used[n_used++] = at;
+		}
 		events++;
 		if (p->n && (p->skb != e.skb || p->tag != e.tag || e.from == NS_STAGE_NONE))
 			close_packet(r, p, &sigs, &n_sigs, &printed, max_paths, out, &packets);
@@ -182,17 +209,21 @@ int raw_reader__print(struct raw_reader *r, FILE *out, int max_paths)
 		if (p->n < MAX_STEPS)
 			p->steps[p->n++] = (struct step){ e.stage, e.slot, e.ts };
 	}
-	for (int i = 0; i < OPEN_SLOTS; i++)
-		close_packet(r, &open[i], &sigs, &n_sigs, &printed, max_paths, out, &packets);
-	qsort(sigs, n_sigs, sizeof(*sigs), cmp_sig);
+	for (int i = 0; i < n_used; i++) {
+		close_packet(r, open[used[i]], &sigs, &n_sigs, &printed, max_paths, out, &packets);
+		free(open[used[i]]);
+	}
+	if (n_sigs) /* a file without packets has no array to sort */
+		qsort(sigs, n_sigs, sizeof(*sigs), cmp_sig);
 	fprintf(out, "%llu events, %llu packets, %d distinct paths:\n", events, packets, n_sigs);
 	for (int i = 0; i < n_sigs; i++) {
 		fprintf(out, "%10llu  %s\n", sigs[i].count, sigs[i].text);
 		free(sigs[i].text);
 	}
-	if (rc < 0)
+	if (rc == -EIO)
 		fprintf(out, "(the file ends inside a record: truncated)\n");
 	free(sigs);
 	free(open);
+	free(used);
 	return rc < 0 ? rc : 0;
 }

@@ -10,8 +10,9 @@
 #include <zlib.h>
 #include "netstage.h"
 
-#define RAW_MAGIC   "NSRAW01\n" /* 8 bytes */
-#define RAW_VERSION 1
+#define RAW_MAGIC     "NSRAW01\n" /* 8 bytes */
+#define RAW_VERSION   1
+#define RAW_MAX_SLOTS 65536 /* an event's slot is a __u16 */
 
 /* All fields little-endian, as the machine that wrote them (x86). */
 struct raw_header {

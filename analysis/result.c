@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include "analysis/result.h"
 #include "analysis/hist.h"
+#include "analysis/json_read.h"
 #include "analysis/stage.h"
 #include "analysis/throughput.h"
 
@@ -21,29 +22,22 @@ static void *grow(void *arr, int n, size_t size)
 
 static const char *get_str(json_object *o, const char *k)
 {
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
+	return jr_str(o, k);
 }
 
 static double get_dbl(json_object *o, const char *k)
 {
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, k, &v))
-		return 0;
-	return json_object_get_double(v);
+	return jr_dbl(o, k);
 }
 
 static __u64 get_u64(json_object *o, const char *k)
 {
-	json_object *v;
+	json_object *v = jr_get(o, k);
 
-	if (!json_object_object_get_ex(o, k, &v))
+	/* json-c converts a double to an integer without checking it is finite. */
+	if (json_object_is_type(v, json_type_double) && !isfinite(json_object_get_double(v)))
 		return 0;
-	return json_object_get_uint64(v);
+	return v ? json_object_get_uint64(v) : 0;
 }
 
 static void copy_str(char *dst, size_t len, const char *src)
@@ -367,7 +361,30 @@ json_object *result__to_json(const struct result *r)
 	}
 	if (c->netns[0])
 		add_str(o, "netns", c->netns);
+	if (c->run_id[0])
+		add_str(o, "run_id", c->run_id);
 	json_object_object_add(root, "config", o);
+
+	/*
+	 * A stopped run keeps what it measured; readers must be able to tell. (A
+	 * profile ends on Ctrl-C by design: its profile_seconds say how long it watched.)
+	 */
+	if (r->stop.interrupted || !strcmp(c->command, "run") || !strcmp(c->command, "sweep"))
+		json_object_object_add(root, "interrupted",
+				       json_object_new_boolean(r->stop.interrupted));
+	if (r->stop.interrupted) {
+		json_object *missing = json_object_new_array();
+
+		o = json_object_new_object();
+		add_str(o, "signal", r->stop.signal);
+		add_dbl(o, "load_seconds", r->stop.load_seconds);
+		add_dbl(o, "planned_load_seconds", c->duration * (c->repeat > 0 ? c->repeat : 1));
+		add_int(o, "repeats_finished", r->stop.repeats_finished);
+		for (int i = 0; i < r->stop.n_missing && i < RESULT_MAX_MISSING; i++)
+			json_object_array_add(missing, json_object_new_string(r->stop.missing[i]));
+		json_object_object_add(o, "missing", missing);
+		json_object_object_add(root, "interruption", o);
+	}
 
 	o = json_object_new_object();
 	add_str(o, "release", r->kernel_release);
@@ -503,35 +520,31 @@ out:
 
 static void hist_from_json(json_object *lat, struct ns_hist *h)
 {
-	json_object *hist, *buckets;
+	json_object *buckets = jr_array(jr_object(lat, "hist"), "buckets");
 
 	h->min = get_u64(lat, "min");
 	h->max = get_u64(lat, "max");
 	h->sum = get_u64(lat, "sum");
 	h->probe_ns = get_u64(lat, "probe_ns");
-	if (!json_object_object_get_ex(lat, "hist", &hist) ||
-	    !json_object_object_get_ex(hist, "buckets", &buckets))
-		return;
-	for (size_t i = 0; i < json_object_array_length(buckets); i++) {
-		json_object *b = json_object_array_get_idx(buckets, i);
+	for (size_t i = 0; i < jr_len(buckets); i++) {
+		json_object *b = jr_idx(buckets, i);
 
-		if (json_object_array_length(b) < 3)
+		if (jr_len(b) < 3)
 			continue;
-		h->buckets[hist__bucket(json_object_get_uint64(json_object_array_get_idx(b, 0)))] +=
-			json_object_get_uint64(json_object_array_get_idx(b, 2));
+		h->buckets[hist__bucket(json_object_get_uint64(jr_idx(b, 0)))] +=
+			json_object_get_uint64(jr_idx(b, 2));
 	}
 }
 
 static int read_stages(json_object *root, const char *key, struct result *r,
 		       struct stage_stat *(*add)(struct result *))
 {
-	json_object *arr;
+	json_object *arr = jr_array(root, key);
 
-	if (!json_object_object_get_ex(root, key, &arr) ||
-	    !json_object_is_type(arr, json_type_array))
+	if (!arr)
 		return -1;
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		json_object *o = json_object_array_get_idx(arr, i), *lat;
+	for (size_t i = 0; i < jr_len(arr); i++) {
+		json_object *o = jr_idx(arr, i), *lat;
 		struct stage_stat *s = add(r);
 		const char *from = get_str(o, "from"), *master = get_str(o, "master_kind");
 
@@ -545,28 +558,42 @@ static int read_stages(json_object *root, const char *key, struct result *r,
 		if (s->dev_kind < 0)
 			s->dev_kind = NS_DEV_OTHER;
 		s->master_kind = master ? dev_kind__parse(master) : -1;
-		s->hop = (int)get_dbl(o, "hop");
+		s->hop = jr_int(o, "hop");
 		s->path = path_parse(get_str(o, "path"));
-		s->n_devices = json_object_object_get_ex(o, "devices", NULL) ?
-				       (int)get_dbl(o, "devices") :
-				       1;
+		s->n_devices = jr_get(o, "devices") ? jr_int(o, "devices") : 1;
 		copy_str(s->ifname, sizeof(s->ifname), get_str(o, "ifname"));
 		copy_str(s->netns, sizeof(s->netns), get_str(o, "netns"));
 		s->hist.count = get_u64(o, "count");
 		s->hist.segs = get_u64(o, "segments");
 		s->hist.cross_cpu = get_u64(o, "cross_cpu");
 		s->hist.hop = s->hop;
-		if (json_object_object_get_ex(o, "latency_ns", &lat))
+		lat = jr_object(o, "latency_ns");
+		if (lat)
 			hist_from_json(lat, &s->hist);
 	}
 	return 0;
 }
 
+static void read_stop(json_object *root, struct result *r)
+{
+	json_object *o = jr_object(root, "interruption"), *arr = jr_array(o, "missing");
+
+	r->stop.interrupted = jr_bool(root, "interrupted");
+	if (!r->stop.interrupted)
+		return;
+	copy_str(r->stop.signal, sizeof(r->stop.signal), get_str(o, "signal"));
+	r->stop.load_seconds = get_dbl(o, "load_seconds");
+	r->stop.repeats_finished = jr_int(o, "repeats_finished");
+	for (size_t i = 0; i < jr_len(arr) && r->stop.n_missing < RESULT_MAX_MISSING; i++)
+		copy_str(r->stop.missing[r->stop.n_missing++], sizeof(r->stop.missing[0]),
+			 jr_text(jr_idx(arr, i)));
+}
+
 static void read_rest(json_object *root, struct result *r)
 {
-	json_object *o, *arr, *feat, *notes, *v;
+	json_object *o, *arr, *feat, *notes;
 
-	if (json_object_object_get_ex(root, "config", &o)) {
+	if ((o = jr_object(root, "config"))) {
 		struct result_config *c = &r->config;
 
 		copy_str(c->command, sizeof(c->command), get_str(o, "command"));
@@ -575,127 +602,118 @@ static void read_rest(json_object *root, struct result *r)
 		copy_str(c->layout, sizeof(c->layout), get_str(o, "layout"));
 		copy_str(c->proto, sizeof(c->proto), get_str(o, "proto"));
 		copy_str(c->netns, sizeof(c->netns), get_str(o, "netns"));
-		c->pairs = (int)get_dbl(o, "pairs");
-		c->mtu = (int)get_dbl(o, "mtu");
-		c->streams = (int)get_dbl(o, "streams");
-		c->repeat = (int)get_dbl(o, "repeat");
+		c->pairs = jr_int(o, "pairs");
+		c->mtu = jr_int(o, "mtu");
+		c->streams = jr_int(o, "streams");
+		c->repeat = jr_int(o, "repeat");
 		c->duration = get_dbl(o, "duration");
-		c->reverse = json_object_object_get_ex(o, "reverse", &v) && json_object_get_boolean(v);
-		c->pinned = json_object_object_get_ex(o, "pinned", &v) && json_object_get_boolean(v);
+		c->reverse = jr_bool(o, "reverse");
+		c->pinned = jr_bool(o, "pinned");
 		c->bitrate = get_u64(o, "bitrate");
-		c->streams_total = (int)get_dbl(o, "streams_total");
-		c->blksize = (int)get_dbl(o, "blksize");
-		c->sample = (int)get_dbl(o, "sample");
+		c->streams_total = jr_int(o, "streams_total");
+		c->blksize = jr_int(o, "blksize");
+		c->sample = jr_int(o, "sample");
 		copy_str(c->stages, sizeof(c->stages), get_str(o, "stages"));
-		c->duty_pct = (int)get_dbl(o, "duty_pct");
-		c->duty_period_ms = (int)get_dbl(o, "duty_period_ms");
-		c->no_probes = json_object_object_get_ex(o, "probes", &v) && !json_object_get_boolean(v);
+		c->duty_pct = jr_int(o, "duty_pct");
+		c->duty_period_ms = jr_int(o, "duty_period_ms");
+		c->no_probes = jr_get(o, "probes") && !jr_bool(o, "probes");
+		copy_str(c->run_id, sizeof(c->run_id), get_str(o, "run_id"));
 	}
-	if (json_object_object_get_ex(root, "kernel", &o)) {
+	read_stop(root, r);
+	if ((o = jr_object(root, "kernel"))) {
 		copy_str(r->kernel_release, sizeof(r->kernel_release), get_str(o, "release"));
-		if (!json_object_object_get_ex(o, "feature_notes", &notes))
-			notes = NULL;
-		if (json_object_object_get_ex(o, "features", &feat)) {
+		notes = jr_object(o, "feature_notes");
+		feat = jr_object(o, "features");
+		if (feat) {
 			json_object_object_foreach(feat, k, v)
 			{
 				result__add_feature(r, k, json_object_get_boolean(v),
-						    notes ? get_str(notes, k) : NULL);
+						    get_str(notes, k));
 			}
 		}
 	}
-	if (json_object_object_get_ex(root, "system", &o))
+	if ((o = jr_object(root, "system")))
 		system__from_json(o, &r->system);
-	if (json_object_object_get_ex(root, "throughput", &o))
+	if ((o = jr_object(root, "throughput")))
 		throughput__from_json(o, r);
 	r->profile_seconds = get_dbl(root, "profile_seconds");
-	if (json_object_object_get_ex(root, "probe_cost", &o) && json_object_is_type(o, json_type_object)) {
+	if ((o = jr_object(root, "probe_cost"))) {
 		r->cost.known = true;
 		r->cost.memory_bytes = get_u64(o, "memory_bytes");
-		r->cost.memory_cpus = (int)get_dbl(o, "memory_cpus");
+		r->cost.memory_cpus = jr_int(o, "memory_cpus");
 		r->cost.ns_per_packet = get_dbl(o, "ns_per_packet");
 		r->cost.cpu_share = get_dbl(o, "cpu_share");
 		r->cost.probe_seconds = get_dbl(o, "probe_seconds");
 		copy_str(r->cost.method, sizeof(r->cost.method), get_str(o, "method"));
 		r->cost.windows = get_u64(o, "windows");
 	}
-	if (json_object_object_get_ex(root, "softirq", &o)) {
+	if ((o = jr_object(root, "softirq"))) {
 		cpu_from_json(o, &r->softirq.total);
 		for (int v = 0; v < 2; v++) {
-			json_object *h;
+			json_object *h =
+				jr_array(o, v ? "net_rx_raise_delay_log2" : "net_tx_raise_delay_log2");
 
-			if (!json_object_object_get_ex(o, v ? "net_rx_raise_delay_log2" :
-							      "net_tx_raise_delay_log2", &h))
-				continue;
-			for (int i = 0; i < NS_LOG2_SLOTS && i < (int)json_object_array_length(h); i++)
-				r->softirq.raise_delay_log2[v][i] =
-					json_object_get_uint64(json_object_array_get_idx(h, i));
+			for (size_t i = 0; i < NS_LOG2_SLOTS && i < jr_len(h); i++)
+				r->softirq.raise_delay_log2[v][i] = json_object_get_uint64(jr_idx(h, i));
 		}
-		if (json_object_object_get_ex(o, "per_cpu", &arr) &&
-		    json_object_is_type(arr, json_type_array)) {
-			int n = (int)json_object_array_length(arr);
+		if ((arr = jr_array(o, "per_cpu"))) {
+			size_t n = jr_len(arr);
 
 			r->softirq.per_cpu = calloc(n ? n : 1, sizeof(*r->softirq.per_cpu));
-			for (int i = 0; r->softirq.per_cpu && i < n; i++) {
-				cpu_from_json(json_object_array_get_idx(arr, i), &r->softirq.per_cpu[i]);
+			for (size_t i = 0; r->softirq.per_cpu && i < n; i++) {
+				cpu_from_json(jr_idx(arr, i), &r->softirq.per_cpu[i]);
 				r->softirq.n_cpus++;
 			}
 		}
 	}
-	if (json_object_object_get_ex(root, "namespaces", &arr) &&
-	    json_object_is_type(arr, json_type_array)) {
-		for (size_t i = 0; i < json_object_array_length(arr); i++) {
-			json_object *nj = json_object_array_get_idx(arr, i);
-			struct netns_stat *n = result__add_netns(r);
+	arr = jr_array(root, "namespaces");
+	for (size_t i = 0; i < jr_len(arr); i++) {
+		json_object *nj = jr_idx(arr, i);
+		struct netns_stat *n = result__add_netns(r);
 
-			if (!n)
-				break;
-			copy_str(n->netns, sizeof(n->netns), get_str(nj, "netns"));
-			n->inum = (__u32)get_u64(nj, "inode");
-			n->pid = (int)get_dbl(nj, "pid");
-			copy_str(n->comm, sizeof(n->comm), get_str(nj, "command"));
-			copy_str(n->cgroup, sizeof(n->cgroup), get_str(nj, "cgroup"));
-			copy_str(n->label, sizeof(n->label), get_str(nj, "label"));
-		}
+		if (!n)
+			break;
+		copy_str(n->netns, sizeof(n->netns), get_str(nj, "netns"));
+		n->inum = (__u32)get_u64(nj, "inode");
+		n->pid = jr_int(nj, "pid");
+		copy_str(n->comm, sizeof(n->comm), get_str(nj, "command"));
+		copy_str(n->cgroup, sizeof(n->cgroup), get_str(nj, "cgroup"));
+		copy_str(n->label, sizeof(n->label), get_str(nj, "label"));
 	}
-	if (json_object_object_get_ex(root, "sockets", &arr) &&
-	    json_object_is_type(arr, json_type_array)) {
-		for (size_t i = 0; i < json_object_array_length(arr); i++) {
-			json_object *sj = json_object_array_get_idx(arr, i);
-			struct sock_stat *k = result__add_sock(r);
-			const char *proto = get_str(sj, "protocol");
+	arr = jr_array(root, "sockets");
+	for (size_t i = 0; i < jr_len(arr); i++) {
+		json_object *sj = jr_idx(arr, i);
+		struct sock_stat *k = result__add_sock(r);
+		const char *proto = get_str(sj, "protocol");
 
-			if (!k)
-				break;
-			copy_str(k->netns, sizeof(k->netns), get_str(sj, "netns"));
-			k->protocol = proto && !strcmp(proto, "tcp") ? 6 :
-				      proto && !strcmp(proto, "udp") ? 17 : 0;
-			k->port = (int)get_dbl(sj, "port");
-			k->delivered = get_u64(sj, "delivered");
-			k->bytes = get_u64(sj, "bytes");
-			k->data_ready = get_u64(sj, "data_ready");
-			k->rcvq_full = get_u64(sj, "rcvqueue_full");
-			k->queue_fail = get_u64(sj, "queue_fail");
-		}
+		if (!k)
+			break;
+		copy_str(k->netns, sizeof(k->netns), get_str(sj, "netns"));
+		k->protocol = proto && !strcmp(proto, "tcp") ? 6 : proto && !strcmp(proto, "udp") ? 17 : 0;
+		k->port = jr_int(sj, "port");
+		k->delivered = get_u64(sj, "delivered");
+		k->bytes = get_u64(sj, "bytes");
+		k->data_ready = get_u64(sj, "data_ready");
+		k->rcvq_full = get_u64(sj, "rcvqueue_full");
+		k->queue_fail = get_u64(sj, "queue_fail");
 	}
-	if (json_object_object_get_ex(root, "drops", &arr) &&
-	    json_object_is_type(arr, json_type_array)) {
-		for (size_t i = 0; i < json_object_array_length(arr); i++) {
-			json_object *dj = json_object_array_get_idx(arr, i);
-			struct drop_stat *d = result__add_drop(r);
-			int stage = stage__parse(get_str(dj, "stage"));
-			int kind = dev_kind__parse(get_str(dj, "device_kind"));
+	arr = jr_array(root, "drops");
+	for (size_t i = 0; i < jr_len(arr); i++) {
+		json_object *dj = jr_idx(arr, i);
+		struct drop_stat *d = result__add_drop(r);
+		int stage = stage__parse(get_str(dj, "stage"));
+		int kind = dev_kind__parse(get_str(dj, "device_kind"));
 
-			if (!d)
-				break;
-			copy_str(d->reason, sizeof(d->reason), get_str(dj, "reason"));
-			copy_str(d->ifname, sizeof(d->ifname), get_str(dj, "ifname"));
-			d->stage = stage < 0 ? NS_STAGE_NONE : stage;
-			d->dev_kind = kind < 0 ? NS_DEV_OTHER : kind;
-			d->count = get_u64(dj, "count");
-			d->path = path_parse(get_str(dj, "path"));
-		}
+		if (!d)
+			break;
+		copy_str(d->reason, sizeof(d->reason), get_str(dj, "reason"));
+		copy_str(d->ifname, sizeof(d->ifname), get_str(dj, "ifname"));
+		d->stage = stage < 0 ? NS_STAGE_NONE : stage;
+		d->dev_kind = kind < 0 ? NS_DEV_OTHER : kind;
+		d->count = get_u64(dj, "count");
+		d->path = path_parse(get_str(dj, "path"));
 	}
-	if (json_object_object_get_ex(root, "untracked", &o))
+	if ((o = jr_object(root, "untracked")))
 		for (int i = 0; i < NS_CNT_COUNT; i++)
 			r->counters[i] = get_u64(o, counter_names[i]);
 }

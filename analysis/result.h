@@ -102,6 +102,7 @@ struct result_config {
 	int duty_period_ms;
 	bool no_probes; /* throughput only, the probes were not attached */
 	char netns[256]; /* profile: the namespaces watched, comma-separated */
+	char run_id[8]; /* run, sweep: the topology's run id (its namespaces' and links' names) */
 };
 
 /*
@@ -128,6 +129,7 @@ struct probe_cost {
 struct pair_stat {
 	int pair;
 	bool ok;
+	bool stopped; /* its test was stopped: iperf3's figures of one side, up to the stop */
 	char error[256]; /* why it failed */
 	int streams;
 	double start; /* when its test started, s after the clients' release; -1: unknown */
@@ -173,6 +175,9 @@ struct repeat_stat {
 	/* What the probes saw in this repetition (when they ran) */
 	bool has_profile;
 	double profile_seconds, packets_followed, net_rx_ns, drops;
+	/* Stopped (Ctrl-C) before its end: its figures cover the load until then */
+	bool stopped;
+	double stopped_at; /* s after the clients' release */
 };
 
 struct throughput {
@@ -200,8 +205,20 @@ struct result_system {
 	} sysctls[RESULT_MAX_SYSCTLS];
 };
 
+/* A run or sweep point stopped by a signal: what it measured and what it lacks. */
+#define RESULT_MAX_MISSING 4
+struct result_interruption {
+	bool interrupted;
+	char signal[8]; /* "SIGINT", "SIGTERM" */
+	double load_seconds; /* load measured, over every repetition (planned: repeat x duration) */
+	int repeats_finished; /* repetitions that ran to their end */
+	int n_missing;
+	char missing[RESULT_MAX_MISSING][224]; /* what the result lacks, one sentence each */
+};
+
 struct result {
 	struct result_config config;
+	struct result_interruption stop;
 	char kernel_release[65];
 	int n_features;
 	struct feature *features;

@@ -241,6 +241,18 @@ void table__print_result(const struct result *r, FILE *out)
 			c->proto, c->mtu, c->layout, c->duration);
 	else
 		fprintf(out, "\n== profile of %s for %.1f s ==\n", c->netns, r->profile_seconds);
+	if (r->stop.interrupted) {
+		int repeat = c->repeat > 0 ? c->repeat : 1;
+
+		fprintf(out,
+			"INTERRUPTED by %s after %.1f s of the planned %.0f s of load (%d of %d "
+			"repetition%s finished): the figures cover what was measured until then\n",
+			r->stop.signal[0] ? r->stop.signal : "a signal", r->stop.load_seconds,
+			c->duration * repeat, r->stop.repeats_finished, repeat,
+			repeat == 1 ? "" : "s");
+		for (int i = 0; i < r->stop.n_missing && i < RESULT_MAX_MISSING; i++)
+			fprintf(out, "  missing: %s\n", r->stop.missing[i]);
+	}
 	for (int i = 0; i < r->n_namespaces; i++)
 		if (r->namespaces[i].pid)
 			fprintf(out, "namespace %s: %s, pid %d, cgroup %s\n",

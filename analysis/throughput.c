@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "analysis/throughput.h"
+#include "analysis/json_read.h"
 
 #define WINDOW_METHOD                                                                              \
 	"common window: from the latest test start to the earliest test end of the measured "      \
@@ -204,9 +205,7 @@ static void add_dbl(json_object *o, const char *k, double v)
 
 static double get_dbl(json_object *o, const char *k)
 {
-	json_object *v;
-
-	return o && json_object_object_get_ex(o, k, &v) ? json_object_get_double(v) : 0;
+	return jr_dbl(o, k);
 }
 
 static json_object *summary_to_json(struct summary s)
@@ -229,6 +228,8 @@ static json_object *pair_to_json(const struct pair_stat *p, int proto)
 	json_object_object_add(o, "pair", json_object_new_int(p->pair));
 	json_object_object_add(o, "ok", json_object_new_boolean(p->ok));
 	json_object_object_add(o, "streams", json_object_new_int(p->streams));
+	if (p->stopped)
+		json_object_object_add(o, "stopped", json_object_new_boolean(true));
 	if (!p->ok) {
 		json_object_object_add(o, "error", json_object_new_string(p->error));
 		return o;
@@ -249,6 +250,10 @@ static json_object *repeat_to_json(const struct repeat_stat *rs, int proto)
 	json_object_object_add(o, "common_window", json_object_new_boolean(rs->common_window));
 	json_object_object_add(o, "starts_known", json_object_new_boolean(rs->starts_known));
 	json_object_object_add(o, "pairs_measured", json_object_new_int(rs->pairs_measured));
+	if (rs->stopped) {
+		json_object_object_add(o, "stopped", json_object_new_boolean(true));
+		add_dbl(o, "stopped_at", rs->stopped_at);
+	}
 	for (int i = 0; i < rs->n_pairs; i++)
 		json_object_array_add(arr, pair_to_json(&rs->pairs[i], proto));
 	json_object_object_add(o, "pairs", arr);
@@ -358,45 +363,44 @@ json_object *throughput__to_json(const struct result *r)
 
 static bool get_bool(json_object *o, const char *k)
 {
-	json_object *v;
-
-	return o && json_object_object_get_ex(o, k, &v) && json_object_get_boolean(v);
+	return jr_bool(o, k);
 }
 
 static void pair_from_json(json_object *o, struct pair_stat *p)
 {
 	json_object *v;
 
-	p->pair = (int)get_dbl(o, "pair");
-	p->streams = (int)get_dbl(o, "streams");
+	p->pair = jr_int(o, "pair");
+	p->streams = jr_int(o, "streams");
 	/* Absent "ok": a pair with figures. */
-	p->ok = !json_object_object_get_ex(o, "ok", &v) || json_object_get_boolean(v);
-	if (json_object_object_get_ex(o, "error", &v))
-		snprintf(p->error, sizeof(p->error), "%s", json_object_get_string(v));
+	p->ok = !jr_get(o, "ok") || get_bool(o, "ok");
+	p->stopped = get_bool(o, "stopped");
+	if ((v = jr_get(o, "error")))
+		snprintf(p->error, sizeof(p->error), "%s", jr_text(v));
 	for (size_t i = 0; i < N_PAIR_FIELDS; i++)
 		*at(p, pair_fields[i].off) = get_dbl(o, pair_fields[i].name);
 }
 
 static void repeat_from_json(json_object *o, struct repeat_stat *rs)
 {
-	json_object *arr, *p;
+	json_object *arr = jr_array(o, "pairs"), *p = jr_object(o, "profile");
+	size_t n = jr_len(arr);
 
 	for (size_t i = 0; i < N_REPEAT_FIELDS; i++)
 		*at(rs, repeat_fields[i].off) = get_dbl(o, repeat_fields[i].name);
 	rs->common_window = get_bool(o, "common_window");
 	rs->starts_known = get_bool(o, "starts_known");
-	rs->pairs_measured = (int)get_dbl(o, "pairs_measured");
-	if (json_object_object_get_ex(o, "pairs", &arr) &&
-	    json_object_is_type(arr, json_type_array) && json_object_array_length(arr)) {
-		int n = (int)json_object_array_length(arr);
-
+	rs->pairs_measured = jr_int(o, "pairs_measured");
+	rs->stopped = get_bool(o, "stopped");
+	rs->stopped_at = get_dbl(o, "stopped_at");
+	if (n) {
 		rs->pairs = calloc(n, sizeof(*rs->pairs));
-		for (int i = 0; rs->pairs && i < n; i++) {
-			pair_from_json(json_object_array_get_idx(arr, i), &rs->pairs[i]);
+		for (size_t i = 0; rs->pairs && i < n; i++) {
+			pair_from_json(jr_idx(arr, i), &rs->pairs[i]);
 			rs->n_pairs++;
 		}
 	}
-	if (json_object_object_get_ex(o, "profile", &p)) {
+	if (p) {
 		rs->has_profile = true;
 		rs->profile_seconds = get_dbl(p, "seconds");
 		rs->packets_followed = get_dbl(p, "packets_followed");
@@ -408,24 +412,20 @@ static void repeat_from_json(json_object *o, struct repeat_stat *rs)
 void throughput__from_json(json_object *o, struct result *r)
 {
 	struct throughput *t = &r->throughput;
-	json_object *arr;
+	json_object *arr = jr_array(o, "repeats");
+	size_t n = jr_len(arr);
 
 	t->present = true;
 	t->bits_per_second = get_dbl(o, "bits_per_second");
 	t->packets_per_second = get_dbl(o, "packets_per_second");
 	t->stderr_bps = get_dbl(o, "stderr");
 	t->stddev_bps = get_dbl(o, "stddev");
-	if (!json_object_object_get_ex(o, "repeats", &arr) ||
-	    !json_object_is_type(arr, json_type_array))
+	if (!arr)
 		return;
-	{
-		int n = (int)json_object_array_length(arr);
-
-		t->repeats = calloc(n ? n : 1, sizeof(*t->repeats));
-		for (int i = 0; t->repeats && i < n; i++) {
-			repeat_from_json(json_object_array_get_idx(arr, i), &t->repeats[i]);
-			t->n_repeats++;
-		}
+	t->repeats = calloc(n ? n : 1, sizeof(*t->repeats));
+	for (size_t i = 0; t->repeats && i < n; i++) {
+		repeat_from_json(jr_idx(arr, i), &t->repeats[i]);
+		t->n_repeats++;
 	}
 }
 
@@ -446,22 +446,19 @@ json_object *system__to_json(const struct result_system *s)
 
 static void copy(char *dst, size_t len, json_object *o, const char *k)
 {
-	json_object *v;
-
-	snprintf(dst, len, "%s",
-		 json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : "");
+	snprintf(dst, len, "%s", jr_text(jr_get(o, k)));
 }
 
 void system__from_json(json_object *o, struct result_system *s)
 {
-	json_object *sys;
+	json_object *sys = jr_object(o, "sysctls");
 
 	s->present = true;
 	copy(s->distribution, sizeof(s->distribution), o, "distribution");
 	copy(s->cpu_model, sizeof(s->cpu_model), o, "cpu_model");
 	copy(s->iperf_version, sizeof(s->iperf_version), o, "iperf3");
-	s->cpus = (int)get_dbl(o, "cpus");
-	if (!json_object_object_get_ex(o, "sysctls", &sys))
+	s->cpus = jr_int(o, "cpus");
+	if (!sys)
 		return;
 	json_object_object_foreach(sys, k, v)
 	{
@@ -469,7 +466,7 @@ void system__from_json(json_object *o, struct result_system *s)
 			break;
 		snprintf(s->sysctls[s->n_sysctls].name, sizeof(s->sysctls[0].name), "%s", k);
 		snprintf(s->sysctls[s->n_sysctls].value, sizeof(s->sysctls[0].value), "%s",
-			 json_object_get_string(v));
+			 jr_text(v));
 		s->n_sysctls++;
 	}
 }

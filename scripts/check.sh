@@ -1,12 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Run netstage's tests and tally them from Criterion's TAP reports.
-# Usage: scripts/check.sh BUILD_DIR [unit|asan|integ|vm]...   (default: all)
+# Usage: scripts/check.sh BUILD_DIR [unit|asan|fuzz|integ|vm]...   (default: all)
 # A test that cannot run here says "skipped: <why>" and counts as skipped.
+# fuzz runs each libFuzzer target for FUZZ_SECONDS (default 12) s: one TAP line each.
 set -u
 out=$1
 shift
-suites=${*:-unit asan integ vm}
+suites=${*:-unit asan fuzz integ vm}
 tapdir=$out/tap
 mkdir -p "$tapdir"
 pass=0 fail=0 skip=0 failed_bins=""
@@ -30,8 +31,49 @@ run_bin() { # suite binary [criterion args...]
 	[ "$f" -eq 0 ] || failed_bins="$failed_bins $name"
 }
 
+# Seeds of a fuzz target besides its corpus folder (tests/fuzz/corpus/NAME): real files.
+fuzz_seeds() {
+	case $1 in
+	result) echo tests/integ/data docs/investigation ;;
+	esac
+}
+
+# Each target for FUZZ_SECONDS on a working copy of its corpus (the checked-in one stays as
+# it is); a crash, a leak, a hang or an input the sanitizers object to is a failure, and
+# the input that did it is kept beside the log.
+run_fuzz() {
+	secs=${FUZZ_SECONDS:-12} tap=$tapdir/fuzz.tap i=0
+	: >"$tap"
+	for b in "$out"/fuzz/fuzz_*; do
+		[ -x "$b" ] || continue
+		name=${b##*/fuzz_} i=$((i + 1))
+		work=$out/fuzz/work-$name log=$out/fuzz/$name.log
+		mkdir -p "$work"
+		printf '==> fuzz/%s (%s s)\n' "$name" "$secs"
+		dict=
+		[ -f "tests/fuzz/$name.dict" ] && dict=-dict=tests/fuzz/$name.dict
+		# Leaks count too (the asan suite turns them off for Criterion's workers).
+		# shellcheck disable=SC2046,SC2086
+		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 "$b" -max_total_time="$secs" -timeout=25 -print_final_stats=1 $dict \
+			-artifact_prefix="$out/fuzz/$name-" "$work" "tests/fuzz/corpus/$name" \
+			$(fuzz_seeds "$name") >"$log" 2>&1
+		rc=$?
+		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+		if [ "$rc" -eq 0 ]; then
+			echo "ok $i - fuzz/$name: ${runs:-?} executions in $secs s without a failure" >>"$tap"
+			pass=$((pass + 1))
+		else
+			echo "not ok $i - fuzz/$name: failed (exit $rc) after ${runs:-?} executions; $log" >>"$tap"
+			grep -E 'ERROR|SUMMARY|artifact|^    #[0-9]' "$log" | head -20 | sed 's/^/    /' >>"$tap"
+			fail=$((fail + 1)) failed_bins="$failed_bins fuzz/$name"
+		fi
+		grep "fuzz/$name:" "$tap"
+	done
+}
+
 for suite in $suites; do
 	case $suite in
+	fuzz) run_fuzz ;;
 	unit) for b in "$out"/tests/unit/test_*; do [ -x "$b" ] && run_bin unit "$b"; done ;;
 	asan)
 		# LeakSanitizer cannot follow Criterion's forked workers; ASan and UBSan can.

@@ -4,9 +4,10 @@
 # mount the kernel filesystems its probes and tests use. Safe to run again.
 set -eu
 
-# Build: clang and bpftool for the BPF side, the libraries for the user side.
+# Build: clang and bpftool for the BPF side, the libraries for the user side;
+# clang's runtimes (libFuzzer, the sanitizers) for the fuzz targets (tests/fuzz).
 BUILD_PKGS="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
-	libmnl-dev libnftables-dev libiperf-dev libjson-c-dev libcriterion-dev"
+	libmnl-dev libnftables-dev libiperf-dev libjson-c-dev libcriterion-dev libclang-rt-dev"
 # Tests and benchmarks: iproute2 to check from outside, iperf3 and jq for
 # the unprobed baseline of the overhead benchmark, bpftrace as the
 # overhead peer, gnuplot and chromium for the HTML report, qemu and busybox

@@ -60,7 +60,9 @@ static const struct cli_cmd cmd = {
 	       "window in which every measured pair ran (docs/EXPERIMENTS.md). A pair that\n"
 	       "fails is reported with its reason and the run goes on; the exit code is 1\n"
 	       "only when a repetition measured no pair.\n"
-	       "Everything the run builds is removed when it ends, also on Ctrl-C.\n"
+	       "Everything the run builds is removed when it ends, also on Ctrl-C (SIGINT or\n"
+	       "SIGTERM): the result then covers what was measured until the stop, is marked\n"
+	       "\"interrupted\" with what it lacks, and the exit code is 130.\n"
 	       "Traffic stays inside the namespaces it builds (198.18.0.0/15).",
     .opts = opts,
 };
@@ -209,7 +211,7 @@ int cmd_run(int argc, char **argv)
 	struct probe_report pr;
 	struct result r = {0};
 	char err[512];
-	bool help = false;
+	bool help = false, stopped;
 	int rc, exit_code = 1;
 
 	if (parse(argc, argv, &a, &help))
@@ -263,13 +265,14 @@ int cmd_run(int argc, char **argv)
 		loader__probe(&pr);
 	}
 	sysinfo__fill(&r, &pr);
+	snprintf(r.config.run_id, sizeof(r.config.run_id), "%s", t->run_id);
 	rc = experiment__run(&a.e, t, l, &r);
-	if (rc == -EINTR || session_stop) {
-		session__note("run", "interrupted: removing what it built");
-		exit_code = 130;
-		goto out;
-	}
-	if (rc) {
+	/* Stopped: what was measured until then is reported and written, marked so. */
+	stopped = rc == -EINTR || session_stop;
+	if (stopped)
+		session__note("run", "interrupted: keeping what was measured, removing what it "
+				     "built");
+	if (rc && rc != -EINTR) {
 		cli__error(&cmd, "driving iperf3 failed: %s", strerror(-rc));
 		goto out;
 	}
@@ -289,6 +292,10 @@ int cmd_run(int argc, char **argv)
 	table__print_result(&r, a.output && !strcmp(a.output, "-") ? stderr : stdout);
 	if (a.output && result__write(&r, a.output, err, sizeof(err))) {
 		cli__error(&cmd, "%s", err);
+		goto out;
+	}
+	if (stopped) {
+		exit_code = 130;
 		goto out;
 	}
 	if (!measured(&r)) {

@@ -436,6 +436,7 @@ static int measure(struct sweep_run *s, int i, const struct topo *t, struct load
 	e.progress = progress;
 	e.ctx = s;
 	point_config(a, p, &r);
+	snprintf(r.config.run_id, sizeof(r.config.run_id), "%s", t->run_id);
 	sysinfo__fill(&r, pr);
 	if (l && a->raw) {
 		snprintf(path, sizeof(path), "%s/%s.events.gz", a->dir, p->name);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -193,6 +195,7 @@ static void pair_figures(const struct experiment *e, int mtu, const struct load_
 	memset(ps, 0, sizeof(*ps));
 	ps->pair = i;
 	ps->ok = res->ok;
+	ps->stopped = res->stopped;
 	ps->streams = res->streams;
 	if (!res->ok) {
 		snprintf(ps->error, sizeof(ps->error), "%s", res->error);
@@ -295,6 +298,62 @@ static int snapshot(struct loader *l, struct result *r, struct repeat_stat *rs, 
 	return rc;
 }
 
+static void add_missing(struct result *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void add_missing(struct result *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->stop.n_missing >= RESULT_MAX_MISSING)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->stop.missing[r->stop.n_missing++], sizeof(r->stop.missing[0]), fmt, ap);
+	va_end(ap);
+}
+
+/* A stopped experiment: say how much of it was measured and what its result lacks. */
+static void describe_stop(const struct experiment *e, struct result *r, bool probes)
+{
+	const struct throughput *tp = &r->throughput;
+	const struct repeat_stat *last = tp->n_repeats ? &tp->repeats[tp->n_repeats - 1] : NULL;
+	struct result_interruption *st = &r->stop;
+	int started = tp->n_repeats, silent = 0;
+
+	st->interrupted = true;
+	snprintf(st->signal, sizeof(st->signal), "%s",
+		 session_stop == SIGTERM ? "SIGTERM" : "SIGINT");
+	st->repeats_finished = last && last->stopped ? started - 1 : started;
+	st->load_seconds = st->repeats_finished * (double)e->load.duration_s;
+	if (!started) {
+		add_missing(r,
+			    "the load was stopped before its clients started: no throughput "
+			    "figures%s",
+			    probes ? "; the probes' figures cover the set-up only" : "");
+		return;
+	}
+	if (last->stopped) {
+		st->load_seconds += last->stopped_at;
+		for (int i = 0; i < last->n_pairs; i++)
+			silent += !last->pairs[i].ok;
+		add_missing(r, "repetition %d: iperf3's %s side (%s) was lost at the stop: %s",
+			    started, e->load.reverse ? "sending" : "receiving",
+			    e->load.reverse ? "the servers" : "the servers, and their CPU use",
+			    e->load.reverse ? "TCP retransmits are unknown"
+			    : e->load.proto == LOAD_UDP
+				? "goodput is what the clients sent; loss and jitter are unknown"
+				: "goodput is what the clients sent (bytes in flight at the stop "
+				  "count as delivered)");
+		if (silent)
+			add_missing(r,
+				    "repetition %d: %d of %d pairs gave no figures before the "
+				    "stop (see failed_pairs)",
+				    started, silent, last->n_pairs);
+	}
+	if (started < e->repeat)
+		add_missing(r, "repetitions %d to %d were not run", started + 1, e->repeat);
+}
+
 int experiment__run(const struct experiment *e, const struct topo *t, struct loader *l,
 		    struct result *r)
 {
@@ -350,7 +409,8 @@ int experiment__run(const struct experiment *e, const struct topo *t, struct loa
 		h.rep = rep + 1;
 		rc = load__run(&spec, pairs, n, &hooks, &session_stop, res, &w);
 		session__progress_done();
-		if (rc)
+		/* Stopped after the release: what the pairs measured until then is kept. */
+		if (rc && !(rc == -EINTR && w.stopped))
 			goto out;
 		rs->pairs = calloc(n, sizeof(*rs->pairs));
 		if (!rs->pairs) {
@@ -361,6 +421,8 @@ int experiment__run(const struct experiment *e, const struct topo *t, struct loa
 		for (int i = 0; i < n; i++)
 			pair_figures(e, mtu, &res[i], i, &rs->pairs[i]);
 		repeat_figures(rs, &w);
+		rs->stopped = w.stopped;
+		rs->stopped_at = w.stopped_at;
 		tp->n_repeats++;
 		load__free(res, n);
 		if (rs->pairs_measured < n)
@@ -369,16 +431,24 @@ int experiment__run(const struct experiment *e, const struct topo *t, struct loa
 				      rs->pairs_measured ? "" : "; this repetition has no figures");
 		if (l) {
 			double now = now_s();
+			int src = snapshot(l, r, rs, now - mark);
 
-			rc = snapshot(l, r, rs, now - mark);
 			mark = now;
-			if (rc)
+			if (src) {
+				rc = src;
 				goto out;
+			}
+		}
+		if (w.stopped) {
+			rc = -EINTR;
+			goto out;
 		}
 	}
 out:
 	if (l)
 		loader__cost_end(l, r);
+	if (rc == -EINTR)
+		describe_stop(e, r, l != NULL);
 	load__free(res, n);
 	throughput__aggregate(tp);
 	free(pairs);

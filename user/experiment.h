@@ -77,7 +77,9 @@ void experiment__config(const struct experiment *e, const struct topo_spec *spec
  * Run the repetitions. With l, the probes' window starts here and each
  * repetition's snapshot is added to r's profile. 0 when every repetition
  * ran (pairs may have failed: see r->throughput), -EINTR when stopped
- * (r then holds the repetitions that finished), or another -errno.
+ * (r then holds the repetitions that finished, the stopped one's figures up
+ * to the stop, the probes' profile of both, and r->stop says what is
+ * missing), or another -errno.
  */
 int experiment__run(const struct experiment *e, const struct topo *t, struct loader *l,
 		    struct result *r);

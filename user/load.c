@@ -5,8 +5,10 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -26,6 +28,7 @@
 #define GRACE_S		   15 /* connect, parameter exchange and result exchange around the test */
 #define EXIT_NO_NETNS	   111
 #define SETUP_NICE_BOOST   10 /* nice levels above normal until the test starts */
+#define STOP_GRACE_S	   2  /* how long stopped clients get to report what they measured */
 
 /* ---- inside the forked iperf3 processes ---- */
 
@@ -238,6 +241,23 @@ static pid_t spawn_server(const struct load_spec *spec, const struct load_pair *
 	_exit(rc < 0 ? 1 : 0);
 }
 
+/*
+ * A client asked to stop (SIGINT from the parent, or the terminal's Ctrl-C)
+ * leaves libiperf's loop the way iperf3's own main() does, by a jump from
+ * the handler, and reports what its test measured until then.
+ */
+static sigjmp_buf stop_jump;
+static volatile sig_atomic_t stopping;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	if (stopping)
+		return;
+	stopping = 1;
+	siglongjmp(stop_jump, 1);
+}
+
 static pid_t spawn_client(const struct load_spec *spec, const struct load_pair *p, int index,
 			  int port, const int barrier[2], int result_fd)
 {
@@ -277,7 +297,22 @@ static pid_t spawn_client(const struct load_spec *spec, const struct load_pair *
 	iperf_set_test_connect_timeout(t, CONNECT_TIMEOUT_MS);
 	/* The receiver's intervals, when the server receives, come with its output. */
 	iperf_set_test_get_server_output(t, 1);
+	if (sigsetjmp(stop_jump, 1)) {
+		/*
+		 * iperf3's Ctrl-C path: it adds the intervals and totals so far to its
+		 * JSON with an "error" naming the interrupt, prints it on stdout and
+		 * exits. Only this side's figures exist: the server's never come back.
+		 * stdout is the result pipe from here; what stdio buffered before the
+		 * fork (the parent's) is dropped, not sent.
+		 */
+		__fpurge(stdout);
+		dup2(result_fd, STDOUT_FILENO);
+		iperf_got_sigend(t);
+	}
+	signal(SIGINT, on_stop);
+	signal(SIGTERM, on_stop);
 	rc = iperf_run_client(t);
+	stopping = 1; /* done: a late signal must not report the test again */
 	json = iperf_get_test_json_output_string(t);
 	if (json && *json) {
 		write_all(result_fd, json, strlen(json));
@@ -302,6 +337,7 @@ struct child {
 	double client_start, server_start; /* absolute, CLOCK_MONOTONIC s; 0: not yet */
 	int status;			   /* the client's wait status */
 	bool exited, killed;
+	bool stopped; /* asked to stop and report what it measured so far */
 };
 
 static double now_s(void)
@@ -483,13 +519,14 @@ static double sample_period(const struct load_spec *spec)
  */
 static int collect(struct child *c, int n, const struct load_spec *spec,
 		   const struct load_hooks *hooks, volatile sig_atomic_t *stop,
-		   struct load_result *res, double t0)
+		   struct load_result *res, double t0, double *stopped_at)
 {
 	double deadline = t0 + spec->duration_s + GRACE_S, period = sample_period(spec);
 	double next_sample = t0 + period;
 	struct pollfd *pfd = calloc(2 * n, sizeof(*pfd));
 	int last_tick = -1;
 
+	*stopped_at = -1;
 	if (!pfd)
 		return -ENOMEM;
 	for (;;) {
@@ -500,9 +537,21 @@ static int collect(struct child *c, int n, const struct load_spec *spec,
 			open_clients += !c[i].c_eof;
 		if (!open_clients || now > deadline)
 			break;
-		if (stop && *stop) {
-			free(pfd);
-			return -EINTR;
+		if (stop && *stop && *stopped_at < 0) {
+			/*
+			 * Stopped: every client still running reports what it measured
+			 * so far (iperf3's Ctrl-C report); one that does not within
+			 * STOP_GRACE_S is killed with the others.
+			 */
+			*stopped_at = now - t0;
+			sample_all(hooks, c, res, n, t0);
+			for (int i = 0; i < n; i++)
+				if (c[i].client > 0 && !c[i].c_eof) {
+					kill(c[i].client, SIGINT);
+					c[i].stopped = true;
+				}
+			if (deadline > now + STOP_GRACE_S)
+				deadline = now + STOP_GRACE_S;
 		}
 		if (hooks && hooks->tick && elapsed != last_tick && elapsed <= spec->duration_s) {
 			hooks->tick(hooks->ctx, elapsed, spec->duration_s);
@@ -553,7 +602,7 @@ static int collect(struct child *c, int n, const struct load_spec *spec,
 		fcntl(c[i].sfd, F_SETFL, O_NONBLOCK);
 		drain(&c[i], true);
 	}
-	return 0;
+	return *stopped_at >= 0 ? -EINTR : 0;
 }
 
 static void kill_all(struct child *c, int n)
@@ -588,7 +637,14 @@ static void name_failure(const struct child *ch, const struct load_spec *spec, d
 {
 	int limit = spec->duration_s + GRACE_S;
 
-	if (ch->killed && ch->client_start)
+	if (ch->stopped && ch->killed)
+		snprintf(r->error, sizeof(r->error),
+			 "stopped: its iperf3 client did not report its figures within %d s",
+			 STOP_GRACE_S);
+	else if (ch->stopped)
+		snprintf(r->error, sizeof(r->error),
+			 "stopped before its iperf3 client had measured anything");
+	else if (ch->killed && ch->client_start)
 		snprintf(r->error, sizeof(r->error),
 			 "its test started %.2f s after the release, but no result came back "
 			 "within %d s: the control connection was starved or the server stopped "
@@ -607,6 +663,9 @@ static void name_failure(const struct child *ch, const struct load_spec *spec, d
 	else
 		snprintf(r->error, sizeof(r->error), "the iperf3 client ended without a result");
 }
+
+static int parse_json(const char *json, enum load_proto proto, bool reverse, bool stopped,
+		      struct load_result *r);
 
 /* 256 pairs make 512 processes and 1024 pipe ends: make room for the descriptors. */
 static int room_for_fds(int n)
@@ -630,7 +689,7 @@ int load__run(const struct load_spec *spec, const struct load_pair *pairs, int n
 	int port = spec->port ? spec->port : DEFAULT_PORT;
 	int barrier[2] = {-1, -1}, rc;
 	struct child *c = calloc(n, sizeof(*c));
-	double t0 = 0;
+	double t0 = 0, stopped_at = -1;
 
 	memset(res, 0, sizeof(*res) * n);
 	if (win)
@@ -693,12 +752,13 @@ int load__run(const struct load_spec *spec, const struct load_pair *pairs, int n
 	sample_all(hooks, c, res, n, t0);
 	close(barrier[1]);
 	barrier[1] = -1;
-	rc = collect(c, n, spec, hooks, stop, res, t0);
+	rc = collect(c, n, spec, hooks, stop, res, t0, &stopped_at);
 out:
 	/* Servers of failed pairs still wait for a client: end them all. */
 	kill_all(c, n);
 	reap_all(c, n);
-	for (int i = 0; i < n && !rc; i++) {
+	/* A load stopped after the release has figures up to the stop. */
+	for (int i = 0; i < n && (!rc || stopped_at >= 0); i++) {
 		struct load_result *r = &res[i];
 
 		if (c[i].client_start)
@@ -711,8 +771,9 @@ out:
 			name_failure(&c[i], spec, t0, r);
 			continue;
 		}
-		if (load__parse_json(c[i].out + c[i].json_off, spec->proto, spec->reverse, r) &&
-		    c[i].killed)
+		if (parse_json(c[i].out + c[i].json_off, spec->proto, spec->reverse, c[i].stopped,
+			       r) &&
+		    (c[i].killed || c[i].stopped))
 			name_failure(&c[i], spec, t0, r);
 	}
 	for (int i = 0; i < n; i++) {
@@ -727,8 +788,12 @@ out:
 	if (barrier[1] >= 0)
 		close(barrier[1]);
 	free(c);
-	if (!rc)
+	if (!rc || stopped_at >= 0)
 		load__window(res, n, spec->reverse, win);
+	if (win && stopped_at >= 0) {
+		win->stopped = true;
+		win->stopped_at = stopped_at;
+	}
 	return rc;
 }
 
@@ -793,7 +858,9 @@ static int parse_intervals(json_object *doc, struct load_interval **out)
 	return n;
 }
 
-int load__parse_json(const char *json, enum load_proto proto, bool reverse, struct load_result *r)
+/* stopped: the client was stopped, and its document is iperf3's Ctrl-C report. */
+static int parse_json(const char *json, enum load_proto proto, bool reverse, bool stopped,
+		      struct load_result *r)
 {
 	json_object *root = json_tokener_parse(json), *err, *sent, *recv, *cpu, *udp, *streams;
 	struct load_interval *client_iv = NULL, *server_iv = NULL;
@@ -805,6 +872,11 @@ int load__parse_json(const char *json, enum load_proto proto, bool reverse, stru
 		return -EINVAL;
 	}
 	err = path(root, "error", NULL);
+	/* A stopped client's report names the interrupt as its error; its totals are there. */
+	if (err && stopped && path(root, "end", "sum_sent")) {
+		r->stopped = true;
+		err = NULL;
+	}
 	if (err) {
 		snprintf(r->error, sizeof(r->error), "iperf3: %s", json_object_get_string(err));
 		json_object_put(root);
@@ -853,6 +925,13 @@ int load__parse_json(const char *json, enum load_proto proto, bool reverse, stru
 		json_object_put(root);
 		return -ENOMEM;
 	}
+	/* Stopped before its first interval: its zeros are not a measurement. */
+	if (r->stopped && !n_client && !n_server) {
+		r->stopped = false;
+		snprintf(r->error, sizeof(r->error), "stopped before its test measured anything");
+		json_object_put(root);
+		return -EIO;
+	}
 	free(r->send_iv);
 	free(r->recv_iv);
 	r->send_iv = reverse ? server_iv : client_iv;
@@ -862,6 +941,11 @@ int load__parse_json(const char *json, enum load_proto proto, bool reverse, stru
 	r->ok = true;
 	json_object_put(root);
 	return 0;
+}
+
+int load__parse_json(const char *json, enum load_proto proto, bool reverse, struct load_result *r)
+{
+	return parse_json(json, proto, reverse, false, r);
 }
 
 /* ---- the window ---- */

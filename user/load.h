@@ -56,6 +56,11 @@ struct load_sample {
 
 struct load_result {
 	bool ok;
+	/*
+	 * Stopped before its end (Ctrl-C): the figures are iperf3's report up to the
+	 * stop, the client's side only (the sender's, unless reversed).
+	 */
+	bool stopped;
 	char error[256]; /* why the pair failed */
 	int streams;
 
@@ -97,6 +102,8 @@ struct load_window {
 	    last_start;	   /* the earliest and latest test start of the measured pairs */
 	bool starts_known; /* libiperf told when each test started (else: the release) */
 	int measured;	   /* pairs with figures */
+	bool stopped;	   /* the load was stopped (Ctrl-C) after the clients' release */
+	double stopped_at; /* when, s after the release */
 };
 
 struct load_hooks {
@@ -111,7 +118,10 @@ struct load_hooks {
  * Run the load on n pairs; results[i] for pairs[i] (free them with
  * load__free). Returns 0 when it ran (pairs may still have failed: see
  * results[i].ok and .error), -EINTR when *stop was set (all children are
- * killed), or another -errno. win (may be NULL) describes the window.
+ * ended), or another -errno. win (may be NULL) describes the window.
+ * Stopped after the clients' release, the results and the window still hold
+ * what was measured until the stop (win->stopped; results[i].stopped): each
+ * running client is asked for iperf3's report so far.
  */
 int load__run(const struct load_spec *spec, const struct load_pair *pairs, int n,
 	      const struct load_hooks *hooks, volatile sig_atomic_t *stop,

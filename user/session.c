@@ -10,8 +10,7 @@ static bool progress_open;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	session_stop = 1;
+	session_stop = sig;
 }
 
 void session__catch_signals(void)

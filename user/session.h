@@ -6,7 +6,7 @@
 #include <signal.h>
 #include <stdbool.h>
 
-/* Set by SIGINT/SIGTERM; long steps poll it and unwind. */
+/* Set by SIGINT/SIGTERM (to the signal's number); long steps poll it and unwind. */
 extern volatile sig_atomic_t session_stop;
 
 /*

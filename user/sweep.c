@@ -145,6 +145,11 @@ bool sweep__matches(const struct result *r, const struct result_config *want, ch
 {
 	const struct result_config *c = &r->config;
 
+	/* A stopped run's file holds its stopped repetition too: it is not a finished point. */
+	if (r->stop.interrupted) {
+		snprintf(why, len, "it was interrupted after %.1f s of load", r->stop.load_seconds);
+		return false;
+	}
 	if (!r->throughput.present || r->throughput.n_repeats < want->repeat) {
 		snprintf(why, len, "it holds %d of %d repetitions", r->throughput.n_repeats,
 			 want->repeat);

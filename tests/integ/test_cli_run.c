@@ -5,6 +5,7 @@
  * bad input with one clear line.
  */
 #include "helpers.h"
+#include <signal.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -346,4 +347,129 @@ Test(cli_run, help_and_version)
 	run(NETSTAGE " nosuchcommand", &o);
 	cr_assert_neq(exit_code(&o), 0);
 	cr_assert(strstr(o.err, "unknown command 'nosuchcommand'"));
+}
+
+/* The BPF programs process pid holds (its program and link descriptors name them). */
+static int prog_ids_of(pid_t pid, unsigned int *ids, int max)
+{
+	char cmd[128], line[256];
+	int n = 0;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "cat /proc/%d/fdinfo/* 2>/dev/null", (int)pid);
+	f = popen(cmd, "r");
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned int id;
+		bool seen = false;
+
+		if (sscanf(line, "prog_id: %u", &id) != 1)
+			continue;
+		for (int i = 0; i < n; i++)
+			seen |= ids[i] == id;
+		if (!seen && n < max)
+			ids[n++] = id;
+	}
+	pclose(f);
+	return n;
+}
+
+/* Nothing of run run_id is left: namespaces, links, the BPF programs its process held. */
+static void assert_run_left_nothing(const char *run_id, const unsigned int *ids, int n_ids)
+{
+	char cmd[128], needle[32];
+
+	snprintf(needle, sizeof(needle), "netstage-%s-", run_id);
+	cr_assert_eq(count_lines("ip netns list", needle), 0, "a namespace of run %s is left",
+		     run_id);
+	snprintf(needle, sizeof(needle), ": nst%s", run_id);
+	cr_assert_eq(count_lines("ip -o link show", needle), 0, "a link of run %s is left", run_id);
+	for (int i = 0; i < n_ids; i++) {
+		snprintf(cmd, sizeof(cmd), "bpftool prog show id %u 2>/dev/null", ids[i]);
+		cr_assert_eq(count_lines(cmd, "name"), 0, "BPF program %u of run %s is left",
+			     ids[i], run_id);
+	}
+}
+
+static bool file_has(const char *path, const char *needle)
+{
+	char buf[16384];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return strstr(buf, needle) != NULL;
+}
+
+/*
+ * Ctrl-C 4 s into a 10 s run of 4 pairs: the run removes everything it built
+ * and still writes what it measured, marked interrupted, and exits with 130.
+ */
+Test(cli_run, ctrl_c_keeps_what_was_measured_and_removes_everything, .timeout = 90)
+{
+	const char *json = "/tmp/netstage-test-int.json", *out = "/tmp/netstage-test-int.out";
+	const char *errf = "/tmp/netstage-test-int.err";
+	unsigned long long counted = 0;
+	unsigned int ids[64];
+	struct timespec t0, now;
+	struct result r;
+	char err[512];
+	int status, n_ids = 0;
+	pid_t pid;
+
+	need_root_and_probes();
+	unlink(json);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int e = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		dup2(o, STDOUT_FILENO);
+		dup2(e, STDERR_FILENO);
+		execl(NETSTAGE, NETSTAGE, "run", "--kind", "veth-bridge", "--pairs", "4",
+		      "--duration", "10", "-o", json, (char *)NULL);
+		_exit(127);
+	}
+	/* Once the load runs, the probes are attached: note which programs the run holds. */
+	for (int i = 0; i < 600 && !file_has(errf, "iperf3 tcp on 4 pairs"); i++)
+		usleep(50000);
+	cr_assert(file_has(errf, "iperf3 tcp on 4 pairs"), "the load never started");
+	n_ids = prog_ids_of(pid, ids, 64);
+	cr_assert_gt(n_ids, 0, "the run holds no BPF program while its load runs");
+	do {
+		usleep(50000);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (now.tv_sec - t0.tv_sec < 4);
+	kill(pid, SIGINT);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 130, "status %#x", status);
+
+	cr_assert(file_has(out, "INTERRUPTED by SIGINT"), "the text report says so");
+	cr_assert_eq(result__read(json, &r, err, sizeof(err)), 0, "%s", err);
+	cr_assert(r.stop.interrupted);
+	cr_assert_str_eq(r.stop.signal, "SIGINT");
+	cr_assert(r.stop.load_seconds > 0.5 && r.stop.load_seconds < 5, "%.2f s of load measured",
+		  r.stop.load_seconds);
+	cr_assert_eq(r.stop.repeats_finished, 0);
+	cr_assert_gt(r.stop.n_missing, 0, "it says what it lacks");
+	cr_assert_eq(r.throughput.n_repeats, 1);
+	cr_assert(r.throughput.repeats[0].stopped);
+	cr_assert_eq(r.throughput.repeats[0].pairs_measured, 4);
+	cr_assert_gt(r.throughput.bits_per_second, 1e8, "TCP through a bridge moves > 100 Mbit/s");
+	for (int i = 0; i < r.n_stages; i++)
+		counted += r.stages[i].hist.count;
+	cr_assert_gt(r.n_stages, 4);
+	cr_assert_gt(counted, 0, "the stages counted packets");
+	cr_assert_eq(strlen(r.config.run_id), 4, "the result names its run: '%s'", r.config.run_id);
+	assert_run_left_nothing(r.config.run_id, ids, n_ids);
+	result__free(&r);
+	unlink(json);
+	unlink(out);
+	unlink(errf);
 }

@@ -116,13 +116,79 @@ Test(cli_sweep, every_point_has_a_file_and_a_csv_line_and_resume_redoes_none, .t
 	fresh("/tmp/netstage-test-sweep");
 }
 
+/* The run id of the topology process pid has up (netstage topo list: "in use pid N"); "" if none.
+ */
+static void run_of(pid_t pid, char id[8])
+{
+	char line[512], needle[32];
+	FILE *f = popen(NETSTAGE " topo list 2>/dev/null", "r");
+
+	id[0] = '\0';
+	cr_assert_not_null(f);
+	snprintf(needle, sizeof(needle), "pid %d ", (int)pid);
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, needle) && sscanf(line, "%7s", id) != 1)
+			id[0] = '\0';
+	pclose(f);
+}
+
+/* The BPF programs process pid holds (its program and link descriptors name them). */
+static int prog_ids_of(pid_t pid, unsigned int *ids, int max)
+{
+	char cmd[128], line[256];
+	int n = 0;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "cat /proc/%d/fdinfo/* 2>/dev/null", (int)pid);
+	f = popen(cmd, "r");
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned int id;
+		bool seen = false;
+
+		if (sscanf(line, "prog_id: %u", &id) != 1)
+			continue;
+		for (int i = 0; i < n; i++)
+			seen |= ids[i] == id;
+		if (!seen && n < max)
+			ids[n++] = id;
+	}
+	pclose(f);
+	return n;
+}
+
+/* Nothing of run run_id is left: namespaces, links, the BPF programs its process held. */
+static void assert_run_left_nothing(const char *run_id, const unsigned int *ids, int n_ids)
+{
+	char cmd[256], out[4096];
+
+	snprintf(cmd, sizeof(cmd),
+		 "ip netns list | grep 'netstage-%s-' ; ip -o link show | grep ': nst%s'", run_id,
+		 run_id);
+	sh(cmd, out, sizeof(out));
+	cr_assert_str_empty(out, "run %s left behind:\n%s", run_id, out);
+	for (int i = 0; i < n_ids; i++) {
+		/* Its own redirection: sh() takes stderr too, and a gone id is an error there. */
+		snprintf(cmd, sizeof(cmd), "(bpftool prog show id %u 2>/dev/null)", ids[i]);
+		sh(cmd, out, sizeof(out));
+		cr_assert_str_empty(out, "BPF program %u of run %s is left:\n%s", ids[i], run_id,
+				    out);
+	}
+}
+
+/*
+ * Ctrl-C during the second point: the first point's file stays, the second
+ * leaves no file and nothing of its topology, and --resume measures only it.
+ */
 Test(cli_sweep, ctrl_c_keeps_what_finished_and_resume_does_the_rest, .timeout = 120)
 {
 	const char *dir = "/tmp/netstage-test-sweep-int";
 	const char *first = "/tmp/netstage-test-sweep-int/macvlan-bridge-tcp-mtu1500-p1.json";
 	const char *second = "/tmp/netstage-test-sweep-int/macvlan-bridge-tcp-mtu1500-p2.json";
-	char out[16384];
-	int status;
+	char out[16384], run[8] = "", err[512];
+	unsigned int ids[64];
+	struct result r;
+	int status, n_ids;
 	pid_t pid;
 
 	need_root_and_probes();
@@ -139,17 +205,25 @@ Test(cli_sweep, ctrl_c_keeps_what_finished_and_resume_does_the_rest, .timeout = 
 		      (char *)NULL);
 		_exit(127);
 	}
-	/* Interrupt the second point, once the first is written. */
+	/* Interrupt the second point, once the first is written and the second's probes run. */
 	for (int i = 0; i < 400 && access(first, F_OK); i++)
 		usleep(50000);
 	cr_assert_eq(access(first, F_OK), 0, "the first point never finished");
+	cr_assert_eq(result__read(first, &r, err, sizeof(err)), 0, "%s", err);
 	usleep(1500000);
+	run_of(pid, run);
+	n_ids = prog_ids_of(pid, ids, 64);
+	cr_assert_eq(strlen(run), 4, "the second point's topology is up (topo list)");
+	cr_assert_gt(n_ids, 0, "the second point's probes are attached");
+	cr_assert_str_neq(run, r.config.run_id, "each point group has its own topology");
 	kill(pid, SIGINT);
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 130, "status %#x", status);
 	cr_assert_neq(access(second, F_OK), 0, "an interrupted point has no file");
 	cr_assert_eq(lines_with("/tmp/netstage-test-sweep-int/summary.csv", ",ok,"), 1);
-	assert_nothing_left();
+	assert_run_left_nothing(r.config.run_id, NULL, 0);
+	assert_run_left_nothing(run, ids, n_ids);
+	result__free(&r);
 
 	cr_assert_eq(sh(NETSTAGE " sweep --kinds macvlan --pairs 1,2 --proto tcp --mtu 1500 "
 				 "--duration 3 -o /tmp/netstage-test-sweep-int --resume",
@@ -159,7 +233,11 @@ Test(cli_sweep, ctrl_c_keeps_what_finished_and_resume_does_the_rest, .timeout = 
 	cr_assert(strstr(out, "1 point measured"), "%s", out);
 	cr_assert_eq(access(second, F_OK), 0);
 	cr_assert_eq(lines_with("/tmp/netstage-test-sweep-int/summary.csv", ",ok,"), 2);
-	assert_nothing_left();
+	cr_assert_eq(result__read(second, &r, err, sizeof(err)), 0, "%s", err);
+	cr_assert_not(r.stop.interrupted);
+	cr_assert_eq(r.throughput.repeats[0].pairs_measured, 2);
+	assert_run_left_nothing(r.config.run_id, NULL, 0);
+	result__free(&r);
 	fresh(dir);
 }
 

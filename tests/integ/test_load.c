@@ -153,3 +153,55 @@ Test(load, a_stuck_server_is_named_and_stalls_nobody, .timeout = 90)
 	load__free(res, 3);
 	topo__down(t);
 }
+
+static volatile sig_atomic_t stop_flag;
+
+/* Stop the load 2 s in, as Ctrl-C would. */
+static void stop_at_2s(void *ctx, int elapsed, int duration)
+{
+	(void)ctx;
+	(void)duration;
+	if (elapsed >= 2)
+		stop_flag = SIGINT;
+}
+
+/*
+ * Stopped 2 s into a 10 s load: every client reports what it measured until
+ * then (its side's intervals), the window covers it, and the load ends
+ * within the grace it gives the clients, not at its planned end.
+ */
+Test(load, a_stopped_load_keeps_what_the_clients_measured, .timeout = 60)
+{
+	const struct load_spec spec = {.proto = LOAD_TCP, .duration_s = 10, .streams = 1};
+	const struct load_hooks hooks = {.tick = stop_at_2s};
+	struct load_result res[2];
+	struct load_pair p[2];
+	struct load_window w;
+	struct timespec t0, t1;
+	struct topo *t;
+	double took;
+
+	need_root_and_probes();
+	t = up(2);
+	pairs_of(t, p);
+	stop_flag = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cr_assert_eq(load__run(&spec, p, 2, &hooks, &stop_flag, res, &w), -EINTR);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	took = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	cr_assert_lt(took, 8, "a stopped load ends within its grace: %.1f s", took);
+	cr_assert(w.stopped);
+	cr_assert(w.stopped_at > 1.5 && w.stopped_at < 4, "stopped at %.2f s", w.stopped_at);
+	cr_assert_eq(w.measured, 2);
+	for (int i = 0; i < 2; i++) {
+		cr_assert(res[i].ok, "pair %d: %s", i, res[i].error);
+		cr_assert(res[i].stopped);
+		cr_assert_gt(res[i].n_send, 0, "the client's intervals came back");
+		cr_assert_eq(res[i].n_recv, 0, "the server's never do");
+		cr_assert_gt(res[i].win_bytes, 1e6, "pair %d: %.0f bytes in the window", i,
+			     res[i].win_bytes);
+		cr_assert_leq(res[i].win_end, w.stopped_at + 0.5);
+	}
+	load__free(res, 2);
+	topo__down(t);
+}

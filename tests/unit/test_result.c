@@ -8,6 +8,7 @@
 #include "analysis/hist.h"
 #include "analysis/result.h"
 #include "analysis/stage.h"
+#include "analysis/table.h"
 
 static char path[64];
 
@@ -205,4 +206,53 @@ Test(result, every_counter_and_stage_has_a_name)
 		cr_expect_not_null(stage__name(i), "stage %d has no name", i);
 		cr_expect_eq(stage__parse(stage__name(i)), i);
 	}
+}
+
+/* A stopped run: "interrupted", what it measured and lacks, in the file and the text report. */
+Test(result, an_interrupted_run_says_so_in_json_and_text)
+{
+	struct result w, r;
+	char err[512] = "", text[8192] = "";
+	FILE *f;
+
+	sample(&w);
+	w.config.repeat = 1;
+	w.config.duration = 10;
+	strcpy(w.config.run_id, "ab12");
+	w.stop.interrupted = true;
+	strcpy(w.stop.signal, "SIGINT");
+	w.stop.load_seconds = 3.6;
+	w.stop.n_missing = 1;
+	strcpy(w.stop.missing[0], "repetition 1: iperf3's receiving side was lost at the stop");
+	w.throughput.repeats[0].stopped = true;
+	w.throughput.repeats[0].stopped_at = 3.6;
+	cr_assert_eq(result__write(&w, path, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(result__read(path, &r, err, sizeof(err)), 0, "%s", err);
+	cr_assert(r.stop.interrupted);
+	cr_assert_str_eq(r.stop.signal, "SIGINT");
+	cr_assert_float_eq(r.stop.load_seconds, 3.6, 1e-9);
+	cr_assert_eq(r.stop.repeats_finished, 0);
+	cr_assert_eq(r.stop.n_missing, 1);
+	cr_assert_str_eq(r.stop.missing[0], w.stop.missing[0]);
+	cr_assert_str_eq(r.config.run_id, "ab12");
+	cr_assert(r.throughput.repeats[0].stopped);
+	cr_assert_float_eq(r.throughput.repeats[0].stopped_at, 3.6, 1e-9);
+	f = fmemopen(text, sizeof(text) - 1, "w");
+	cr_assert_not_null(f);
+	table__print_result(&r, f);
+	fclose(f);
+	cr_assert(strstr(text, "INTERRUPTED by SIGINT after 3.6 s of the planned 10 s of load"),
+		  "%s", text);
+	cr_assert(strstr(text, "missing: repetition 1"), "%s", text);
+	result__free(&r);
+
+	/* A finished run says so too. */
+	w.stop.interrupted = false;
+	cr_assert_eq(result__write(&w, path, err, sizeof(err)), 0, "%s", err);
+	f = fopen(path, "r");
+	cr_assert_eq(fread(text, 1, sizeof(text) - 1, f) > 0, 1);
+	fclose(f);
+	cr_assert(strstr(text, "\"interrupted\":false"), "%.400s", text);
+	cr_assert_null(strstr(text, "\"interruption\""));
+	result__free(&w);
 }

@@ -116,6 +116,12 @@ Test(sweep, a_file_matches_only_its_own_point)
 	cr_assert(strstr(why, "1 of 2 repetitions"), "%s", why);
 	r.throughput.n_repeats = 2;
 	cr_assert(sweep__matches(&r, &want, why, sizeof(why)), "%s", why);
+	/* Ctrl-C'd: every repetition is there, the last one stopped early. */
+	r.stop.interrupted = true;
+	r.stop.load_seconds = 2.5;
+	cr_assert_not(sweep__matches(&r, &want, why, sizeof(why)));
+	cr_assert(strstr(why, "interrupted after 2.5 s"), "%s", why);
+	r.stop.interrupted = false;
 	r.config.duration = 10;
 	cr_assert_not(sweep__matches(&r, &want, why, sizeof(why)));
 	cr_assert(strstr(why, "duration 10, not 2"), "%s", why);
