@@ -27,7 +27,7 @@ WARN	:= -Wall -Wextra -Werror
 CFLAGS	?= -g -O2
 INCLUDES := -I$(OUT) -I. -Ibpf -I/usr/include/json-c
 DEPFLAGS = -MMD -MP
-LIBS	:= -lbpf -lelf -lz -lmnl -lnftables -liperf -ljson-c -lm -lpthread
+LIBS	:= -lbpf -lelf -lz -lmnl -lnftables -liperf -ljson-c -lmicrohttpd -lm -lpthread
 SAN	:= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # The BPF side: bpf/*.bpf.c -> .bpf.o -> .skel.h
