@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "user/cli.h"
 #include "user/commands.h"
 #include "user/container.h"
@@ -29,11 +30,15 @@ enum {
 	OPT_DURATION = 'd',
 	OPT_OUTPUT = 'o',
 	OPT_LISTEN = 500,
+	OPT_CONTAINER,
 };
 
 static const struct cli_opt opts[] = {
     {OPT_NETNS, "netns", 'N', "NAME|PATH",
      "a namespace to watch: a name in /run/netns or a path like /proc/PID/ns/net; repeat it"},
+    {OPT_CONTAINER, "container", 0, "NAME|ID",
+     "a Podman or Docker container (or a CRI one, through crictl) to watch, found with the "
+     "engine's own CLI; repeat it"},
     {OPT_DEV, "dev", 'i', "IFNAME", "watch only this interface of those namespaces; repeat it"},
     {OPT_DURATION, "duration", 'd', "S",
      "seconds to watch, 0 to 86400 (default 10; 0: until Ctrl-C or SIGTERM, which keep the "
@@ -49,7 +54,7 @@ static const struct cli_opt opts[] = {
 
 static const struct cli_cmd cmd = {
     .name = "profile",
-    .usage = "profile --netns NAME|PATH [--netns ...] [--dev IFNAME]... [--duration S] "
+    .usage = "profile --netns NAME|PATH|--container NAME|ID [...] [--dev IFNAME]... [--duration S] "
 	     "[--listen ADDR:PORT] [-o FILE]",
     .summary = "Attach the stage probes to namespaces and devices that already exist and\n"
 	       "report what their packets went through, without building anything or\n"
@@ -57,6 +62,13 @@ static const struct cli_cmd cmd = {
     .opts = opts,
 };
 const struct cli_cmd *const profile_cli = &cmd; /* for the manual page */
+
+static bool same_netns(const char *path, __u32 inum)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && st.st_ino == inum;
+}
 
 /* The probes' figures since *last, added to the served total r. */
 static int add_snapshot(struct loader *l, struct metrics_server *srv, struct result *r,
@@ -79,7 +91,9 @@ int cmd_profile(int argc, char **argv)
 {
 	const char *netns[MAX_TARGETS], *devs[MAX_TARGETS], *output = NULL, *listen = NULL;
 	struct metrics_server *srv = NULL;
-	int n_netns = 0, n_devs = 0, exit_code = 1, id, rc;
+	static struct container_ref refs[MAX_TARGETS];
+	const char *containers[MAX_TARGETS];
+	int n_netns = 0, n_devs = 0, n_containers = 0, exit_code = 1, id, rc;
 	struct topo_err terr = {{0}};
 	struct cli_parser p;
 	struct topo *t = NULL;
@@ -113,6 +127,13 @@ int cmd_profile(int argc, char **argv)
 			else
 				devs[n_devs++] = p.arg;
 			break;
+		case OPT_CONTAINER:
+			if (n_containers == MAX_TARGETS) {
+				cli__error(&cmd, "at most %d --container options", MAX_TARGETS);
+				return 2;
+			}
+			containers[n_containers++] = p.arg;
+			break;
 		case OPT_DURATION:
 			if (cli__int(&p, 0, 86400, &duration))
 				return 2;
@@ -142,18 +163,33 @@ int cmd_profile(int argc, char **argv)
 		cli__error(&cmd, "unexpected argument '%s'", argv[p.rest]);
 		return 2;
 	}
-	if (!n_netns && !n_devs) {
-		cli__error(&cmd, "give --netns NAME|PATH (see 'ip netns', or /proc/PID/ns/net of a "
-				 "process in the container) or --dev IFNAME of this namespace");
+	if (!n_netns && !n_devs && !n_containers) {
+		cli__error(&cmd,
+			   "give --container NAME|ID, --netns NAME|PATH (see 'ip netns', or "
+			   "/proc/PID/ns/net of a process in the container) or --dev IFNAME of "
+			   "this namespace");
 		return 2;
 	}
-	/* Interfaces alone: they are in this process's namespace (the host's, say). */
-	if (!n_netns)
-		netns[n_netns++] = "/proc/self/ns/net";
+	if (n_netns + n_containers > MAX_TARGETS) {
+		cli__error(&cmd, "at most %d namespaces (--netns and --container together)",
+			   MAX_TARGETS);
+		return 2;
+	}
 	if (geteuid() != 0) {
 		cli__error(&cmd, "needs root to load BPF programs; run it with sudo");
 		return 1;
 	}
+	/* Containers by name: the engine tells their init's pid, whose namespace is theirs. */
+	for (int i = 0; i < n_containers; i++) {
+		if (container__resolve(containers[i], &refs[i], err, sizeof(err))) {
+			cli__error(&cmd, "%s", err);
+			return 1;
+		}
+		netns[n_netns++] = refs[i].netns;
+	}
+	/* Interfaces alone: they are in this process's namespace (the host's, say). */
+	if (!n_netns)
+		netns[n_netns++] = "/proc/self/ns/net";
 	rc = topo__describe(netns, n_netns, devs, n_devs, &t, &terr);
 	if (rc) {
 		cli__error(&cmd, "%s", terr.msg);
@@ -195,6 +231,20 @@ int cmd_profile(int argc, char **argv)
 			snprintf(n->comm, sizeof(n->comm), "%s", ci.comm);
 			snprintf(n->cgroup, sizeof(n->cgroup), "%s", ci.cgroup);
 			snprintf(n->label, sizeof(n->label), "%s", ci.label);
+		}
+		for (int c = 0; c < n_containers; c++) {
+			const struct container_ref *ref = &refs[c];
+
+			if (strcmp(t->ns[i].path, ref->netns) && !same_netns(ref->netns, n->inum))
+				continue;
+			/* The engine's names win: "web (0123456789ab)". */
+			snprintf(n->container, sizeof(n->container), "%s", ref->name);
+			snprintf(n->container_id, sizeof(n->container_id), "%s", ref->id);
+			snprintf(n->engine, sizeof(n->engine), "%s", ref->engine);
+			snprintf(n->label, sizeof(n->label), "%.60s (%s %.12s)", ref->name,
+				 ref->engine, ref->id);
+			n->pid = ref->pid;
+			break;
 		}
 	}
 	sysinfo__fill(&r, &l->features);
