@@ -106,13 +106,16 @@ static int stage_labels(const struct result *r, const struct stage_stat *s, stru
  * the last bucket as +Inf, then _count (= +Inf) and _sum.
  */
 static void histogram(struct strbuf *b, const char *name, const struct label *l, int n,
-		      const struct ns_hist *h)
+		      const struct ns_hist *h, enum openmetrics_buckets which)
 {
 	__u64 cum = 0;
 	char le[32];
 
 	for (unsigned int i = 0; i + 1 < NS_HIST_BUCKETS; i++) {
 		cum += h->buckets[i];
+		/* log2: only where the next bucket starts a power of two (sub-bucket 0). */
+		if (which == OPENMETRICS_LOG2 && (i + 1) % NS_HIST_SUB)
+			continue;
 		seconds(le, sizeof(le), (double)hist__bucket_high(i));
 		series(b, name, "_bucket", l, n, "le", le);
 		strbuf__printf(b, "%llu\n", (unsigned long long)cum);
@@ -126,7 +129,7 @@ static void histogram(struct strbuf *b, const char *name, const struct label *l,
 	strbuf__printf(b, "%s\n", le);
 }
 
-static void stages(const struct result *r, struct strbuf *b)
+static void stages(const struct result *r, enum openmetrics_buckets which, struct strbuf *b)
 {
 	struct label l[10];
 	char hop[16];
@@ -145,7 +148,7 @@ static void stages(const struct result *r, struct strbuf *b)
 		if (r->stages[i].from == NS_STAGE_NONE)
 			continue;
 		n = stage_labels(r, &r->stages[i], l, hop, sizeof(hop));
-		histogram(b, "netstage_stage_latency_seconds", l, n, &r->stages[i].hist);
+		histogram(b, "netstage_stage_latency_seconds", l, n, &r->stages[i].hist, which);
 	}
 	family(b, "netstage_xmit_seconds", "histogram", "seconds",
 	       "Driver transmit time per packet, tx_start to tx_done (the forward inside it "
@@ -159,7 +162,7 @@ static void stages(const struct result *r, struct strbuf *b)
 		l[n++] = (struct label){"device", s->ifname};
 		l[n++] = (struct label){"netns", s->netns};
 		l[n++] = (struct label){"container", ns ? ns->container : ""};
-		histogram(b, "netstage_xmit_seconds", l, n, &s->hist);
+		histogram(b, "netstage_xmit_seconds", l, n, &s->hist, which);
 	}
 }
 
@@ -326,7 +329,7 @@ static void sockets(const struct result *r, struct strbuf *b)
 	}
 }
 
-void openmetrics__render(const struct result *r, struct strbuf *b)
+void openmetrics__render(const struct result *r, enum openmetrics_buckets buckets, struct strbuf *b)
 {
 	struct label l[3] = {
 	    {"command", r->config.command},
@@ -343,7 +346,7 @@ void openmetrics__render(const struct result *r, struct strbuf *b)
 	series(b, "netstage_watched_seconds", "_total", NULL, 0, NULL, NULL);
 	snprintf(secs, sizeof(secs), "%.6f", r->profile_seconds);
 	strbuf__printf(b, "%s\n", secs);
-	stages(r, b);
+	stages(r, buckets, b);
 	drops(r, b);
 	softirq(r, b);
 	tracking(r, b);

@@ -30,6 +30,7 @@ enum {
 	OPT_DURATION = 'd',
 	OPT_OUTPUT = 'o',
 	OPT_LISTEN = 500,
+	OPT_METRICS_BUCKETS,
 	OPT_CONTAINER,
 };
 
@@ -47,6 +48,9 @@ static const struct cli_opt opts[] = {
     {OPT_LISTEN, "listen", 0, "ADDR:PORT",
      "serve the running totals as OpenMetrics at http://ADDR:PORT/metrics while it watches "
      "(ADDR defaults to 127.0.0.1; docs/DEPLOY.md)"},
+    {OPT_METRICS_BUCKETS, "metrics-buckets", 0, "sub|log2",
+     "histogram bounds served: every sub-bucket (default), or powers of two only (a "
+     "quarter of the series)"},
     PROBE_OPTS_SAMPLING,
     PROBE_OPTS_FILTERS,
     {0},
@@ -91,6 +95,7 @@ int cmd_profile(int argc, char **argv)
 {
 	const char *netns[MAX_TARGETS], *devs[MAX_TARGETS], *output = NULL, *listen = NULL;
 	struct metrics_server *srv = NULL;
+	enum openmetrics_buckets buckets = OPENMETRICS_SUB;
 	static struct container_ref refs[MAX_TARGETS];
 	const char *containers[MAX_TARGETS];
 	int n_netns = 0, n_devs = 0, n_containers = 0, exit_code = 1, id, rc;
@@ -151,6 +156,15 @@ int cmd_profile(int argc, char **argv)
 				return 2;
 			}
 			listen = p.arg;
+			break;
+		}
+		case OPT_METRICS_BUCKETS: {
+			char why[160];
+
+			if (metrics_server__parse_buckets(p.arg, &buckets, why, sizeof(why))) {
+				cli__error(&cmd, "%s", why);
+				return 2;
+			}
 			break;
 		}
 		}
@@ -249,7 +263,7 @@ int cmd_profile(int argc, char **argv)
 	}
 	sysinfo__fill(&r, &l->features);
 	if (listen) {
-		rc = metrics_server__start(&srv, listen, &r, err, sizeof(err));
+		rc = metrics_server__start(&srv, listen, &r, buckets, err, sizeof(err));
 		if (rc) {
 			cli__error(&cmd, "%s", err);
 			goto out;

@@ -32,6 +32,7 @@ enum {
 	OPT_MTU = 256,
 	OPT_LAYOUT,
 	OPT_LISTEN = 500,
+	OPT_METRICS_BUCKETS,
 };
 
 static const struct cli_opt opts[] = {
@@ -50,6 +51,9 @@ static const struct cli_opt opts[] = {
     {OPT_LISTEN, "listen", 0, "ADDR:PORT",
      "serve the running totals as OpenMetrics at http://ADDR:PORT/metrics during the run "
      "(ADDR defaults to 127.0.0.1; docs/DEPLOY.md)"},
+    {OPT_METRICS_BUCKETS, "metrics-buckets", 0, "sub|log2",
+     "histogram bounds served: every sub-bucket (default), or powers of two only (a "
+     "quarter of the series)"},
     PROBE_OPTS_SAMPLING,
     {0},
 };
@@ -77,6 +81,7 @@ struct run_args {
 	bool no_probes;
 	const char *output;
 	const char *listen;
+	enum openmetrics_buckets buckets;
 	struct probe_opts probe;
 };
 
@@ -157,6 +162,15 @@ static int parse(int argc, char **argv, struct run_args *a, bool *help)
 				return -1;
 			}
 			a->listen = p.arg;
+			break;
+		}
+		case OPT_METRICS_BUCKETS: {
+			char why[160];
+
+			if (metrics_server__parse_buckets(p.arg, &a->buckets, why, sizeof(why))) {
+				cli__error(&cmd, "%s", why);
+				return -1;
+			}
 			break;
 		}
 		}
@@ -282,7 +296,7 @@ int cmd_run(int argc, char **argv)
 	}
 	sysinfo__fill(&r, &pr);
 	if (a.listen) {
-		rc = metrics_server__start(&a.e.metrics, a.listen, &r, err, sizeof(err));
+		rc = metrics_server__start(&a.e.metrics, a.listen, &r, a.buckets, err, sizeof(err));
 		if (rc) {
 			cli__error(&cmd, "%s", err);
 			goto out;

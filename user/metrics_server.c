@@ -18,6 +18,7 @@ struct metrics_server {
 	int fd;
 	pthread_mutex_t lock;
 	const struct result *total;
+	enum openmetrics_buckets buckets;
 	unsigned long scrapes;
 	char url[96];
 };
@@ -126,7 +127,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		return reply(c, MHD_HTTP_NOT_FOUND, "text/plain", not_found, strlen(not_found),
 			     MHD_RESPMEM_PERSISTENT);
 	pthread_mutex_lock(&s->lock);
-	openmetrics__render(s->total, &b);
+	openmetrics__render(s->total, s->buckets, &b);
 	s->scrapes++;
 	pthread_mutex_unlock(&s->lock);
 	if (b.oom) {
@@ -165,8 +166,22 @@ static int listen_on(const struct sockaddr_storage *ss, socklen_t len, const cha
 	return fd;
 }
 
+int metrics_server__parse_buckets(const char *text, enum openmetrics_buckets *out, char *err,
+				  size_t errlen)
+{
+	if (!strcmp(text, "sub"))
+		*out = OPENMETRICS_SUB;
+	else if (!strcmp(text, "log2"))
+		*out = OPENMETRICS_LOG2;
+	else {
+		snprintf(err, errlen, "--metrics-buckets: '%s' is neither sub nor log2", text);
+		return -1;
+	}
+	return 0;
+}
+
 int metrics_server__start(struct metrics_server **out, const char *addr, const struct result *total,
-			  char *err, size_t errlen)
+			  enum openmetrics_buckets buckets, char *err, size_t errlen)
 {
 	struct metrics_server *s;
 	struct sockaddr_storage ss, got;
@@ -185,6 +200,7 @@ int metrics_server__start(struct metrics_server **out, const char *addr, const s
 		return -ENOMEM;
 	}
 	s->total = total;
+	s->buckets = buckets;
 	pthread_mutex_init(&s->lock, NULL);
 	s->fd = listen_on(&ss, len, addr, err, errlen);
 	if (s->fd < 0) {

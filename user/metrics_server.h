@@ -10,6 +10,7 @@
 #define NETSTAGE_METRICS_SERVER_H
 
 #include <sys/socket.h>
+#include "analysis/openmetrics.h"
 #include "analysis/result.h"
 
 #define METRICS_DEFAULT_HOST "127.0.0.1"
@@ -25,7 +26,10 @@ int metrics_server__parse_addr(const char *text, struct sockaddr_storage *ss, so
 
 /* Listen on addr and serve total (read under the server's lock). 0 or -errno, err says why. */
 int metrics_server__start(struct metrics_server **out, const char *addr, const struct result *total,
-			  char *err, size_t errlen);
+			  enum openmetrics_buckets buckets, char *err, size_t errlen);
+/* --metrics-buckets sub|log2: 0, or -1 after an error message of cmd's. */
+int metrics_server__parse_buckets(const char *text, enum openmetrics_buckets *out, char *err,
+				  size_t errlen);
 /* "http://127.0.0.1:9464/metrics", with the port it really got. */
 const char *metrics_server__url(const struct metrics_server *s);
 /* Add snap's profile to total, holding the lock scrapes take (no lock when s is NULL). */

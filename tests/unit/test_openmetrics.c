@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 #include "analysis/openmetrics.h"
 #include "analysis/hist.h"
 
@@ -34,14 +35,19 @@ static void sample_result(struct result *r)
 	r->counters[NS_CNT_EVICTED] = 2;
 }
 
-static char *render(const struct result *r)
+static char *render_with(const struct result *r, enum openmetrics_buckets which)
 {
 	struct strbuf b = {0};
 
-	openmetrics__render(r, &b);
+	openmetrics__render(r, which, &b);
 	cr_assert_not(b.oom);
 	cr_assert_not_null(b.s);
 	return b.s;
+}
+
+static char *render(const struct result *r)
+{
+	return render_with(r, OPENMETRICS_SUB);
 }
 
 Test(openmetrics, escapes_label_values)
@@ -211,5 +217,35 @@ Test(openmetrics, every_family_is_declared_once)
 		}
 	}
 	free(text);
+	result__free(&r);
+}
+
+Test(openmetrics, log2_buckets_are_the_powers_of_two_with_the_same_counts)
+{
+	struct result r = {0};
+	double le[NS_HIST_BUCKETS + 1], le2[NS_HIST_BUCKETS + 1];
+	unsigned long long v[NS_HIST_BUCKETS + 1], v2[NS_HIST_BUCKETS + 1];
+	char *all, *coarse;
+	int n, n2, j = 0;
+
+	sample_result(&r);
+	all = render(&r);
+	coarse = render_with(&r, OPENMETRICS_LOG2);
+	n = buckets(all, le, v, NS_HIST_BUCKETS + 1);
+	n2 = buckets(coarse, le2, v2, NS_HIST_BUCKETS + 1);
+	cr_assert_eq(n2, NS_HIST_BUCKETS / NS_HIST_SUB, "one bound per power of two, and +Inf");
+	cr_assert_eq(n2 + 2, OPENMETRICS_SERIES_PER_HIST_LOG2);
+	for (int i = 0; i < n2 - 1; i++) {
+		double ns = le2[i] * 1e9;
+
+		cr_assert_float_eq(ns, (double)(1ULL << (unsigned int)(log2(ns) + 0.5)), 1e-3,
+				   "le %g is a power of two", le2[i]);
+		while (j < n && le[j] < le2[i])
+			j++;
+		cr_assert_eq(v2[i], v[j], "le %g: %llu, as in the full set", le2[i], v2[i]);
+	}
+	cr_assert_eq(v2[n2 - 1], 7);
+	free(all);
+	free(coarse);
 	result__free(&r);
 }
