@@ -380,7 +380,8 @@ static void stage_tables(struct strbuf *b, const struct html_input *in)
 					       st->hop);
 				{
 					/* Containers' devices share names: say whose it is. */
-					const struct netns_stat *ns = result__find_netns(r, st->netns);
+					const struct netns_stat *ns =
+					    result__find_netns(r, st->netns);
 					char dev[192];
 
 					snprintf(dev, sizeof(dev), "%s%s%s", st->ifname,

@@ -236,7 +236,7 @@ static json_object *stage_to_json(const struct result *r, const struct stage_sta
 		add_str(o, "path", path_name(s->path));
 	add_str(o, "ifname", s->ifname);
 	add_str(o, "netns", s->netns);
-	/* The container beside its namespace, so that each row names it (derived: not read back). */
+	/* The container beside its namespace, so that each row names it (not read back). */
 	if (ns && ns->container[0])
 		add_str(o, "container", ns->container);
 	if (s->n_devices > 1)

@@ -73,9 +73,9 @@ struct netns_stat {
 	char cgroup[256];
 	char label[96];
 	/* The engine's own names, when it was given by --container (else empty). */
-	char container[128]; /* its name */
+	char container[128];   /* its name */
 	char container_id[72]; /* its id (the first 12 characters are the short id) */
-	char engine[16]; /* "podman", "docker", "crictl" */
+	char engine[16];       /* "podman", "docker", "crictl" */
 };
 
 struct feature {

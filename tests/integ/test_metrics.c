@@ -55,8 +55,9 @@ static void teardown(void)
 
 TestSuite(metrics, .fini = teardown);
 
-/* Start netstage with args; return once it says "watching", with the URL it serves. */
-static pid_t start_netstage(char *const argv[], char *url, size_t url_len)
+/* Start netstage with args; return once it says wait_for_text, with the URL it serves. */
+static pid_t start_netstage(char *const argv[], const char *wait_for_text, char *url,
+			    size_t url_len)
 {
 	char buf[2048];
 	size_t got = 0;
@@ -77,7 +78,7 @@ static pid_t start_netstage(char *const argv[], char *url, size_t url_len)
 	}
 	close(fds[1]);
 	buf[0] = '\0';
-	while (got < sizeof(buf) - 1 && !strstr(buf, "watching")) {
+	while (got < sizeof(buf) - 1 && !strstr(buf, wait_for_text)) {
 		ssize_t n = read(fds[0], buf + got, sizeof(buf) - 1 - got);
 
 		if (n <= 0)
@@ -86,7 +87,7 @@ static pid_t start_netstage(char *const argv[], char *url, size_t url_len)
 		buf[got] = '\0';
 	}
 	close(fds[0]);
-	cr_assert(strstr(buf, "watching"), "netstage did not start: %s", buf);
+	cr_assert(strstr(buf, wait_for_text), "netstage did not start: %s", buf);
 	{
 		const char *u = strstr(buf, "http://");
 
@@ -231,7 +232,7 @@ Test(metrics, prometheus_scrapes_the_counts_and_quantiles_of_the_result_file, .t
 				"-o",	      out,
 				NULL};
 
-		profiler = start_netstage(argv, url, sizeof(url));
+		profiler = start_netstage(argv, "watching", url, sizeof(url));
 	}
 	cr_assert_eq(sscanf(url, "http://%63[0-9.:]/metrics", target), 1, "url %s", url);
 	pport = free_port();
@@ -328,4 +329,68 @@ Test(metrics, refuses_an_address_it_cannot_listen_on)
 	cr_assert_neq(WEXITSTATUS(rc), 0);
 	cr_assert(strstr(line, "--listen") && strstr(line, "99999"), "the error names it: %s",
 		  line);
+}
+
+/* The followed packets a scrape of url shows, or -1 when it could not be read. */
+static double scrape_followed(const char *url)
+{
+	char cmd[256], line[256];
+	double v = -1;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd),
+		 "curl -s -m 2 %s | grep '^netstage_packets_followed_total{first_seen=\"socket\"}'",
+		 url);
+	f = popen(cmd, "r");
+	cr_assert_not_null(f);
+	if (fgets(line, sizeof(line), f) && strchr(line, ' '))
+		v = strtod(strchr(line, ' ') + 1, NULL);
+	pclose(f);
+	return v;
+}
+
+Test(metrics, run_serves_counts_that_only_grow_to_the_result_file, .timeout = 60)
+{
+	char url[128], out[96], msg[512];
+	double last = 0, v;
+	int status, grew = 0;
+	struct result r;
+	pid_t got = 0;
+
+	need_root_and_probes();
+	if (system("curl --version >/dev/null 2>&1"))
+		cr_skip_test("skipped: curl is not installed (make deps installs it)");
+	snprintf(dir, sizeof(dir), "/tmp/netstage-test-prom-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(out, sizeof(out), "%s/run.json", dir);
+	{
+		char *argv[] = {
+		    "netstage",		 "run",	 "--kind",     "veth", "--proto",  "udp",
+		    "--bitrate",	 "20M",	 "--duration", "3",    "--listen", "127.0.0.1:0",
+		    "--metrics-buckets", "log2", "-o",	       out,    NULL};
+
+		profiler = start_netstage(argv, "/metrics", url, sizeof(url));
+	}
+	/* Scrape as it runs: the count never goes down, and it moves. */
+	while ((got = waitpid(profiler, &status, WNOHANG)) == 0) {
+		struct timespec ms = {0, 300 * 1000000};
+
+		v = scrape_followed(url);
+		if (v >= 0) {
+			cr_expect_geq(v, last, "followed packets went from %g down to %g", last, v);
+			grew += v > last;
+			last = v;
+		}
+		nanosleep(&ms, NULL);
+	}
+	cr_assert_eq(got, profiler);
+	profiler = -1;
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "run exited %d", status);
+	cr_expect_geq(grew, 2, "the served count moved during the run (%d times)", grew);
+	cr_assert_eq(result__read(out, &r, msg, sizeof(msg)), 0, "%s", msg);
+	cr_expect_geq((double)r.counters[NS_CNT_STARTED], last,
+		      "the result file has what was served, and the last second's too");
+	result__free(&r);
+	cr_assert_eq(nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
+	dir[0] = '\0';
 }
