@@ -56,13 +56,16 @@ static int sh(char *out, size_t len, const char *fmt, ...)
 	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
-/* What of the engine's and the kernel's a test could leave: containers, networks, netns. */
+/*
+ * What of the engine's and the kernel's a test could leave: containers, networks, their
+ * namespaces, firewall rules, the networks' bridges.
+ */
 static void engine_state(char *out, size_t len)
 {
 	sh(out, len,
 	   PODMAN " ps -aq --no-trunc | sort; echo --; " PODMAN " network ls -q | sort; echo --; "
 		  "ls /run/netns | grep '^netns-' | sort; echo --; iptables-save 2>/dev/null | "
-		  "grep -v '^#'");
+		  "grep -v '^#'; echo --; ip -o link show | grep -o 'podman[0-9]*' | sort");
 }
 
 static void teardown(void)
