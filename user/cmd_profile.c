@@ -22,7 +22,8 @@
 #include "analysis/table.h"
 #include "topo/topo.h"
 
-#define MAX_TARGETS 64
+/* A node's pods (kubelet allows 110 by default, and more), each a --netns of the DaemonSet. */
+#define MAX_TARGETS 512
 
 enum {
 	OPT_NETNS = 'N',
