@@ -10,6 +10,7 @@
  */
 #include "helpers.h"
 #include <ftw.h>
+#include <strings.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -391,6 +392,76 @@ Test(metrics, run_serves_counts_that_only_grow_to_the_result_file, .timeout = 60
 	cr_expect_geq((double)r.counters[NS_CNT_STARTED], last,
 		      "the result file has what was served, and the last second's too");
 	result__free(&r);
+	cr_assert_eq(nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
+	dir[0] = '\0';
+}
+
+/* The status line and the Content-Type of a request, as curl -i shows them. */
+static void http(const char *method, const char *url, char *status, char *type, size_t len)
+{
+	char cmd[256], line[512];
+	FILE *f;
+
+	status[0] = type[0] = '\0';
+	snprintf(cmd, sizeof(cmd), "curl -s -i -m 2 -X %s %s", method, url);
+	f = popen(cmd, "r");
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (!strncmp(line, "HTTP/", 5) && !status[0])
+			snprintf(status, len, "%.120s", line);
+		if (!strncasecmp(line, "Content-Type: ", 14))
+			snprintf(type, len, "%.120s", line + 14);
+	}
+	pclose(f);
+}
+
+Test(metrics, serves_metrics_only_and_stops_cleanly_on_sigterm, .timeout = 60)
+{
+	struct topo_spec spec = {.kind = TOPO_VETH, .mode = -1, .pairs = 1, .mtu = 1500};
+	struct topo_err err = {{0}};
+	char url[128], base[128], other[160], status[128], type[128], out[96], msg[512];
+	struct result r;
+	int st;
+
+	need_root_and_probes();
+	if (system("curl --version >/dev/null 2>&1"))
+		cr_skip_test("skipped: curl is not installed (make deps installs it)");
+	snprintf(dir, sizeof(dir), "/tmp/netstage-test-prom-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(out, sizeof(out), "%s/result.json", dir);
+	cr_assert_eq(topo__up(&spec, &topo, &err), 0, "%s", err.msg);
+	{
+		char *argv[] = {"netstage",   "profile", "--netns",  topo->ns[0].path,
+				"--duration", "0",	 "--listen", "127.0.0.1:0",
+				"-o",	      out,	 NULL};
+
+		profiler = start_netstage(argv, "watching", url, sizeof(url));
+	}
+	http("GET", url, status, type, sizeof(status));
+	cr_expect(strstr(status, " 200"), "GET /metrics: %s", status);
+	cr_expect(strstr(type, "application/openmetrics-text") && strstr(type, "version=1.0.0"),
+		  "Content-Type: %s", type);
+	snprintf(base, sizeof(base), "%.*s/", (int)(strstr(url, "/metrics") - url), url);
+	snprintf(other, sizeof(other), "%snothing", base);
+	http("GET", other, status, type, sizeof(status));
+	cr_expect(strstr(status, " 404"), "GET /nothing: %s", status);
+	http("GET", base, status, type, sizeof(status));
+	cr_expect(strstr(status, " 200") && strstr(type, "text/plain"), "GET /: %s", status);
+	http("POST", url, status, type, sizeof(status));
+	cr_expect(strstr(status, " 405"), "POST /metrics: %s", status);
+
+	/* SIGTERM, as a pod's deletion sends it: the result is written, the exit is 0. */
+	kill(profiler, SIGTERM);
+	cr_assert_eq(waitpid(profiler, &st, 0), profiler);
+	profiler = -1;
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "profile exited %d", st);
+	cr_assert_eq(result__read(out, &r, msg, sizeof(msg)), 0, "%s", msg);
+	cr_expect_gt(r.profile_seconds, 0);
+	result__free(&r);
+	/* The port is free again. */
+	http("GET", url, status, type, sizeof(status));
+	cr_expect_eq(status[0], '\0', "nothing answers after it stopped: %s", status);
 	cr_assert_eq(nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
 	dir[0] = '\0';
 }
