@@ -32,6 +32,7 @@ enum {
 	OPT_OUTPUT = 'o',
 	OPT_LISTEN = 500,
 	OPT_METRICS_BUCKETS,
+	OPT_METRICS_INTERVAL,
 	OPT_CONTAINER,
 };
 
@@ -52,6 +53,9 @@ static const struct cli_opt opts[] = {
     {OPT_METRICS_BUCKETS, "metrics-buckets", 0, "sub|log2",
      "histogram bounds served: every sub-bucket (default), or powers of two only (a "
      "quarter of the series)"},
+    {OPT_METRICS_INTERVAL, "metrics-interval", 0, "S",
+     "seconds between the snapshots served, 1 to 3600 (default 1; each reads every "
+     "probe map, so large nodes want about their scrape interval)"},
     PROBE_OPTS_SAMPLING,
     PROBE_OPTS_FILTERS,
     {0},
@@ -109,7 +113,7 @@ int cmd_profile(int argc, char **argv)
 	struct raw_writer *raw = NULL;
 	struct result r = {0};
 	struct timespec t0, t1, last;
-	long duration = 10;
+	long duration = 10, interval = 1, v;
 	char err[512];
 
 	cli__init(&p, &cmd, argc, argv);
@@ -166,6 +170,11 @@ int cmd_profile(int argc, char **argv)
 				cli__error(&cmd, "%s", why);
 				return 2;
 			}
+		case OPT_METRICS_INTERVAL:
+			if (cli__int(&p, 1, 3600, &v))
+				return 2;
+			interval = v;
+			break;
 			break;
 		}
 		}
@@ -288,8 +297,9 @@ int cmd_profile(int argc, char **argv)
 						  n_netns == 1 ? "" : "s", s);
 		}
 		sleep(1);
-		/* Served figures move on once a second: what the probes saw since the last time. */
-		if (srv && !session_stop) {
+		/* Served figures move on every interval: what the probes saw since the last time.
+		 */
+		if (srv && !session_stop && (s + 1) % interval == 0) {
 			rc = add_snapshot(l, srv, &r, &last);
 			if (rc) {
 				cli__error(&cmd, "reading the probes' maps failed: %s",

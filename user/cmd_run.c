@@ -33,6 +33,7 @@ enum {
 	OPT_LAYOUT,
 	OPT_LISTEN = 500,
 	OPT_METRICS_BUCKETS,
+	OPT_METRICS_INTERVAL,
 };
 
 static const struct cli_opt opts[] = {
@@ -54,6 +55,9 @@ static const struct cli_opt opts[] = {
     {OPT_METRICS_BUCKETS, "metrics-buckets", 0, "sub|log2",
      "histogram bounds served: every sub-bucket (default), or powers of two only (a "
      "quarter of the series)"},
+    {OPT_METRICS_INTERVAL, "metrics-interval", 0, "S",
+     "seconds between the snapshots served, 1 to 3600 (default 1; each reads every "
+     "probe map, so large nodes want about their scrape interval)"},
     PROBE_OPTS_SAMPLING,
     {0},
 };
@@ -171,6 +175,11 @@ static int parse(int argc, char **argv, struct run_args *a, bool *help)
 				cli__error(&cmd, "%s", why);
 				return -1;
 			}
+		case OPT_METRICS_INTERVAL:
+			if (cli__int(&p, 1, 3600, &v))
+				return -1;
+			a->e.metrics_interval = v;
+			break;
 			break;
 		}
 		}

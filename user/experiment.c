@@ -191,7 +191,8 @@ static void tick(void *ctx, int elapsed, int duration)
 	if (h->e->progress)
 		h->e->progress(h->e->ctx, h->rep, h->e->repeat, elapsed, duration);
 	/* The served figures follow the load second by second; the repetition's account too. */
-	if (h->e->metrics && h->l && elapsed > 0 && !h->live_rc) {
+	if (h->e->metrics && h->l && elapsed > 0 && !h->live_rc &&
+	    elapsed % (h->e->metrics_interval > 0 ? h->e->metrics_interval : 1) == 0) {
 		double now = now_s();
 
 		h->live_rc = snapshot(h->e, h->l, h->r, &h->r->throughput.repeats[h->rep - 1],

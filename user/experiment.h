@@ -28,6 +28,7 @@ struct experiment {
 	 * each repetition, and every snapshot goes into r through the server's lock.
 	 */
 	struct metrics_server *metrics;
+	int metrics_interval; /* seconds between those snapshots; 0 is 1 */
 };
 
 /* Options of the load that `run` and `sweep` share; put EXPERIMENT_OPTS in the option table. */
