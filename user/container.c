@@ -133,8 +133,8 @@ int container__parse_inspect(const char *engine, const char *json, struct contai
 	if (!root)
 		return -EINVAL;
 	if (!strcmp(engine, "crictl")) {
-		/* crictl inspect: { "status": { "id", "metadata": { "name" }, "state" }, "info": {
-		 * "pid" } } */
+		/* crictl: { "status": { "id", "metadata": { "name" }, "state" }, "info": { pid } }
+		 */
 		static const char *const id[] = {"status", "id", NULL};
 		static const char *const name[] = {"status", "metadata", "name", NULL};
 		static const char *const state[] = {"status", "state", NULL};
@@ -150,8 +150,7 @@ int container__parse_inspect(const char *engine, const char *json, struct contai
 		rc = 0;
 		goto out;
 	}
-	/* podman and docker: an array of { "Id", "Name", "State": { "Status", "Pid" }, "HostConfig"
-	 * } */
+	/* podman, docker: [ { "Id", "Name", "State": { "Status", "Pid" }, "HostConfig" } ] */
 	{
 		static const char *const id[] = {"Id", NULL};
 		static const char *const name[] = {"Name", NULL};
@@ -166,8 +165,8 @@ int container__parse_inspect(const char *engine, const char *json, struct contai
 			goto out;
 		snprintf(c->id, sizeof(c->id), "%s", get_string(o, id));
 		n = get_string(o, name);
-		snprintf(c->name, sizeof(c->name), "%s",
-			 n[0] == '/' ? n + 1 : n); /* docker: "/web" */
+		/* docker says "/web" */
+		snprintf(c->name, sizeof(c->name), "%s", n[0] == '/' ? n + 1 : n);
 		snprintf(c->status, sizeof(c->status), "%s", get_string(o, state));
 		c->pid = get_path(o, pid) ? json_object_get_int(get_path(o, pid)) : 0;
 		c->host_network = !strcmp(get_string(o, mode), "host");
