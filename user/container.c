@@ -133,8 +133,7 @@ int container__parse_inspect(const char *engine, const char *json, struct contai
 	if (!root)
 		return -EINVAL;
 	if (!strcmp(engine, "crictl")) {
-		/* crictl: { "status": { "id", "metadata": { "name" }, "state" }, "info": { pid } }
-		 */
+		/* crictl: { status: { id, metadata: { name }, state }, info: { pid } } */
 		static const char *const id[] = {"status", "id", NULL};
 		static const char *const name[] = {"status", "metadata", "name", NULL};
 		static const char *const state[] = {"status", "state", NULL};
