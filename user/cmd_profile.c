@@ -170,13 +170,13 @@ int cmd_profile(int argc, char **argv)
 				cli__error(&cmd, "%s", why);
 				return 2;
 			}
+			break;
+		}
 		case OPT_METRICS_INTERVAL:
 			if (cli__int(&p, 1, 3600, &v))
 				return 2;
 			interval = v;
 			break;
-			break;
-		}
 		}
 	}
 	if (id < 0)

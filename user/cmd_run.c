@@ -175,13 +175,13 @@ static int parse(int argc, char **argv, struct run_args *a, bool *help)
 				cli__error(&cmd, "%s", why);
 				return -1;
 			}
+			break;
+		}
 		case OPT_METRICS_INTERVAL:
 			if (cli__int(&p, 1, 3600, &v))
 				return -1;
 			a->e.metrics_interval = v;
 			break;
-			break;
-		}
 		}
 	}
 	if (id < 0)

@@ -432,9 +432,21 @@ Test(metrics, serves_metrics_only_and_stops_cleanly_on_sigterm, .timeout = 60)
 	snprintf(out, sizeof(out), "%s/result.json", dir);
 	cr_assert_eq(topo__up(&spec, &topo, &err), 0, "%s", err.msg);
 	{
-		char *argv[] = {"netstage",   "profile", "--netns",  topo->ns[0].path,
-				"--duration", "0",	 "--listen", "127.0.0.1:0",
-				"-o",	      out,	 NULL};
+		char *argv[] = {"netstage",
+				"profile",
+				"--netns",
+				topo->ns[0].path,
+				"--duration",
+				"0",
+				"--listen",
+				"127.0.0.1:0",
+				"--metrics-buckets",
+				"log2",
+				"--metrics-interval",
+				"2",
+				"-o",
+				out,
+				NULL};
 
 		profiler = start_netstage(argv, "watching", url, sizeof(url));
 	}
