@@ -341,3 +341,72 @@ Test(podman, says_when_no_engine_is_installed_or_running)
 		  "%s", line);
 	sh(NULL, 0, "rm -rf %s", dir);
 }
+
+/*
+ * crictl's way, with a stand-in crictl that knows one container, "web", whose init is a
+ * process the test starts in a namespace of its own: by name, crictl is asked `ps --name`
+ * for the id, then `inspect` of that id.
+ */
+Test(podman, finds_a_cri_container_through_crictl, .timeout = 60)
+{
+	struct topo_spec spec = {.kind = TOPO_VETH, .mode = -1, .pairs = 1, .mtu = 1500};
+	struct topo_err terr = {{0}};
+	char dir[64] = "/tmp/netstage-test-crictl-XXXXXX", path[128], out[160], msg[512];
+	struct topo *t = NULL;
+	struct result r;
+	pid_t init;
+	FILE *f;
+	int rc;
+
+	need_root_and_probes();
+	cr_assert_eq(topo__up(&spec, &t, &terr), 0, "%s", terr.msg);
+	init = fork();
+	cr_assert_geq(init, 0);
+	if (init == 0) {
+		int fd = open(t->ns[t->pairs[0].server_ns].path, O_RDONLY);
+
+		if (fd < 0 || setns(fd, CLONE_NEWNET))
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	usleep(50 * 1000); /* let it enter its namespace */
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/crictl", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fprintf(f,
+		"#!/bin/sh\n"
+		"case \"$*\" in\n"
+		"'inspect 0123456789abcdef') echo '{\"status\": {\"id\": \"0123456789abcdef\", "
+		"\"metadata\": {\"name\": \"web\"}, \"state\": \"CONTAINER_RUNNING\"}, \"info\": "
+		"{\"pid\": %d}}' ;;\n"
+		"'ps -a -q --name web') echo 0123456789abcdef ;;\n"
+		"'ps -a -q --name '*) ;;\n"
+		"*) echo 'rpc error: code = NotFound desc = an error occurred when try to find "
+		"container: not found' >&2; exit 1 ;;\n"
+		"esac\n",
+		init);
+	fclose(f);
+	chmod(path, 0755);
+	snprintf(out, sizeof(out), "%s/result.json", dir);
+	rc = sh(msg, sizeof(msg),
+		"PATH=%s:/bin build/netstage profile --container web --duration 1 -o %s", dir, out);
+	cr_expect_eq(rc, 0, "profile --container web through crictl: %s", msg);
+	if (rc == 0 && result__read(out, &r, msg, sizeof(msg)) == 0) {
+		cr_assert_eq(r.n_namespaces, 1);
+		cr_expect_str_eq(r.namespaces[0].container, "web");
+		cr_expect_str_eq(r.namespaces[0].engine, "crictl");
+		cr_expect_str_eq(r.namespaces[0].container_id, "0123456789abcdef");
+		cr_expect_eq(r.namespaces[0].pid, init);
+		result__free(&r);
+	}
+	/* A name crictl does not know (nor podman, where /bin holds it). */
+	cr_expect_neq(
+	    sh(msg, sizeof(msg), "PATH=%s:/bin build/netstage profile --container db", dir), 0);
+	cr_expect(strstr(msg, "no such container in") && strstr(msg, "crictl"), "%s", msg);
+	kill(init, SIGKILL);
+	waitpid(init, NULL, 0);
+	sh(NULL, 0, "rm -rf %s", dir);
+	topo__down(t);
+}
