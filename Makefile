@@ -27,7 +27,7 @@ WARN	:= -Wall -Wextra -Werror
 CFLAGS	?= -g -O2
 INCLUDES := -I$(OUT) -I. -Ibpf -I/usr/include/json-c
 DEPFLAGS = -MMD -MP
-LIBS	:= -lbpf -lelf -lz -lmnl -lnftables -liperf -ljson-c -lm -lpthread
+LIBS	:= -lbpf -lelf -lz -lmnl -lnftables -liperf -ljson-c -lmicrohttpd -lm -lpthread
 SAN	:= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # The BPF side: bpf/*.bpf.c -> .bpf.o -> .skel.h
@@ -103,15 +103,19 @@ $(OUT)/netstage: $(OUT)/obj/user/main.o $(OUT)/libnetstage.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
 
+# Libraries only some tests use (the manifest's YAML parser).
+TEST_LIBS :=
+$(OUT)/tests/unit/test_deploy $(OUT)/tests/asan/test_deploy: TEST_LIBS := -lyaml
+
 $(OUT)/tests/unit/%: $(OUT)/obj/tests/unit/%.o $(OUT)/libnetstage.a
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -lcriterion -o $@
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) $(TEST_LIBS) -lcriterion -o $@
 
 $(OUT)/tests/asan/%: $(OUT)/asan/tests/unit/%.o $(OUT)/libnetstage-asan.a
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(SAN) $^ $(LIBS) -lcriterion -o $@
+	$(Q)$(CC) $(CFLAGS) $(SAN) $^ $(LIBS) $(TEST_LIBS) -lcriterion -o $@
 
 # BPF programs of the integration tests: tests/integ/NAME.bpf.c -> "tests/integ/NAME.skel.h".
 INTEG_SKELS := $(patsubst tests/integ/%.bpf.c,$(OUT)/tests/integ/%.skel.h,$(wildcard tests/integ/*.bpf.c))

@@ -401,7 +401,17 @@ static void stage_tables(struct strbuf *b, const struct html_input *in)
 					       : st->path == RESULT_PATH_SERVER ? "s&rarr;c"
 										: "",
 					       st->hop);
-				td_text(b, "l", st->ifname);
+				{
+					/* Containers' devices share names: say whose it is. */
+					const struct netns_stat *ns =
+					    result__find_netns(r, st->netns);
+					char dev[192];
+
+					snprintf(dev, sizeof(dev), "%s%s%s", st->ifname,
+						 ns && ns->container[0] ? " in " : "",
+						 ns && ns->container[0] ? ns->container : "");
+					td_text(b, "l", dev);
+				}
 				td_text(b, "l", dev_kind__name(st->dev_kind));
 				td_text(b, "l", stage__name(st->stage));
 				td_text(b, "l", entry ? "-" : stage__name(st->from));

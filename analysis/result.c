@@ -93,6 +93,14 @@ struct netns_stat *result__add_netns(struct result *r)
 	return &r->namespaces[r->n_namespaces++];
 }
 
+const struct netns_stat *result__find_netns(const struct result *r, const char *netns)
+{
+	for (int i = 0; netns && i < r->n_namespaces; i++)
+		if (!strcmp(r->namespaces[i].netns, netns))
+			return &r->namespaces[i];
+	return NULL;
+}
+
 struct drop_stat *result__add_drop(struct result *r)
 {
 	struct drop_stat *d = grow(r->drops, r->n_drops, sizeof(*d));
@@ -205,8 +213,10 @@ static int path_parse(const char *name)
 	return RESULT_PATH_ANY;
 }
 
-static json_object *stage_to_json(const struct stage_stat *s)
+static json_object *stage_to_json(const struct result *r, const struct stage_stat *s)
 {
+	const struct netns_stat *ns = result__find_netns(r, s->netns);
+
 	json_object *o = json_object_new_object();
 	bool cpu = stage__is_cpu(s->stage, s->from);
 
@@ -223,6 +233,9 @@ static json_object *stage_to_json(const struct stage_stat *s)
 		add_str(o, "path", path_name(s->path));
 	add_str(o, "ifname", s->ifname);
 	add_str(o, "netns", s->netns);
+	/* The container beside its namespace, so that each row names it (not read back). */
+	if (ns && ns->container[0])
+		add_str(o, "container", ns->container);
 	if (s->n_devices > 1)
 		add_int(o, "devices", s->n_devices);
 	add_u64(o, "count", s->hist.count);
@@ -421,12 +434,12 @@ json_object *result__to_json(const struct result *r)
 
 	arr = json_object_new_array();
 	for (int i = 0; i < r->n_stages; i++)
-		json_object_array_add(arr, stage_to_json(&r->stages[i]));
+		json_object_array_add(arr, stage_to_json(r, &r->stages[i]));
 	json_object_object_add(root, "stages", arr);
 
 	arr = json_object_new_array();
 	for (int i = 0; i < r->n_spans; i++)
-		json_object_array_add(arr, stage_to_json(&r->spans[i]));
+		json_object_array_add(arr, stage_to_json(r, &r->spans[i]));
 	json_object_object_add(root, "spans", arr);
 
 	json_object_object_add(root, "softirq", softirq_to_json(&r->softirq, r->profile_seconds));
@@ -462,6 +475,11 @@ json_object *result__to_json(const struct result *r)
 				add_str(nj, "cgroup", n->cgroup);
 			}
 			add_str(nj, "label", n->label);
+			if (n->container[0]) {
+				add_str(nj, "container", n->container);
+				add_str(nj, "container_id", n->container_id);
+				add_str(nj, "engine", n->engine);
+			}
 			json_object_array_add(arr, nj);
 		}
 		json_object_object_add(root, "namespaces", arr);
@@ -679,6 +697,9 @@ static void read_rest(json_object *root, struct result *r)
 		copy_str(n->comm, sizeof(n->comm), get_str(nj, "command"));
 		copy_str(n->cgroup, sizeof(n->cgroup), get_str(nj, "cgroup"));
 		copy_str(n->label, sizeof(n->label), get_str(nj, "label"));
+		copy_str(n->container, sizeof(n->container), get_str(nj, "container"));
+		copy_str(n->container_id, sizeof(n->container_id), get_str(nj, "container_id"));
+		copy_str(n->engine, sizeof(n->engine), get_str(nj, "engine"));
 	}
 	arr = jr_array(root, "sockets");
 	for (size_t i = 0; i < jr_len(arr); i++) {

@@ -72,6 +72,10 @@ struct netns_stat {
 	char comm[32];
 	char cgroup[256];
 	char label[96];
+	/* The engine's own names, when it was given by --container (else empty). */
+	char container[128];   /* its name */
+	char container_id[72]; /* its id (the first 12 characters are the short id) */
+	char engine[16];       /* "podman", "docker", "crictl" */
 };
 
 struct feature {
@@ -246,6 +250,8 @@ int result__write(const struct result *r, const char *path, char *err, size_t er
 /* Read a result file; a clear error names the file and what is wrong with it. */
 int result__read(const char *path, struct result *r, char *err, size_t errlen);
 void result__free(struct result *r);
+/* The namespace entry r->namespaces has for a stage's or socket's netns, or NULL. */
+const struct netns_stat *result__find_netns(const struct result *r, const char *netns);
 /* The JSON key of a probe counter (enum ns_counter), under "untracked". */
 const char *result__counter_name(int counter);
 

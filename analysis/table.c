@@ -33,6 +33,10 @@ static int cmp_stage(const void *a, const void *b)
 	d = strcmp(x->ifname, y->ifname);
 	if (d)
 		return d;
+	/* Containers' devices share names (eth0): each namespace's rows together. */
+	d = strcmp(x->netns, y->netns);
+	if (d)
+		return d;
 	if (stage_rank(x->stage) != stage_rank(y->stage))
 		return stage_rank(x->stage) - stage_rank(y->stage);
 	return x->from - y->from;
@@ -70,9 +74,19 @@ static const char *path_title(const struct result *r, int path)
 	return NULL;
 }
 
+/* Does any namespace carry its engine's container name (profile --container)? */
+static bool names_containers(const struct result *r)
+{
+	for (int i = 0; i < r->n_namespaces; i++)
+		if (r->namespaces[i].container[0])
+			return true;
+	return false;
+}
+
 void table__print_stages(const struct result *r, FILE *out)
 {
 	char p50[16], p99[16], max[16], cpu[16], kind[24];
+	bool named = names_containers(r);
 	int path = -2;
 
 	for (int i = 0; i < r->n_stages; i++) {
@@ -83,6 +97,8 @@ void table__print_stages(const struct result *r, FILE *out)
 			path = s->path;
 			if (path_title(r, path))
 				fprintf(out, "%s%s\n", i ? "\n" : "", path_title(r, path));
+			if (named)
+				fprintf(out, "%-16s ", "container");
 			fprintf(out, "%3s %-14s %-12s %-12s %-12s %9s %7s %7s %7s %7s\n", "hop",
 				"device", "kind", "stage", "from", "packets", "p50 ns", "p99 ns",
 				"max ns", "cpu ns");
@@ -106,6 +122,11 @@ void table__print_stages(const struct result *r, FILE *out)
 			fmt_ns(hist__mean(&s->hist), cpu, sizeof(cpu));
 		else
 			strcpy(cpu, "-");
+		if (named) {
+			const struct netns_stat *ns = result__find_netns(r, s->netns);
+
+			fprintf(out, "%-16.16s ", ns && ns->container[0] ? ns->container : "-");
+		}
 		fprintf(out, "%3d %-14s %-12s %-12s %-12s %9llu %7s %7s %7s %7s\n", s->hop,
 			s->ifname, kind, stage__name(s->stage), entry ? "-" : stage__name(s->from),
 			(unsigned long long)s->hist.count, p50, p99, max, cpu);

@@ -8,11 +8,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "user/cli.h"
 #include "user/commands.h"
 #include "user/container.h"
 #include "user/collect.h"
 #include "user/loader.h"
+#include "user/metrics_server.h"
 #include "user/probe_opts.h"
 #include "user/raw_writer.h"
 #include "user/session.h"
@@ -20,46 +22,98 @@
 #include "analysis/table.h"
 #include "topo/topo.h"
 
-#define MAX_TARGETS 64
+/* A node's pods (kubelet allows 110 by default, and more), each a --netns of the DaemonSet. */
+#define MAX_TARGETS 512
 
-enum { OPT_NETNS = 'N', OPT_DEV = 'i', OPT_DURATION = 'd', OPT_OUTPUT = 'o' };
+enum {
+	OPT_NETNS = 'N',
+	OPT_DEV = 'i',
+	OPT_DURATION = 'd',
+	OPT_OUTPUT = 'o',
+	OPT_LISTEN = 500,
+	OPT_METRICS_BUCKETS,
+	OPT_METRICS_INTERVAL,
+	OPT_CONTAINER,
+};
 
 static const struct cli_opt opts[] = {
-	{ OPT_NETNS, "netns", 'N', "NAME|PATH",
-	  "a namespace to watch: a name in /run/netns or a path like /proc/PID/ns/net; repeat it" },
-	{ OPT_DEV, "dev", 'i', "IFNAME", "watch only this interface of those namespaces; repeat it" },
-	{ OPT_DURATION, "duration", 'd', "S",
-	  "seconds to watch, 1 to 86400 (default 10); Ctrl-C ends it early and keeps the result" },
-	{ OPT_OUTPUT, "output", 'o', "FILE", "write the result as JSON to FILE ('-' for stdout)" },
-	PROBE_OPTS_SAMPLING,
-	PROBE_OPTS_FILTERS,
-	{ 0 },
+    {OPT_NETNS, "netns", 'N', "NAME|PATH",
+     "a namespace to watch: a name in /run/netns or a path like /proc/PID/ns/net; repeat it"},
+    {OPT_CONTAINER, "container", 0, "NAME|ID",
+     "a Podman or Docker container (or a CRI one, through crictl) to watch, found with the "
+     "engine's own CLI; repeat it"},
+    {OPT_DEV, "dev", 'i', "IFNAME", "watch only this interface of those namespaces; repeat it"},
+    {OPT_DURATION, "duration", 'd', "S",
+     "seconds to watch, 0 to 86400 (default 10; 0: until Ctrl-C or SIGTERM, which keep the "
+     "result)"},
+    {OPT_OUTPUT, "output", 'o', "FILE", "write the result as JSON to FILE ('-' for stdout)"},
+    {OPT_LISTEN, "listen", 0, "ADDR:PORT",
+     "serve the running totals as OpenMetrics at http://ADDR:PORT/metrics while it watches "
+     "(ADDR defaults to 127.0.0.1; docs/DEPLOY.md)"},
+    {OPT_METRICS_BUCKETS, "metrics-buckets", 0, "sub|log2",
+     "histogram bounds served: every sub-bucket (default), or powers of two only (a "
+     "quarter of the series)"},
+    {OPT_METRICS_INTERVAL, "metrics-interval", 0, "S",
+     "seconds between the snapshots served, 1 to 3600 (default 1; each reads every "
+     "probe map, so large nodes want about their scrape interval)"},
+    PROBE_OPTS_SAMPLING,
+    PROBE_OPTS_FILTERS,
+    {0},
 };
 
 static const struct cli_cmd cmd = {
-	.name = "profile",
-	.usage = "profile --netns NAME|PATH [--netns ...] [--dev IFNAME]... [--duration S] [-o FILE]",
-	.summary = "Attach the stage probes to namespaces and devices that already exist and\n"
-		   "report what their packets went through, without building anything or\n"
-		   "driving load. Nothing of the watched namespaces is modified.",
-	.opts = opts,
+    .name = "profile",
+    .usage = "profile --netns NAME|PATH|--container NAME|ID [...] [--dev IFNAME]... [--duration S] "
+	     "[--listen ADDR:PORT] [-o FILE]",
+    .summary = "Attach the stage probes to namespaces and devices that already exist and\n"
+	       "report what their packets went through, without building anything or\n"
+	       "driving load. Nothing of the watched namespaces is modified.",
+    .opts = opts,
 };
 const struct cli_cmd *const profile_cli = &cmd; /* for the manual page */
 
+static bool same_netns(const char *path, __u32 inum)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && st.st_ino == inum;
+}
+
+/* The probes' figures since *last, added to the served total r. */
+static int add_snapshot(struct loader *l, struct metrics_server *srv, struct result *r,
+			struct timespec *last)
+{
+	struct result snap = {0};
+	struct timespec now;
+	int rc = collect__snapshot(l, &snap);
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	snap.profile_seconds = (now.tv_sec - last->tv_sec) + (now.tv_nsec - last->tv_nsec) / 1e9;
+	*last = now;
+	if (!rc)
+		rc = metrics_server__add(srv, r, &snap);
+	result__free(&snap);
+	return rc;
+}
+
 int cmd_profile(int argc, char **argv)
 {
-	const char *netns[MAX_TARGETS], *devs[MAX_TARGETS], *output = NULL;
-	int n_netns = 0, n_devs = 0, exit_code = 1, id, rc;
-	struct topo_err terr = { { 0 } };
+	const char *netns[MAX_TARGETS], *devs[MAX_TARGETS], *output = NULL, *listen = NULL;
+	struct metrics_server *srv = NULL;
+	enum openmetrics_buckets buckets = OPENMETRICS_SUB;
+	static struct container_ref refs[MAX_TARGETS];
+	const char *containers[MAX_TARGETS];
+	int n_netns = 0, n_devs = 0, n_containers = 0, exit_code = 1, id, rc;
+	struct topo_err terr = {{0}};
 	struct cli_parser p;
 	struct topo *t = NULL;
 	struct loader *l = NULL;
-	struct loader_opts lo = { 0 };
+	struct loader_opts lo = {0};
 	struct probe_opts po;
 	struct raw_writer *raw = NULL;
-	struct result r = { 0 };
-	struct timespec t0, t1;
-	long duration = 10;
+	struct result r = {0};
+	struct timespec t0, t1, last;
+	long duration = 10, interval = 1, v;
 	char err[512];
 
 	probe_opts__init(&po, NS_SET_HOPS); /* live containers: the light set by default */
@@ -75,7 +129,8 @@ int cmd_profile(int argc, char **argv)
 		case OPT_NETNS:
 		case OPT_DEV:
 			if ((id == OPT_NETNS ? n_netns : n_devs) == MAX_TARGETS) {
-				cli__error(&cmd, "at most %d --%s options", MAX_TARGETS, p.opt_name);
+				cli__error(&cmd, "at most %d --%s options", MAX_TARGETS,
+					   p.opt_name);
 				return 2;
 			}
 			if (id == OPT_NETNS)
@@ -83,12 +138,45 @@ int cmd_profile(int argc, char **argv)
 			else
 				devs[n_devs++] = p.arg;
 			break;
+		case OPT_CONTAINER:
+			if (n_containers == MAX_TARGETS) {
+				cli__error(&cmd, "at most %d --container options", MAX_TARGETS);
+				return 2;
+			}
+			containers[n_containers++] = p.arg;
+			break;
 		case OPT_DURATION:
-			if (cli__int(&p, 1, 86400, &duration))
+			if (cli__int(&p, 0, 86400, &duration))
 				return 2;
 			break;
 		case OPT_OUTPUT:
 			output = p.arg;
+			break;
+		case OPT_LISTEN: {
+			struct sockaddr_storage ss;
+			socklen_t len;
+			char why[160];
+
+			if (metrics_server__parse_addr(p.arg, &ss, &len, why, sizeof(why))) {
+				cli__error(&cmd, "%s", why);
+				return 2;
+			}
+			listen = p.arg;
+			break;
+		}
+		case OPT_METRICS_BUCKETS: {
+			char why[160];
+
+			if (metrics_server__parse_buckets(p.arg, &buckets, why, sizeof(why))) {
+				cli__error(&cmd, "%s", why);
+				return 2;
+			}
+			break;
+		}
+		case OPT_METRICS_INTERVAL:
+			if (cli__int(&p, 1, 3600, &v))
+				return 2;
+			interval = v;
 			break;
 		}
 	}
@@ -100,18 +188,33 @@ int cmd_profile(int argc, char **argv)
 		cli__error(&cmd, "unexpected argument '%s'", argv[p.rest]);
 		return 2;
 	}
-	if (!n_netns && !n_devs) {
-		cli__error(&cmd, "give --netns NAME|PATH (see 'ip netns', or /proc/PID/ns/net of a "
-				 "process in the container) or --dev IFNAME of this namespace");
+	if (!n_netns && !n_devs && !n_containers) {
+		cli__error(&cmd,
+			   "give --container NAME|ID, --netns NAME|PATH (see 'ip netns', or "
+			   "/proc/PID/ns/net of a process in the container) or --dev IFNAME of "
+			   "this namespace");
 		return 2;
 	}
-	/* Interfaces alone: they are in this process's namespace (the host's, say). */
-	if (!n_netns)
-		netns[n_netns++] = "/proc/self/ns/net";
+	if (n_netns + n_containers > MAX_TARGETS) {
+		cli__error(&cmd, "at most %d namespaces (--netns and --container together)",
+			   MAX_TARGETS);
+		return 2;
+	}
 	if (geteuid() != 0) {
 		cli__error(&cmd, "needs root to load BPF programs; run it with sudo");
 		return 1;
 	}
+	/* Containers by name: the engine tells their init's pid, whose namespace is theirs. */
+	for (int i = 0; i < n_containers; i++) {
+		if (container__resolve(containers[i], &refs[i], err, sizeof(err))) {
+			cli__error(&cmd, "%s", err);
+			return 1;
+		}
+		netns[n_netns++] = refs[i].netns;
+	}
+	/* Interfaces alone: they are in this process's namespace (the host's, say). */
+	if (!n_netns)
+		netns[n_netns++] = "/proc/self/ns/net";
 	rc = topo__describe(netns, n_netns, devs, n_devs, &t, &terr);
 	if (rc) {
 		cli__error(&cmd, "%s", terr.msg);
@@ -155,22 +258,67 @@ int cmd_profile(int argc, char **argv)
 			snprintf(n->cgroup, sizeof(n->cgroup), "%s", ci.cgroup);
 			snprintf(n->label, sizeof(n->label), "%s", ci.label);
 		}
+		for (int c = 0; c < n_containers; c++) {
+			const struct container_ref *ref = &refs[c];
+
+			if (strcmp(t->ns[i].path, ref->netns) && !same_netns(ref->netns, n->inum))
+				continue;
+			/* The engine's names win: "web (0123456789ab)". */
+			snprintf(n->container, sizeof(n->container), "%s", ref->name);
+			snprintf(n->container_id, sizeof(n->container_id), "%s", ref->id);
+			snprintf(n->engine, sizeof(n->engine), "%s", ref->engine);
+			snprintf(n->label, sizeof(n->label), "%.60s (%s %.12s)", ref->name,
+				 ref->engine, ref->id);
+			n->pid = ref->pid;
+			break;
+		}
 	}
 	sysinfo__fill(&r, &l->features);
 	loader__cost_begin(l, &r);
+	if (listen) {
+		rc = metrics_server__start(&srv, listen, &r, buckets, err, sizeof(err));
+		if (rc) {
+			cli__error(&cmd, "%s", err);
+			goto out;
+		}
+		session__note("profile", "serving OpenMetrics at %s", metrics_server__url(srv));
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (long s = 0; s < duration && !session_stop; s++) {
-		if (isatty(STDERR_FILENO) || s == 0)
-			session__progress("watching %d device%s in %d namespace%s: %ld/%ld s (Ctrl-C "
-					  "ends it)",
-					  t->n_devs, t->n_devs == 1 ? "" : "s", n_netns,
-					  n_netns == 1 ? "" : "s", s, duration);
+	last = t0;
+	for (long s = 0; (!duration || s < duration) && !session_stop; s++) {
+		if (isatty(STDERR_FILENO) || s == 0) {
+			if (duration)
+				session__progress(
+				    "watching %d device%s in %d namespace%s: %ld/%ld s "
+				    "(Ctrl-C ends it)",
+				    t->n_devs, t->n_devs == 1 ? "" : "s", n_netns,
+				    n_netns == 1 ? "" : "s", s, duration);
+			else
+				session__progress("watching %d device%s in %d namespace%s: %ld s "
+						  "(until Ctrl-C or SIGTERM)",
+						  t->n_devs, t->n_devs == 1 ? "" : "s", n_netns,
+						  n_netns == 1 ? "" : "s", s);
+		}
 		sleep(1);
+		/* Served figures move on every interval: what the probes saw since the last time.
+		 */
+		if (srv && !session_stop && (s + 1) % interval == 0) {
+			rc = add_snapshot(l, srv, &r, &last);
+			if (rc) {
+				cli__error(&cmd, "reading the probes' maps failed: %s",
+					   strerror(-rc));
+				goto out;
+			}
+		}
 	}
 	session__progress_done();
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	r.profile_seconds = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-	rc = collect__snapshot(l, &r);
+	if (srv) {
+		rc = add_snapshot(l, srv, &r, &last);
+	} else {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		r.profile_seconds = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+		rc = collect__snapshot(l, &r);
+	}
 	if (rc) {
 		cli__error(&cmd, "reading the probes' maps failed: %s", strerror(-rc));
 		goto out;
@@ -188,7 +336,10 @@ int cmd_profile(int argc, char **argv)
 		}
 		session__note("profile", "%llu raw events in %s", n, po.raw);
 	}
+	/* Scrapes go on until the result is written: the last ones see its very counts. */
+	metrics_server__lock(srv);
 	table__sort_stages(&r);
+	metrics_server__unlock(srv);
 	table__print_result(&r, output && !strcmp(output, "-") ? stderr : stdout);
 	if (output && result__write(&r, output, err, sizeof(err))) {
 		cli__error(&cmd, "%s", err);
@@ -196,6 +347,7 @@ int cmd_profile(int argc, char **argv)
 	}
 	exit_code = 0;
 out:
+	metrics_server__stop(srv);
 	raw_writer__stop(raw, NULL);
 	loader__destroy(l);
 	topo__down(t);

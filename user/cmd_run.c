@@ -16,6 +16,7 @@
 #include "user/probe_opts.h"
 #include "user/raw_writer.h"
 #include "user/loader.h"
+#include "user/metrics_server.h"
 #include "user/session.h"
 #include "user/sysinfo.h"
 #include "analysis/table.h"
@@ -30,6 +31,9 @@ enum {
 	OPT_OUTPUT = 'o',
 	OPT_MTU = 256,
 	OPT_LAYOUT,
+	OPT_LISTEN = 500,
+	OPT_METRICS_BUCKETS,
+	OPT_METRICS_INTERVAL,
 };
 
 static const struct cli_opt opts[] = {
@@ -45,6 +49,15 @@ static const struct cli_opt opts[] = {
     {OPT_LAYOUT, "layout", 0, "local|switched",
      "one host, or two nodes joined by a wire (default local)"},
     {OPT_OUTPUT, "output", 'o', "FILE", "write the result as JSON to FILE ('-' for stdout)"},
+    {OPT_LISTEN, "listen", 0, "ADDR:PORT",
+     "serve the running totals as OpenMetrics at http://ADDR:PORT/metrics during the run "
+     "(ADDR defaults to 127.0.0.1; docs/DEPLOY.md)"},
+    {OPT_METRICS_BUCKETS, "metrics-buckets", 0, "sub|log2",
+     "histogram bounds served: every sub-bucket (default), or powers of two only (a "
+     "quarter of the series)"},
+    {OPT_METRICS_INTERVAL, "metrics-interval", 0, "S",
+     "seconds between the snapshots served, 1 to 3600 (default 1; each reads every "
+     "probe map, so large nodes want about their scrape interval)"},
     PROBE_OPTS_SAMPLING,
     {0},
 };
@@ -73,6 +86,8 @@ struct run_args {
 	struct experiment e;
 	bool no_probes;
 	const char *output;
+	const char *listen;
+	enum openmetrics_buckets buckets;
 	struct probe_opts probe;
 };
 
@@ -143,6 +158,32 @@ static int parse(int argc, char **argv, struct run_args *a, bool *help)
 		case OPT_OUTPUT:
 			a->output = p.arg;
 			break;
+		case OPT_LISTEN: {
+			struct sockaddr_storage ss;
+			socklen_t len;
+			char why[160];
+
+			if (metrics_server__parse_addr(p.arg, &ss, &len, why, sizeof(why))) {
+				cli__error(&cmd, "%s", why);
+				return -1;
+			}
+			a->listen = p.arg;
+			break;
+		}
+		case OPT_METRICS_BUCKETS: {
+			char why[160];
+
+			if (metrics_server__parse_buckets(p.arg, &a->buckets, why, sizeof(why))) {
+				cli__error(&cmd, "%s", why);
+				return -1;
+			}
+			break;
+		}
+		case OPT_METRICS_INTERVAL:
+			if (cli__int(&p, 1, 3600, &v))
+				return -1;
+			a->e.metrics_interval = v;
+			break;
 		}
 	}
 	if (id < 0)
@@ -172,6 +213,11 @@ static int parse(int argc, char **argv, struct run_args *a, bool *help)
 								 : "it has no modes");
 			return -1;
 		}
+	}
+	if (a->no_probes && a->listen) {
+		cli__error(&cmd,
+			   "--no-probes leaves nothing to serve at --listen; drop one of them");
+		return -1;
 	}
 	if (a->no_probes && (a->probe.raw || a->probe.sample)) {
 		cli__error(&cmd, "--no-probes leaves nothing to sample or to record raw events of; "
@@ -266,6 +312,14 @@ int cmd_run(int argc, char **argv)
 	}
 	sysinfo__fill(&r, &pr);
 	snprintf(r.config.run_id, sizeof(r.config.run_id), "%s", t->run_id);
+	if (a.listen) {
+		rc = metrics_server__start(&a.e.metrics, a.listen, &r, a.buckets, err, sizeof(err));
+		if (rc) {
+			cli__error(&cmd, "%s", err);
+			goto out;
+		}
+		session__note("run", "serving OpenMetrics at %s", metrics_server__url(a.e.metrics));
+	}
 	rc = experiment__run(&a.e, t, l, &r);
 	/* Stopped: what was measured until then is reported and written, marked so. */
 	stopped = rc == -EINTR || session_stop;
@@ -288,7 +342,9 @@ int cmd_run(int argc, char **argv)
 		}
 		session__note("run", "%llu raw events in %s", n, a.probe.raw);
 	}
+	metrics_server__lock(a.e.metrics);
 	table__sort_stages(&r);
+	metrics_server__unlock(a.e.metrics);
 	table__print_result(&r, a.output && !strcmp(a.output, "-") ? stderr : stdout);
 	if (a.output && result__write(&r, a.output, err, sizeof(err))) {
 		cli__error(&cmd, "%s", err);
@@ -305,6 +361,7 @@ int cmd_run(int argc, char **argv)
 	}
 	exit_code = 0;
 out:
+	metrics_server__stop(a.e.metrics);
 	raw_writer__stop(raw, NULL);
 	loader__destroy(l);
 	topo__down(t);

@@ -148,7 +148,16 @@ struct hook_ctx {
 	const struct experiment *e;
 	const struct topo *t;
 	int rep;
+	/* --listen: where tick() puts its snapshots */
+	struct loader *l;
+	struct result *r;
+	double *mark;
+	int live_rc;
 };
+
+static int snapshot(const struct experiment *e, struct loader *l, struct result *r,
+		    struct repeat_stat *rs, double seconds);
+static double now_s(void);
 
 static int counters(void *ctx, int pair, __u64 *packets, __u64 *bytes)
 {
@@ -183,6 +192,15 @@ static void tick(void *ctx, int elapsed, int duration)
 
 	if (h->e->progress)
 		h->e->progress(h->e->ctx, h->rep, h->e->repeat, elapsed, duration);
+	/* The served figures follow the load second by second; the repetition's account too. */
+	if (h->e->metrics && h->l && elapsed > 0 && !h->live_rc &&
+	    elapsed % (h->e->metrics_interval > 0 ? h->e->metrics_interval : 1) == 0) {
+		double now = now_s();
+
+		h->live_rc = snapshot(h->e, h->l, h->r, &h->r->throughput.repeats[h->rep - 1],
+				      now - *h->mark);
+		*h->mark = now;
+	}
 }
 
 static void pair_figures(const struct experiment *e, int mtu, const struct load_result *res, int i,
@@ -276,21 +294,25 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* The probes' figures since the last snapshot, added to r; a short account in rs. */
-static int snapshot(struct loader *l, struct result *r, struct repeat_stat *rs, double seconds)
+/*
+ * The probes' figures since the last snapshot, added to r (through the metrics
+ * server's lock when it serves r); a short account added to rs.
+ */
+static int snapshot(const struct experiment *e, struct loader *l, struct result *r,
+		    struct repeat_stat *rs, double seconds)
 {
 	struct result tmp = {0};
 	int rc = collect__snapshot(l, &tmp);
 
 	if (!rc) {
 		tmp.profile_seconds = seconds;
-		rc = result__merge_profile(r, &tmp);
+		rc = metrics_server__add(e->metrics, r, &tmp);
 	}
 	if (!rc && rs) {
 		rs->has_profile = true;
-		rs->profile_seconds = seconds;
-		rs->packets_followed = tmp.counters[NS_CNT_STARTED] + tmp.counters[NS_CNT_MIDWAY];
-		rs->net_rx_ns = tmp.softirq.total.net_rx_ns;
+		rs->profile_seconds += seconds;
+		rs->packets_followed += tmp.counters[NS_CNT_STARTED] + tmp.counters[NS_CNT_MIDWAY];
+		rs->net_rx_ns += tmp.softirq.total.net_rx_ns;
 		for (int i = 0; i < tmp.n_drops; i++)
 			rs->drops += tmp.drops[i].count;
 	}
@@ -361,10 +383,10 @@ int experiment__run(const struct experiment *e, const struct topo *t, struct loa
 	struct load_spec spec = e->load;
 	struct load_pair *pairs = calloc(n, sizeof(*pairs));
 	struct load_result *res = calloc(n, sizeof(*res));
-	struct hook_ctx h = {.e = e, .t = t};
+	double mark = 0;
+	struct hook_ctx h = {.e = e, .t = t, .l = l, .r = r, .mark = &mark};
 	struct load_hooks hooks = {.tick = tick, .counters = counters, .ctx = &h};
 	struct throughput *tp = &r->throughput;
-	double mark = 0;
 
 	tp->repeats = calloc(e->repeat, sizeof(*tp->repeats));
 	if (!pairs || !res || !tp->repeats) {
@@ -394,7 +416,7 @@ int experiment__run(const struct experiment *e, const struct topo *t, struct loa
 		/* The profile starts with the load: drop what the probes saw before. */
 		struct result scratch = {0};
 
-		rc = snapshot(l, &scratch, NULL, 0);
+		rc = snapshot(&(struct experiment){0}, l, &scratch, NULL, 0);
 		result__free(&scratch);
 		if (!rc)
 			rc = loader__cost_begin(l, r);
@@ -431,7 +453,7 @@ int experiment__run(const struct experiment *e, const struct topo *t, struct loa
 				      rs->pairs_measured ? "" : "; this repetition has no figures");
 		if (l) {
 			double now = now_s();
-			int src = snapshot(l, r, rs, now - mark);
+			int src = h.live_rc ? h.live_rc : snapshot(e, l, r, rs, now - mark);
 
 			mark = now;
 			if (src) {

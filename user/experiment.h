@@ -11,6 +11,7 @@
 #include "user/cli.h"
 #include "user/load.h"
 #include "user/loader.h"
+#include "user/metrics_server.h"
 #include "topo/topo.h"
 #include "analysis/result.h"
 
@@ -22,6 +23,12 @@ struct experiment {
 	/* Called about once a second while a repetition (1-based) runs. */
 	void (*progress)(void *ctx, int rep, int repeat, int elapsed_s, int duration_s);
 	void *ctx;
+	/*
+	 * --listen: the probes are snapshotted about once a second too, not only after
+	 * each repetition, and every snapshot goes into r through the server's lock.
+	 */
+	struct metrics_server *metrics;
+	int metrics_interval; /* seconds between those snapshots; 0 is 1 */
 };
 
 /* Options of the load that `run` and `sweep` share; put EXPERIMENT_OPTS in the option table. */

@@ -32,3 +32,48 @@ ParameterizedTest(struct cg_case *c, container, short_names)
 	container__short_cgroup(c->cgroup, out, sizeof(out));
 	cr_assert_str_eq(out, c->want, "%s", c->cgroup);
 }
+
+/* What each engine's `inspect` says of a container, as netstage reads it. */
+Test(container, reads_podman_docker_and_crictl_inspect)
+{
+	struct container_ref c;
+
+	cr_assert_eq(container__parse_inspect(
+			 "docker",
+			 "[{\"Id\": \"0123456789abcdef0123\", \"Name\": \"/web\", \"State\": "
+			 "{\"Status\": \"running\", \"Running\": true, \"Pid\": 4242}, "
+			 "\"HostConfig\": {\"NetworkMode\": \"bridge\"}}]",
+			 &c),
+		     0);
+	cr_expect_str_eq(c.name, "web", "docker's leading slash is dropped");
+	cr_expect_str_eq(c.id, "0123456789abcdef0123");
+	cr_expect_str_eq(c.status, "running");
+	cr_expect_eq(c.pid, 4242);
+	cr_expect_not(c.host_network);
+
+	cr_assert_eq(container__parse_inspect(
+			 "podman",
+			 "[{\"Id\": \"fedcba\", \"Name\": \"db\", \"State\": {\"Status\": "
+			 "\"exited\", \"Pid\": 0}, \"HostConfig\": {\"NetworkMode\": \"host\"}}]",
+			 &c),
+		     0);
+	cr_expect_str_eq(c.name, "db");
+	cr_expect_str_eq(c.status, "exited");
+	cr_expect_eq(c.pid, 0);
+	cr_expect(c.host_network);
+	cr_expect_str_eq(c.engine, "podman");
+
+	cr_assert_eq(container__parse_inspect(
+			 "crictl",
+			 "{\"status\": {\"id\": \"abc123\", \"metadata\": {\"name\": \"nginx\"}, "
+			 "\"state\": \"CONTAINER_RUNNING\"}, \"info\": {\"pid\": 77}}",
+			 &c),
+		     0);
+	cr_expect_str_eq(c.name, "nginx");
+	cr_expect_str_eq(c.id, "abc123");
+	cr_expect_str_eq(c.status, "CONTAINER_RUNNING");
+	cr_expect_eq(c.pid, 77);
+
+	cr_expect_neq(container__parse_inspect("podman", "[]", &c), 0, "an empty answer");
+	cr_expect_neq(container__parse_inspect("docker", "Error: no such", &c), 0, "not JSON");
+}
