@@ -10,9 +10,9 @@ BUILD_PKGS="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-
 # Tests and benchmarks: iproute2 to check from outside, iperf3 and jq for
 # the unprobed baseline of the overhead benchmark, bpftrace as the
 # overhead peer, gnuplot and chromium for the HTML report, qemu and busybox
-# for the VM tests on a distro kernel.
+# for the VM tests on a distro kernel, clang-format for make format-check.
 TEST_PKGS="iproute2 procps kmod iperf3 jq bpftrace gnuplot-nox chromium qemu-system-x86 busybox-static cpio
-	zstd xz-utils apt-utils"
+	zstd xz-utils apt-utils clang-format"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps: run as root (sudo make ...): installing packages and mounting tracefs need it" >&2
