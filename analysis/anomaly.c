@@ -149,7 +149,7 @@ static void count_drops(const struct result *const *runs, int n, struct anomaly 
 			a->kernel_drops += (double)d->count;
 			snprintf(where, sizeof(where), "%s on %s",
 				 stage__name(d->stage) ? stage__name(d->stage) : "?",
-				 attr__short_dev(d->ifname, "netstage-"));
+				 attribution__short_dev(d->ifname, "netstage-"));
 			for (j = 0; j < n_seen; j++)
 				if (!strcmp(seen[j].what, d->reason) &&
 				    !strcmp(seen[j].where, where))
@@ -225,7 +225,7 @@ static void first_stage(const struct result *r, double *skbs, double *segs)
 
 static void tcp_reference(const struct result *ref, struct anomaly *a)
 {
-	double skbs, segs, bytes = attr__run_bytes(ref);
+	double skbs, segs, bytes = attribution__run_bytes(ref);
 
 	first_stage(ref, &skbs, &segs);
 	if (skbs > 0) {
@@ -411,7 +411,7 @@ void anomaly__check(const struct result *const *runs, int n, const struct result
 		first_stage(r, &s, &g);
 		skbs += s;
 		segs += g;
-		bytes += attr__run_bytes(r);
+		bytes += attribution__run_bytes(r);
 		secs += r->profile_seconds;
 		for (int i = 0; i < r->n_socks; i++)
 			if (r->socks[i].protocol == (a->udp ? 17 : 6) && r->socks[i].bytes > 4096)

@@ -19,7 +19,7 @@
 #include "analysis/stage.h"
 #include "analysis/stats.h"
 
-enum attr_class attr__class_of(int stage, int from)
+enum attr_class attribution__class_of(int stage, int from)
 {
 	if (from == NS_STAGE_NONE)
 		return ATTR_W_OTHER;
@@ -98,9 +98,9 @@ enum attr_class attr__class_of(int stage, int from)
 	return stage__is_cpu(stage, from) ? ATTR_CPU_OTHER : ATTR_W_OTHER;
 }
 
-enum attr_class attr__class_of_entry(const struct stage_stat *st)
+enum attr_class attribution__class_of_entry(const struct stage_stat *st)
 {
-	enum attr_class cls = attr__class_of(st->stage, st->from);
+	enum attr_class cls = attribution__class_of(st->stage, st->from);
 
 	/*
 	 * A stacked device's interval is named by the device: a bridge's own
@@ -122,7 +122,7 @@ enum attr_class attr__class_of_entry(const struct stage_stat *st)
 	return cls;
 }
 
-enum attr_actor attr__actor_of(enum attr_class cls, int hop)
+enum attr_actor attribution__actor_of(enum attr_class cls, int hop)
 {
 	switch (cls) {
 	case ATTR_TX_DEV:
@@ -213,7 +213,7 @@ static void make_label(struct attr_row *row)
 	}
 }
 
-const char *attr__short_dev(const char *ifname, const char *netns)
+const char *attribution__short_dev(const char *ifname, const char *netns)
 {
 	/* nst + a 4-character run id: the rest is the role ("pc0", "lo0", "c*"). */
 	if (netns && !strncmp(netns, "netstage-", 9) && !strncmp(ifname, "nst", 3) &&
@@ -285,7 +285,7 @@ static bool has_paths(const struct result *r)
 	return r->n_stages == 0;
 }
 
-double attr__run_bytes(const struct result *r)
+double attribution__run_bytes(const struct result *r)
 {
 	int proto = !strcmp(r->config.proto, "udp") ? 17 : !strcmp(r->config.proto, "tcp") ? 6 : 0;
 	double b = 0;
@@ -356,7 +356,7 @@ static void add_from_devices(struct attr_value *v, const struct result *r,
 	for (int pass = 0; pass < 2 && !matched; pass++) {
 		for (int i = 0; i < r->n_stages; i++) {
 			const struct stage_stat *c = &r->stages[i];
-			const char *from = attr__short_dev(c->ifname, c->netns);
+			const char *from = attribution__short_dev(c->ifname, c->netns);
 
 			if (c->stage != want || c->path != s->path || c->hop != hop ||
 			    !strcmp(c->ifname, s->ifname) || !c->hist.count)
@@ -417,7 +417,7 @@ static void add_entry(struct work_row *wr, int side, int run, const struct resul
 		      const struct stage_stat *s)
 {
 	struct attr_value *v = &wr->row.v[side];
-	const char *to = attr__short_dev(s->ifname, s->netns);
+	const char *to = attribution__short_dev(s->ifname, s->netns);
 
 	v->present = true;
 	wr->sum[side][run] += (double)s->hist.sum;
@@ -471,7 +471,7 @@ static int side_figures(const struct result *const *runs, int n, struct attr_sid
 		const struct result *r = runs[i];
 		const struct throughput *t = &r->throughput;
 
-		bytes[i] = attr__run_bytes(r);
+		bytes[i] = attribution__run_bytes(r);
 		sd->bytes += bytes[i];
 		if (t->present && t->n_repeats > 0) {
 			for (int k = 0; k < t->n_repeats; k++) {
@@ -671,12 +671,12 @@ int attribution__compute(const struct result *const *a, int na, const struct res
 
 				if (st->from == NS_STAGE_NONE || st->stage == NS_STAGE_DROP)
 					continue;
-				cls = attr__class_of_entry(st);
+				cls = attribution__class_of_entry(st);
 				dir = !dirs			    ? ATTR_DIR_BOTH
 				      : st->path == RESULT_PATH_ANY ? ATTR_DIR_BOTH
 				      : st->path == data_path(r)    ? ATTR_DIR_DATA
 								    : ATTR_DIR_BACK;
-				wr = get_row(&w, cls, attr__actor_of(cls, st->hop), dir);
+				wr = get_row(&w, cls, attribution__actor_of(cls, st->hop), dir);
 				if (!wr) {
 					rc = -ENOMEM;
 					goto out;

@@ -278,7 +278,7 @@ Test(report, a_known_cost_at_one_port_gets_the_largest_share, .timeout = 120)
 	cr_expect_eq(top->dir, ATTR_DIR_DATA, "the spin sees the data only, not '%s'",
 		     attr_dir__name(top->dir));
 	cr_expect(strstr(top->v[0].where,
-			 attr__short_dev(dev_of(TOPO_DEV_CLIENT_PORT)->ifname, "netstage-")),
+			 attribution__short_dev(dev_of(TOPO_DEV_CLIENT_PORT)->ifname, "netstage-")),
 		  "the largest share is on %s, not on the client's port", top->v[0].where);
 	added = top->delta_per_packet;
 	cr_log_info("'%s' (%s, %s): +%.0f ns per packet; calibrated %.0f ns, %.0f ns in place; "
