@@ -7,6 +7,7 @@
 #include "analysis/result.h"
 #include "analysis/hist.h"
 #include "analysis/stage.h"
+#include "analysis/system.h"
 #include "analysis/throughput.h"
 
 static void *grow(void *arr, int n, size_t size)
