@@ -20,6 +20,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
+#include "user/clock.h"
 #include "user/collect.h"
 #include "analysis/attribution.h"
 #include "analysis/stage.h"
@@ -109,14 +110,6 @@ static void *read_all(void *arg)
 	return NULL;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Stream for SECONDS from pair 0's client to its server; bits per second received. */
 static double tcp_stream(double *seconds)
 {
@@ -139,12 +132,12 @@ static double tcp_stream(double *seconds)
 	rd.fd = accept(ls, NULL, NULL);
 	cr_assert_geq(rd.fd, 0);
 	cr_assert_eq(pthread_create(&th, NULL, read_all, &rd), 0);
-	t0 = now();
-	while (now() - t0 < SECONDS)
+	t0 = now_s();
+	while (now_s() - t0 < SECONDS)
 		cr_assert_gt(send(c, buf, sizeof(buf), 0), 0, "send: %s", strerror(errno));
 	shutdown(c, SHUT_WR);
 	pthread_join(th, NULL);
-	t1 = now();
+	t1 = now_s();
 	close(rd.fd);
 	close(c);
 	close(ls);
