@@ -272,12 +272,12 @@ int ovs_build(struct topo *t, int a, int z, struct topo_err *err);
 int ovs_teardown(struct topo *t, struct topo_err *err);
 /* Delete the run's datapaths in the calling thread's namespace, if it is a netstage host/node. */
 int ovs_remove_here(const char *nsname);
-/* The datapaths of the namespace open at ns_fd, up to max: how many, or -errno. */
+/* The datapaths of the namespace open at netns_fd, up to max: how many, or -errno. */
 struct ovs_dp_info {
 	char name[IFNAMSIZ];
 	int ifindex;
 	struct ovs_dp_stats stats; /* n_hit, n_missed (upcalls), n_lost, n_flows */
 };
-int ovs_datapaths(int ns_fd, struct ovs_dp_info *v, int max, struct topo_err *err);
+int ovs_datapaths(int netns_fd, struct ovs_dp_info *v, int max, struct topo_err *err);
 
 #endif /* NETSTAGE_TOPO_INTERNAL_H */
