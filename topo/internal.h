@@ -142,6 +142,13 @@ struct nlmsghdr *msg_route_get(char *buf, int family, const void *dst);
 struct nlmsghdr *msg_dellink_group(char *buf, uint32_t group);
 struct nlmsghdr *msg_dellink(char *buf, int ifindex);
 struct nlmsghdr *msg_getlink(char *buf, int ifindex);
+/*
+ * A test device of what this kernel can create (probe.c), in a scratch
+ * namespace: NS_DEV_VETH the pair nstprobe0/1 at indexes MSG_PROBE_LOWER and
+ * +1; NS_DEV_MACVLAN/IPVLAN (in mode) on its first end; NS_DEV_VXLAN, NS_DEV_BRIDGE.
+ */
+#define MSG_PROBE_LOWER 2
+struct nlmsghdr *msg_probe_newlink(char *buf, enum ns_dev_kind kind, int mode);
 
 /*
  * rtnetlink batches (nl.c): requests queued in one buffer, sent many per
