@@ -48,7 +48,7 @@ SAN	:= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
 SKELS	 := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Ivmlinux/$(ARCH) -Ibpf
 # -g makes the BTF that CO-RE needs; the DWARF beside it only weighs: strip -g keeps .BTF.
 bpf_cc = $(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@ && $(LLVM_STRIP) -g $@

@@ -250,6 +250,8 @@ static const char *const counter_names[NS_CNT_COUNT] = {
 	[NS_CNT_IGNORED] = "filtered_out",
 	[NS_CNT_RAW_LOST] = "raw_events_lost",
 	[NS_CNT_SOCK_FULL] = "socket_events_uncounted",
+	[NS_CNT_SAMPLED_OUT] = "sampled_out",
+	[NS_CNT_HIST_FULL] = "histogram_pool_full",
 };
 
 const char *result__counter_name(int counter)
@@ -354,6 +356,12 @@ json_object *result__to_json(const struct result *r)
 		json_object_object_add(o, "probes", json_object_new_boolean(!c->no_probes));
 		add_int(o, "sample", c->sample > 1 ? c->sample : 1);
 	}
+	if (c->stages[0])
+		add_str(o, "stages", c->stages);
+	if (c->duty_pct) {
+		add_int(o, "duty_pct", c->duty_pct);
+		add_int(o, "duty_period_ms", c->duty_period_ms);
+	}
 	if (c->netns[0])
 		add_str(o, "netns", c->netns);
 	json_object_object_add(root, "config", o);
@@ -378,6 +386,18 @@ json_object *result__to_json(const struct result *r)
 		json_object_object_add(root, "throughput", throughput__to_json(r));
 
 	add_dbl(root, "profile_seconds", r->profile_seconds);
+	if (r->cost.known) {
+		o = json_object_new_object();
+		add_u64(o, "memory_bytes", r->cost.memory_bytes);
+		add_int(o, "memory_cpus", r->cost.memory_cpus);
+		add_dbl(o, "ns_per_packet", r->cost.ns_per_packet);
+		add_dbl(o, "cpu_share", r->cost.cpu_share);
+		add_dbl(o, "probe_seconds", r->cost.probe_seconds);
+		add_str(o, "method", r->cost.method);
+		if (r->cost.windows)
+			add_u64(o, "windows", r->cost.windows);
+		json_object_object_add(root, "probe_cost", o);
+	}
 
 	arr = json_object_new_array();
 	for (int i = 0; i < r->n_stages; i++)
@@ -562,6 +582,9 @@ static void read_rest(json_object *root, struct result *r)
 		c->streams_total = (int)get_dbl(o, "streams_total");
 		c->blksize = (int)get_dbl(o, "blksize");
 		c->sample = (int)get_dbl(o, "sample");
+		copy_str(c->stages, sizeof(c->stages), get_str(o, "stages"));
+		c->duty_pct = (int)get_dbl(o, "duty_pct");
+		c->duty_period_ms = (int)get_dbl(o, "duty_period_ms");
 		c->no_probes = json_object_object_get_ex(o, "probes", &v) && !json_object_get_boolean(v);
 	}
 	if (json_object_object_get_ex(root, "kernel", &o)) {
@@ -581,6 +604,16 @@ static void read_rest(json_object *root, struct result *r)
 	if (json_object_object_get_ex(root, "throughput", &o))
 		throughput__from_json(o, r);
 	r->profile_seconds = get_dbl(root, "profile_seconds");
+	if (json_object_object_get_ex(root, "probe_cost", &o) && json_object_is_type(o, json_type_object)) {
+		r->cost.known = true;
+		r->cost.memory_bytes = get_u64(o, "memory_bytes");
+		r->cost.memory_cpus = (int)get_dbl(o, "memory_cpus");
+		r->cost.ns_per_packet = get_dbl(o, "ns_per_packet");
+		r->cost.cpu_share = get_dbl(o, "cpu_share");
+		r->cost.probe_seconds = get_dbl(o, "probe_seconds");
+		copy_str(r->cost.method, sizeof(r->cost.method), get_str(o, "method"));
+		r->cost.windows = get_u64(o, "windows");
+	}
 	if (json_object_object_get_ex(root, "softirq", &o)) {
 		cpu_from_json(o, &r->softirq.total);
 		for (int v = 0; v < 2; v++) {

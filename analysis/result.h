@@ -98,8 +98,27 @@ struct result_config {
 	int streams_total; /* --streams-total: split over the pairs; 0 when not given */
 	int blksize; /* bytes per write; 0: iperf3's default */
 	int sample; /* the probes followed 1 packet in this many; 0: every packet */
+	char stages[8]; /* the stage set: "all" or "hops" ("" in older results: all) */
+	int duty_pct;	/* time sampling: the probes attached this % of each period; 0: always */
+	int duty_period_ms;
 	bool no_probes; /* throughput only, the probes were not attached */
 	char netns[256]; /* profile: the namespaces watched, comma-separated */
+};
+
+/*
+ * What the probes cost, by their own account: the maps' memory as planned,
+ * and an estimate of their CPU time (docs/PERFORMANCE.md says how it is
+ * calibrated and how well it agrees with the throughput they cost).
+ */
+struct probe_cost {
+	bool known;			/* the probes ran and these are filled */
+	__u64 memory_bytes;		/* the maps, as the kernel charges them */
+	int memory_cpus;		/* possible CPUs the per-CPU maps are sized for */
+	double ns_per_packet;		/* probe CPU time per packet seen, hooks included; 0: unknown */
+	double cpu_share;		/* of all CPU time used during the measurement; 0: unknown */
+	double probe_seconds;		/* CPU seconds of probe time, estimated */
+	char method[96];		/* how ns_per_packet was had */
+	__u64 windows;			/* time sampling: windows opened */
 };
 
 /*
@@ -202,6 +221,7 @@ struct result {
 	struct softirq_stat softirq;
 	__u64 counters[NS_CNT_COUNT];
 	double profile_seconds;
+	struct probe_cost cost;
 };
 
 json_object *result__to_json(const struct result *r);

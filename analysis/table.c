@@ -193,6 +193,38 @@ static void print_sockets(const struct result *r, FILE *out)
 	}
 }
 
+/* Which stage set and sampling made the result, and what the probes cost by their own account. */
+static void print_probes(const struct result *r, FILE *out)
+{
+	const struct probe_cost *c = &r->cost;
+	char mem[32];
+
+	if (!c->known)
+		return;
+	fprintf(out, "probes: stages %s, ", r->config.stages[0] ? r->config.stages : "all");
+	if (r->config.sample > 1)
+		fprintf(out, "1 packet in %d", r->config.sample);
+	else
+		fprintf(out, "every packet");
+	if (r->config.duty_pct)
+		fprintf(out, ", attached %d%% of every %d ms (%llu windows)", r->config.duty_pct,
+			r->config.duty_period_ms, (unsigned long long)c->windows);
+	if (c->memory_bytes >= 1000000)
+		snprintf(mem, sizeof(mem), "%.1f MB", c->memory_bytes / 1e6);
+	else
+		snprintf(mem, sizeof(mem), "%.0f kB", c->memory_bytes / 1e3);
+	fprintf(out, "; maps %s for %d CPUs\n", mem, c->memory_cpus);
+	if (c->ns_per_packet > 0)
+		fprintf(out, "        cost %.0f ns a packet, %.1f%% of the busy CPU time (%s)\n",
+			c->ns_per_packet, 100 * c->cpu_share, c->method);
+	else if (c->method[0])
+		fprintf(out, "        cost unknown: %s\n", c->method);
+	if (r->config.stages[0] && strcmp(r->config.stages, "all"))
+		fprintf(out, "        the light set times whole hops: a device's receive from the "
+			     "previous one's holds its transmit, forwarding and queueing (--stages "
+			     "all splits them)\n");
+}
+
 void table__print_result(const struct result *r, FILE *out)
 {
 	const struct result_config *c = &r->config;
@@ -231,7 +263,14 @@ void table__print_result(const struct result *r, FILE *out)
 	if (r->counters[NS_CNT_IGNORED])
 		fprintf(out, ", %llu filtered out",
 			(unsigned long long)r->counters[NS_CNT_IGNORED]);
+	if (r->counters[NS_CNT_SAMPLED_OUT])
+		fprintf(out, ", %llu sampled out",
+			(unsigned long long)r->counters[NS_CNT_SAMPLED_OUT]);
+	if (r->counters[NS_CNT_HIST_FULL])
+		fprintf(out, ", %llu intervals lost to a full histogram pool",
+			(unsigned long long)r->counters[NS_CNT_HIST_FULL]);
 	fprintf(out, "\n");
+	print_probes(r, out);
 }
 
 /* ---- attribution ---- */

@@ -136,9 +136,12 @@ enum ns_dev_kind {
 /*
  * slot_group of a device both ends of a pair share (lo of the host and
  * container kinds): the group is told by the packet's source address,
- * whose last byte is 1 for a client and 2 for a server (docs/TOPOLOGY.md).
+ * whose last byte is NS_CLIENT_ADDR_BYTE for a client and
+ * NS_SERVER_ADDR_BYTE for a server (topo/plan.c gives them out so).
  */
 #define NS_GROUP_BY_SOURCE	  0xff
+#define NS_CLIENT_ADDR_BYTE	  1
+#define NS_SERVER_ADDR_BYTE	  2
 #define NS_DEV_KEY(inum, ifindex) (((__u64)(inum) << 32) | (__u32)(ifindex))
 #define NS_DEV_INFO(slot, kind)	  ((__u32)(slot) | ((__u32)(kind) << 16))
 #define NS_DEV_INFO_SLOT(info)	  ((info)&0xffff)
@@ -152,9 +155,46 @@ static inline __u32 ns_key_hash(__u64 key)
 }
 
 /*
+ * Stage sets (docs/STAGES.md): ALL is the full split; HOPS keeps what a hop
+ * needs (a packet's first queueing, each device's receive, the socket
+ * enqueue and the delivery, drops) and leaves every other hook unattached.
+ */
+enum ns_stage_set {
+	NS_SET_ALL = 0,
+	NS_SET_HOPS,
+	NS_SET_COUNT
+};
+
+/*
+ * Everything the programs need to know before load, in one place (rodata).
+ * The device and namespace tables stay apart: they are tables, not knobs.
+ */
+struct ns_config {
+	__u64 max_age_ns;    /* state older than this is a new packet's */
+	__u32 dev_mask;	     /* places of the device table in use - 1 */
+	__u32 netns_mask;    /* places of the namespace table in use - 1 */
+	__u32 pkt_mask;	     /* entries of pkts - 1, a power of two minus one */
+	__u32 sock_mask;     /* entries of socks - 1, a power of two minus one */
+	__u32 n_slots;	     /* histogram slots in use */
+	__u32 hist_pool;     /* entries of hists: histograms handed out as edges first occur */
+	__u32 sample_every;  /* follow 1 packet in N */
+	__u32 sample_pow2;   /* the power of two nearest above it: softirq timing */
+	__u32 raw_every;     /* 0: no raw events; N: events of 1 packet in N */
+	__u16 filter_port;   /* either port of the packet, host order; 0: any */
+	__u8 filter_proto;   /* IPPROTO_TCP or IPPROTO_UDP; 0: any */
+	__u8 n_groups;	     /* 2 keeps the client's and the server's packets apart */
+	__u8 stage_set;	     /* enum ns_stage_set */
+	__u8 direct_reads;   /* packet bytes with plain loads (6.16+), else a helper */
+	__u8 windowed;	     /* time sampling: start packets only while window_open */
+	__u8 pad;
+	__u8 slot_group[NS_MAX_SLOTS]; /* the group of a packet starting on a slot */
+};
+
+/*
  * Log-linear latency histogram: values below 2^SUB_BITS have a bucket each;
  * above, every power of two is split into 2^SUB_BITS equal sub-buckets.
- * Values of 2^MAX_EXP ns (68 s) and more land in the last bucket.
+ * Values of 2^MAX_EXP ns (68 s) and more land in the last bucket. This is
+ * the userspace form (analysis/); the probes keep a narrower one below.
  */
 #define NS_HIST_SUB_BITS 2
 #define NS_HIST_SUB	 (1 << NS_HIST_SUB_BITS)
@@ -174,12 +214,32 @@ struct ns_hist {
 };
 
 /*
- * Statistics are double-buffered: the programs fill one half of every
- * statistics map, chosen by a .bss word; userspace flips it, waits for the
- * programs in flight, then reads and clears the other half. No update is
- * lost or counted twice between snapshots.
+ * The probes' histogram, per CPU: the same buckets up to 2^31 ns (2.1 s; a
+ * packet's state expires after max_age_ns, 1 s by default, and longer values
+ * land in the last bucket), 32-bit counters and no count (the buckets' sum).
+ * The counters only grow; userspace takes differences of snapshots modulo
+ * 2^32, so a counter may wrap between two snapshots once without harm.
  */
-#define NS_HALVES 2
+#define NS_KHIST_MAX_EXP 31
+#define NS_KHIST_BUCKETS ((NS_KHIST_MAX_EXP - NS_HIST_SUB_BITS + 1) * NS_HIST_SUB)
+
+struct ns_khist {
+	__u64 sum;	 /* ns */
+	__u32 max;	 /* ns, clamped to 2^32 - 1; ever (userspace bounds it per window) */
+	__u32 segs;	 /* wire segments */
+	__u32 cross_cpu; /* intervals whose ends ran on different CPUs */
+	__u32 hop;	 /* hop number of the "to" stage (largest seen) */
+	__u32 buckets[NS_KHIST_BUCKETS];
+};
+
+/*
+ * Histograms are handed out from a pool as (group, slot, edge) triples first
+ * occur: hist_at[] in .bss maps a triple to its pool index + 1 (0: none yet,
+ * NS_HIST_FULL: the pool ran out, counted as NS_CNT_HIST_FULL). A device sees
+ * a dozen of the 17 x 17 edges, so the pool is sized by devices, not edges.
+ */
+#define NS_HIST_AT   (NS_MAX_GROUPS * NS_MAX_SLOTS * NS_EDGE_COUNT)
+#define NS_HIST_FULL 0xffffffffU
 
 /* Transmit spans, start -> done of the driver's transmit (which may nest the forward). */
 enum ns_span { NS_SPAN_XMIT, NS_SPAN_COUNT };
@@ -197,7 +257,8 @@ struct ns_pkt {
 	__u16 segs;  /* wire segments it carries */
 	__u32 netns; /* inode of the namespace of its last stage's device */
 };
-#define NS_PKT_IGNORED 0xff /* followed only to know that a filter excludes it */
+/* Followed only to know that a filter or the sampling excludes it: no clock, no statistics. */
+#define NS_PKT_IGNORED 0xff
 
 /* Transmits in progress on a CPU; stacked devices (macvlan on veth) nest. */
 #define NS_XMIT_DEPTH 4
@@ -207,21 +268,6 @@ struct ns_xmit_frame {
 	__u16 slot;
 	__u8 hop;
 	__u8 pad[5];
-};
-
-/* What a CPU is doing right now, as far as the probes follow it. */
-struct ns_cpu {
-	__u32 depth; /* transmits in progress */
-	__u32 pad;
-	struct ns_xmit_frame frames[NS_XMIT_DEPTH];
-	__u64 softirq_entry[2]; /* entry time of the running NET_TX [0] / NET_RX [1], 0 if none */
-	__u64 raised[2];       /* when a followed packet raised NET_TX / NET_RX not yet run, or 0 */
-	__u32 softirq_runs[2]; /* runs so far: with sampling, 1 run in N is timed */
-	__u32 pad2;
-	__u64 rx_skb; /* the packet the receive core works on (rx_core until it is queued) */
-	__u64 drv_poll_entry; /* entry time of a running veth_poll, 0 if none */
-	__u64 covered_ns;     /* NET_RX time in the per-packet CPU stages, ever (monotonic) */
-	__u64 scratch;	      /* where a typed pointer is turned into a number */
 };
 
 enum ns_counter {
@@ -235,15 +281,9 @@ enum ns_counter {
 	NS_CNT_IGNORED,	       /* packets a protocol/port filter excluded */
 	NS_CNT_RAW_LOST,       /* raw events the ring buffer had no room for */
 	NS_CNT_SOCK_FULL,      /* socket events not counted: both places of its set taken */
+	NS_CNT_SAMPLED_OUT,    /* packets the sampling left out, at their first stage */
+	NS_CNT_HIST_FULL,      /* intervals not kept: the histogram pool was used up */
 	NS_CNT_COUNT
-};
-
-struct ns_drop_key {
-	__u32 reason; /* enum skb_drop_reason of the running kernel */
-	__u8 slot;    /* device slot where the packet was last seen */
-	__u8 group;   /* its path */
-	__u8 stage;   /* its last stage before the drop */
-	__u8 half;
 };
 
 /* Softirq vectors netstage times (include/linux/interrupt.h). */
@@ -252,9 +292,9 @@ struct ns_drop_key {
 #define NS_LOG2_SLOTS	  32
 
 /*
- * Per CPU, per half. [0] is NET_TX, [1] NET_RX. A clock read costs as much as
- * the rest of a program (40 ns on the project's VMs): with --sample N, only
- * 1 run in N is timed, and time_ns covers the timed runs.
+ * Softirq statistics, per CPU, cumulative. [0] is NET_TX, [1] NET_RX. A clock
+ * read costs as much as the rest of a program (40 ns on the project's VMs):
+ * with --sample N, only 1 run in N is timed, and time_ns covers the timed runs.
  */
 struct ns_softirq {
 	__u64 time_ns[2];	 /* time inside the timed runs */
@@ -270,11 +310,42 @@ struct ns_softirq {
 };
 
 /*
+ * What a CPU is doing right now, as far as the probes follow it, and its
+ * cumulative statistics: one per-CPU lookup per program reaches both.
+ * Userspace only reads it.
+ */
+struct ns_cpu {
+	__u32 depth; /* transmits in progress */
+	__u32 pad;
+	struct ns_xmit_frame frames[NS_XMIT_DEPTH];
+	__u64 softirq_entry[2]; /* entry time of the running NET_TX [0] / NET_RX [1], 0 if none */
+	__u64 raised[2];       /* when a followed packet raised NET_TX / NET_RX not yet run, or 0 */
+	__u32 softirq_runs[2]; /* runs so far: with sampling, 1 run in N is timed */
+	__u32 pad2;
+	__u64 rx_skb; /* the packet the receive core works on (rx_core until it is queued) */
+	__u64 drv_poll_entry; /* entry time of a running veth_poll, 0 if none */
+	__u64 covered_ns;     /* NET_RX time in the per-packet CPU stages, ever */
+	__u64 scratch;	      /* where a typed pointer is turned into a number */
+	__u64 counters[NS_CNT_COUNT];
+	struct ns_softirq softirq;
+};
+
+struct ns_drop_key {
+	__u32 reason; /* enum skb_drop_reason of the running kernel */
+	__u8 slot;    /* device slot where the packet was last seen */
+	__u8 group;   /* its path */
+	__u8 stage;   /* its last stage before the drop */
+	__u8 pad;
+};
+#define NS_DROP_KEYS 1024
+
+/*
  * A socket of a watched namespace: deliveries and queueing trouble. Kept per
  * CPU in a 2-way set-associative array indexed by a hash of the socket's
- * address (an array lookup costs 2 ns where a hash map costs 35 ns).
+ * address (an array lookup costs 2 ns where a hash map costs 35 ns); the
+ * loader sizes it by the topology (cumulative counts, never cleared).
  */
-#define NS_SOCK_SLOTS 4096 /* per half, a power of two */
+#define NS_SOCK_SLOTS_MIN 256
 struct ns_sock {
 	__u64 sk; /* the socket's address; 0: a free place */
 	__u32 netns;

@@ -19,28 +19,17 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Set by the loader before load (user/loader.c). */
-const volatile __u32 dev_mask = 0; /* places of the device table in use - 1 */
+const volatile struct ns_config cfg = {};
 const volatile __u64 dev_keys[NS_DEV_TABLE] = {};
 const volatile __u32 dev_infos[NS_DEV_TABLE] = {};
-const volatile __u32 netns_mask = 0;
 const volatile __u32 netns_keys[NS_NETNS_TABLE] = {};
-/* Load packet bytes directly through skb->head (6.16+ allows it) or with a helper. */
-const volatile bool direct_reads = false;
-const volatile __u64 max_age_ns = 1000000000ULL;
-const volatile __u32 pkt_mask = 0; /* entries of pkts - 1, a power of two minus one */
-const volatile __u32 n_slots = 1;
-const volatile __u32 n_groups = 1; /* 2 keeps the client's and the server's packets apart */
-const volatile __u8 slot_group[NS_MAX_SLOTS] = {}; /* the group of a packet starting there */
-const volatile __u32 hist_half = 0;		   /* groups * slots * NS_EDGE_COUNT */
-const volatile __u32 span_half = 0;		   /* slots * NS_SPAN_COUNT */
-const volatile __u32 sample_every = 1;		   /* follow 1 packet in N */
-const volatile __u32 sample_every_pow2 = 1; /* the power of two nearest above: softirq timing */
-const volatile __u32 raw_every = 0;	    /* 0: no raw events; N: events of 1 packet in N */
-const volatile __u8 filter_proto = 0;	    /* IPPROTO_TCP or IPPROTO_UDP; 0: any */
-const volatile __u16 filter_port = 0;	    /* either port of the packet, host order; 0: any */
 
-/* Which half of the statistics the programs fill; userspace flips it (netstage.h). */
-__u32 active_half = 0;
+/* Written by userspace while the programs run. */
+__u32 window_open = 0; /* time sampling (cfg.windowed): new packets start only while set */
+
+/* Handed out by the programs: where each (group, slot, edge) histogram lives in hists. */
+__u32 hist_at[NS_HIST_AT] = {};
+__u32 hist_next = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -49,30 +38,25 @@ struct {
 	__type(value, struct ns_pkt);
 } pkts SEC(".maps");
 
+/* Per CPU, cumulative: no other CPU writes an entry, so no atomics; userspace takes differences. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1); /* NS_HALVES * hist_half, sized by the loader */
+	__uint(max_entries, 1); /* cfg.hist_pool, sized by the loader */
 	__type(key, __u32);
-	__type(value, struct ns_hist);
+	__type(value, struct ns_khist);
 } hists SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1); /* NS_HALVES * span_half, sized by the loader */
+	__uint(max_entries, 1); /* slots * NS_SPAN_COUNT, sized by the loader */
 	__type(key, __u32);
-	__type(value, struct ns_hist);
+	__type(value, struct ns_khist);
 } spans SEC(".maps");
 
+/* Drops are rare: one shared table, added to atomically. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, (NS_HALVES * NS_CNT_COUNT));
-	__type(key, __u32);
-	__type(value, __u64);
-} counters SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 4096);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NS_DROP_KEYS);
 	__type(key, struct ns_drop_key);
 	__type(value, __u64);
 } drops SEC(".maps");
@@ -84,17 +68,10 @@ struct {
 	__type(value, struct ns_cpu);
 } cpus SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, NS_HALVES);
-	__type(key, __u32);
-	__type(value, struct ns_softirq);
-} softirqs SEC(".maps");
-
 /* Per CPU: the softirq and the reader of a socket run on different CPUs; no shared line. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, (NS_HALVES * NS_SOCK_SLOTS));
+	__uint(max_entries, 1); /* cfg.sock_mask + 1, sized by the loader */
 	__type(key, __u32);
 	__type(value, struct ns_sock);
 } socks SEC(".maps");
@@ -104,19 +81,34 @@ struct {
 	__uint(max_entries, 4096); /* sized by the loader when raw events are on */
 } events SEC(".maps");
 
-static __always_inline __u32 half(void)
+/*
+ * Is this CPU serving a softirq (in_serving_softirq())? From the preempt
+ * count, per CPU: __preempt_count on 6.1 and since 6.15, pcpu_hot's between.
+ * A socket enqueue is the receive softirq's packet only there, which the
+ * light stage set tells without the softirq hooks.
+ */
+extern int __preempt_count __ksym __weak;
+struct pcpu_hot {
+	int preempt_count;
+} __attribute__((preserve_access_index));
+extern struct pcpu_hot pcpu_hot __ksym __weak;
+#define NS_SOFTIRQ_OFFSET 0x100 /* SOFTIRQ_OFFSET: 1 << SOFTIRQ_SHIFT (8) */
+
+static __always_inline bool serving_softirq(void)
 {
-	return *(volatile __u32 *)&active_half & (NS_HALVES - 1);
+	int pc;
+
+	if (&__preempt_count)
+		pc = *(int *)bpf_this_cpu_ptr(&__preempt_count);
+	else if (&pcpu_hot)
+		pc = ((struct pcpu_hot *)bpf_this_cpu_ptr(&pcpu_hot))->preempt_count;
+	else
+		return true; /* cannot tell: the state's own checks decide */
+	return pc & NS_SOFTIRQ_OFFSET;
 }
 
-static __always_inline void count(__u32 which)
-{
-	__u32 idx = half() * NS_CNT_COUNT + which;
-	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
-
-	if (c)
-		(*c)++;
-}
+/* which is a constant at every call: the verifier sees the bound. */
+#define count(c, which) ((c)->counters[(which)]++)
 
 static __always_inline struct ns_cpu *this_cpu(void)
 {
@@ -145,7 +137,7 @@ static __always_inline bool key_watched(__u32 inum, __u32 ifindex, __u32 *info)
 
 #pragma unroll
 	for (int i = 0; i < NS_DEV_PROBES; i++) {
-		__u32 at = (h + i) & dev_mask & (NS_DEV_TABLE - 1);
+		__u32 at = (h + i) & cfg.dev_mask & (NS_DEV_TABLE - 1);
 
 		if (dev_keys[at] == key) {
 			*info = dev_infos[at];
@@ -171,7 +163,7 @@ static __always_inline bool netns_watched(__u32 inum)
 
 #pragma unroll
 	for (int i = 0; i < NS_DEV_PROBES; i++) {
-		__u32 at = (h + i) & netns_mask & (NS_NETNS_TABLE - 1);
+		__u32 at = (h + i) & cfg.netns_mask & (NS_NETNS_TABLE - 1);
 
 		if (netns_keys[at] == inum)
 			return true;
@@ -184,7 +176,7 @@ static __always_inline bool netns_watched(__u32 inum)
 /* Copy n packet bytes: a plain load where the kernel allows it, else a helper call. */
 static __always_inline void read_bytes(void *dst, __u32 n, const unsigned char *src)
 {
-	if (direct_reads) {
+	if (cfg.direct_reads) {
 		if (n == 16) {
 			((__u64 *)dst)[0] = ((const __u64 *)src)[0];
 			((__u64 *)dst)[1] = ((const __u64 *)src)[1];
@@ -224,7 +216,7 @@ static __always_inline __u32 tag_mix(const __u64 ipw[2], const __u64 w[2])
 	} else {
 		proto = ipw[0] >> 48; /* IPv6's next header, byte 6 */
 	}
-	w0 &= proto == 17 ? 0x0000ffff00000000ULL : 0xffffffff00000000ULL;
+	w0 &= proto == IPPROTO_UDP ? 0x0000ffff00000000ULL : 0xffffffff00000000ULL;
 	h = (__u32)(ip ^ (w0 >> 32) ^ w[1] ^ (w[1] >> 29)) ^ proto;
 	h *= 0x9E3779B1U;
 	h ^= h >> 15;
@@ -242,8 +234,8 @@ static __always_inline __u16 transport_of(__u16 nh, const __u64 ipw[2])
 
 	/* IPv6: past the fixed header (an extension header, if any, is what is hashed). */
 	if ((ipw[0] & 0xf0) != 0x40)
-		return nh + 40;
-	return nh + (ihl < 20 ? 20 : ihl);
+		return nh + NS_IPV6_HDR_LEN;
+	return nh + (ihl < NS_IPV4_HDR_LEN ? NS_IPV4_HDR_LEN : ihl);
 }
 
 /*
@@ -277,7 +269,7 @@ static __always_inline bool one_in(__u32 tag, __u32 n)
 
 static __always_inline bool sampled(__u32 tag)
 {
-	return sample_every <= 1 || one_in(tag, sample_every);
+	return cfg.sample_every <= 1 || one_in(tag, cfg.sample_every);
 }
 
 /* Wire segments of a GSO packet (1 for others), from its shared info. */
@@ -296,18 +288,18 @@ static __always_inline bool flow_matches(const struct sk_buff *skb)
 	__u8 proto = 0;
 	__u16 ports[2] = {};
 
-	if (skb->protocol == bpf_htons(0x0800))
-		read_bytes(&proto, 1, skb->head + skb->network_header + 9);
-	else if (skb->protocol == bpf_htons(0x86DD))
-		read_bytes(&proto, 1, skb->head + skb->network_header + 6);
-	if (filter_proto && proto != filter_proto)
+	if (skb->protocol == bpf_htons(NS_ETH_P_IP))
+		read_bytes(&proto, 1, skb->head + skb->network_header + NS_IPV4_PROTO_OFF);
+	else if (skb->protocol == bpf_htons(NS_ETH_P_IPV6))
+		read_bytes(&proto, 1, skb->head + skb->network_header + NS_IPV6_NEXTHDR_OFF);
+	if (cfg.filter_proto && proto != cfg.filter_proto)
 		return false;
-	if (!filter_port)
+	if (!cfg.filter_port)
 		return true;
-	if (proto != 6 && proto != 17)
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
 		return false;
 	read_bytes(ports, sizeof(ports), skb->head + skb->transport_header);
-	return bpf_ntohs(ports[0]) == filter_port || bpf_ntohs(ports[1]) == filter_port;
+	return bpf_ntohs(ports[0]) == cfg.filter_port || bpf_ntohs(ports[1]) == cfg.filter_port;
 }
 
 /*
@@ -318,45 +310,27 @@ static __always_inline bool flow_matches(const struct sk_buff *skb)
 static __always_inline __u32 pkt_set(__u64 addr)
 {
 	/* skbs come from a slab of 256-byte objects: drop the low bits, mix the rest. */
-	return ((__u32)(((addr >> 8) * 0x9E3779B97F4A7C15ULL) >> 32) & pkt_mask) & ~1U;
+	return ((__u32)(((addr >> 8) * 0x9E3779B97F4A7C15ULL) >> 32) & cfg.pkt_mask) & ~1U;
+}
+
+/* The two slots of a set; both NULL only if the map is missing. */
+static __always_inline bool pkt_pair(__u64 addr, struct ns_pkt **a, struct ns_pkt **b)
+{
+	__u32 idx = pkt_set(addr), idx1 = idx + 1;
+
+	*a = bpf_map_lookup_elem(&pkts, &idx);
+	*b = bpf_map_lookup_elem(&pkts, &idx1);
+	return *a && *b;
 }
 
 /* The slot following this skb address, or NULL. */
 static __always_inline struct ns_pkt *pkt_find(__u64 addr)
 {
-	__u32 idx = pkt_set(addr);
-	struct ns_pkt *p = bpf_map_lookup_elem(&pkts, &idx);
+	struct ns_pkt *a, *b;
 
-	if (p && p->skb == addr)
-		return p;
-	idx++;
-	p = bpf_map_lookup_elem(&pkts, &idx);
-	return p && p->skb == addr ? p : NULL;
-}
-
-static __always_inline bool terminal(__u8 stage);
-
-/* Where to start following a packet: its own slot, a free or finished one, or the older. */
-static __always_inline struct ns_pkt *pkt_victim(__u64 addr, __u64 now)
-{
-	__u32 idx = pkt_set(addr), idx1 = idx + 1;
-	struct ns_pkt *a = bpf_map_lookup_elem(&pkts, &idx);
-	struct ns_pkt *b = bpf_map_lookup_elem(&pkts, &idx1);
-
-	if (!a || !b)
+	if (!pkt_pair(addr, &a, &b))
 		return NULL;
-	if (a->skb == addr || !a->skb || terminal(a->stage) || now - a->ts > max_age_ns)
-		return a;
-	if (b->skb == addr || !b->skb || terminal(b->stage) || now - b->ts > max_age_ns)
-		return b;
-	return a->ts <= b->ts ? a : b;
-}
-
-static __always_inline struct ns_softirq *softirq_stats(void)
-{
-	__u32 h = half();
-
-	return bpf_map_lookup_elem(&softirqs, &h);
+	return a->skb == addr ? a : b->skb == addr ? b : NULL;
 }
 
 static __always_inline bool terminal(__u8 stage)
@@ -364,10 +338,34 @@ static __always_inline bool terminal(__u8 stage)
 	return stage == NS_STAGE_DELIVER || stage == NS_STAGE_DROP;
 }
 
-/* Does the slot follow this very packet, recently? */
-static __always_inline bool live(const struct ns_pkt *p, __u64 addr, __u32 tag, __u64 now)
+/* A slot another packet may take without losing one in transit. */
+static __always_inline bool reusable(const struct ns_pkt *p, __u64 addr, __u64 now)
 {
-	return p->skb == addr && p->tag == tag && now - p->ts <= max_age_ns;
+	return p->skb == addr || !p->skb || p->stage == NS_PKT_IGNORED || terminal(p->stage) ||
+	       (now && now - p->ts > cfg.max_age_ns);
+}
+
+/*
+ * Where to start following a packet: its own slot, a free or finished one,
+ * or the older. now is 0 for a packet only marked as ignored: it never
+ * evicts one in transit, only one parked in a socket's queue (that loses
+ * its deliver stage, which a UDP datagram's state never reaches).
+ */
+static __always_inline struct ns_pkt *pkt_victim(__u64 addr, __u64 now)
+{
+	struct ns_pkt *a, *b;
+
+	if (!pkt_pair(addr, &a, &b))
+		return NULL;
+	if (reusable(a, addr, now))
+		return a;
+	if (reusable(b, addr, now))
+		return b;
+	if (now)
+		return a->ts <= b->ts ? a : b;
+	if (a->stage == NS_STAGE_SOCK_ENQUEUE)
+		return a;
+	return b->stage == NS_STAGE_SOCK_ENQUEUE ? b : NULL;
 }
 
 static __always_inline void emit(__u32 tag, __u64 addr, __u16 slot, __u8 group, __u8 stage,
@@ -376,11 +374,14 @@ static __always_inline void emit(__u32 tag, __u64 addr, __u16 slot, __u8 group, 
 {
 	struct ns_event *e;
 
-	if (!raw_every || !one_in(tag, raw_every))
+	if (!cfg.raw_every || !one_in(tag, cfg.raw_every))
 		return;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		count(NS_CNT_RAW_LOST);
+		struct ns_cpu *c = this_cpu();
+
+		if (c)
+			count(c, NS_CNT_RAW_LOST);
 		return;
 	}
 	e->ts = now;
@@ -398,41 +399,84 @@ static __always_inline void emit(__u32 tag, __u64 addr, __u16 slot, __u8 group, 
 	bpf_ringbuf_submit(e, 0);
 }
 
-static __always_inline void record(__u16 slot, __u8 group, __u8 to, __u8 from, __u64 delta,
-				   __u8 hop, bool cross_cpu, __u16 segs, struct ns_cpu *c)
+/*
+ * The histogram of (group, slot, edge): handed out from the pool the first
+ * time the edge occurs there. Two CPUs racing for a new one agree through
+ * the compare-and-swap; the loser's pool entry stays unused.
+ */
+static __always_inline struct ns_khist *hist_of(struct ns_cpu *c, __u32 group, __u32 slot,
+						 __u32 edge)
 {
-	__u32 idx = half() * hist_half +
-		    ((group & (NS_MAX_GROUPS - 1)) * n_slots + slot) * NS_EDGE_COUNT +
-		    NS_EDGE(to, from);
-	struct ns_hist *h = bpf_map_lookup_elem(&hists, &idx);
+	__u32 k = ((group & (NS_MAX_GROUPS - 1)) * cfg.n_slots + slot) * NS_EDGE_COUNT + edge;
+	__u32 idx, got;
+
+	if (k >= NS_HIST_AT)
+		return NULL;
+	idx = hist_at[k];
+	if (!idx) {
+		idx = __sync_fetch_and_add(&hist_next, 1) + 1;
+		if (idx > cfg.hist_pool)
+			idx = NS_HIST_FULL;
+		got = __sync_val_compare_and_swap(&hist_at[k], 0, idx);
+		if (got)
+			idx = got;
+	}
+	if (idx == NS_HIST_FULL) {
+		count(c, NS_CNT_HIST_FULL);
+		return NULL;
+	}
+	idx--;
+	return bpf_map_lookup_elem(&hists, &idx);
+}
+
+/* An interval of a packet, as the histograms keep it. */
+struct interval {
+	__u64 delta;
+	__u16 slot;
+	__u16 segs;
+	__u8 group;
+	__u8 to;
+	__u8 from;
+	__u8 hop;
+	bool cross_cpu;
+};
+
+static __always_inline void record(struct ns_cpu *c, const struct interval *iv)
+{
+	struct ns_khist *h;
 
 	/*
 	 * Another CPU may have moved the state on between our read of its time
 	 * and now: a "negative" interval is such a race, not a measurement.
 	 */
-	if (!h || (__s64)delta < 0)
+	if ((__s64)iv->delta < 0)
 		return;
-	ns_hist_add(h, delta);
-	h->segs += segs;
-	if (hop > h->hop)
-		h->hop = hop;
-	if (cross_cpu)
-		h->cross_cpu++;
+	h = hist_of(c, iv->group, iv->slot, NS_EDGE(iv->to, iv->from));
+	if (!h)
+		return;
+	ns_khist_add(h, iv->delta, iv->segs, iv->hop, iv->cross_cpu);
 	/* CPU stages inside NET_RX: what is left of the softirq is its own stage. */
-	if (!cross_cpu && c && c->softirq_entry[1] && ns_edge_is_cpu(to, from))
-		c->covered_ns += delta;
+	if (cfg.stage_set == NS_SET_ALL && !iv->cross_cpu && c->softirq_entry[1] &&
+	    ns_edge_is_cpu(iv->to, iv->from))
+		c->covered_ns += iv->delta;
 }
 
 /* What a stage needs to know of a packet and its device. */
 struct pkt_view {
-	__u64 addr; /* the skb's address */
-	__u32 tag;
-	__u32 inum; /* the device's namespace */
+	const struct sk_buff *skb; /* NULL for views read by address: they never start a packet */
+	__u64 addr;		   /* the skb's address */
+	__u32 tag;		   /* 0 until read: only stages where a packet may start need it */
+	__u32 inum;		   /* the device's namespace */
 	__u32 ifindex;
 	__u32 info; /* the device's entry in the table */
-	__u32 len;
 	bool from_socket; /* a local socket's packet at tx_queue */
 };
+
+/* Where a packet may enter from outside (or come back on a reused address): check its tag. */
+static __always_inline bool tag_stage(__u8 stage)
+{
+	return stage == NS_STAGE_TX_QUEUE || stage == NS_STAGE_RX_CORE;
+}
 
 /* From an skb the program may read (tracepoints, fentry): plain loads. */
 static __always_inline bool view_of(struct ns_cpu *c, const struct sk_buff *skb,
@@ -440,12 +484,10 @@ static __always_inline bool view_of(struct ns_cpu *c, const struct sk_buff *skb,
 {
 	if (!dev_watched(dev, &v->info, &v->inum))
 		return false;
-	v->tag = content_tag(skb);
-	if (!sampled(v->tag))
-		return false;
+	v->skb = skb;
 	v->addr = ptr_value(c, skb);
 	v->ifindex = dev->ifindex;
-	v->len = skb->len;
+	v->tag = tag_stage(stage) ? content_tag(skb) : 0;
 	v->from_socket = stage == NS_STAGE_TX_QUEUE && skb->sk;
 	return true;
 }
@@ -453,15 +495,12 @@ static __always_inline bool view_of(struct ns_cpu *c, const struct sk_buff *skb,
 /*
  * From an skb known only by its address (a handler's struct sk_buff **, which
  * 6.1 gives as a number): every field with a helper. Only module probes,
- * where fentry runs, take this path.
+ * where fentry runs, take this path; they go on with a packet, never start one.
  */
 static __always_inline bool view_of_addr(__u64 addr, struct pkt_view *v)
 {
 	const struct sk_buff *skb = (const void *)addr;
 	const struct net_device *dev = BPF_CORE_READ(skb, dev);
-	const unsigned char *head = BPF_CORE_READ(skb, head);
-	__u16 nh = BPF_CORE_READ(skb, network_header);
-	__u64 w[2] = {}, ipw[2] = {};
 
 	if (!dev)
 		return false;
@@ -469,16 +508,9 @@ static __always_inline bool view_of_addr(__u64 addr, struct pkt_view *v)
 	v->ifindex = BPF_CORE_READ(dev, ifindex);
 	if (!key_watched(v->inum, v->ifindex, &v->info))
 		return false;
-	/* The same tag as content_tag(), read with helpers. */
-	if (BPF_CORE_READ_BITFIELD_PROBED(skb, encapsulation))
-		nh = BPF_CORE_READ(skb, inner_network_header);
-	bpf_probe_read_kernel(ipw, sizeof(ipw), head + nh);
-	bpf_probe_read_kernel(w, sizeof(w), head + transport_of(nh, ipw));
-	v->tag = tag_mix(ipw, w);
-	if (!sampled(v->tag))
-		return false;
+	v->skb = NULL;
 	v->addr = addr;
-	v->len = BPF_CORE_READ(skb, len);
+	v->tag = 0;
 	v->from_socket = false;
 	return true;
 }
@@ -486,57 +518,90 @@ static __always_inline bool view_of_addr(__u64 addr, struct pkt_view *v)
 /* The path a packet starting on this slot takes: the client's (0) or the server's (1). */
 static __always_inline __u8 group_of(const struct sk_buff *skb, __u16 slot)
 {
-	__u8 g = slot_group[slot & (NS_MAX_SLOTS - 1)], last = 0;
+	__u8 g = cfg.slot_group[slot & (NS_MAX_SLOTS - 1)], last = 0;
 	const unsigned char *nh;
 
 	if (g != NS_GROUP_BY_SOURCE)
 		return g;
-	/* The source address's last byte: IPv4 at 12..15, IPv6 at 8..23 of the header. */
+	/* The source address's last byte. */
 	nh = skb->head + skb->network_header;
-	if (skb->protocol == bpf_htons(0x0800))
-		read_bytes(&last, 1, nh + 15);
+	if (skb->protocol == bpf_htons(NS_ETH_P_IP))
+		read_bytes(&last, 1, nh + NS_IPV4_SADDR_LAST);
 	else
-		read_bytes(&last, 1, nh + 23);
-	return last == 2;
+		read_bytes(&last, 1, nh + NS_IPV6_SADDR_LAST);
+	return last == NS_SERVER_ADDR_BYTE;
 }
 
 /*
  * A packet's first stage seen: a local socket queued it, or it comes from
- * where nothing watched it (or its state was lost). Overwrites the slot.
+ * where nothing watched it (or its state was lost). The sampling decides
+ * here, once: a packet left out is marked so in its slot (no clock read, no
+ * statistics), and its later stages find the mark by its address alone.
  */
-static __always_inline bool start(struct ns_pkt *p, const struct sk_buff *skb,
-				  const struct pkt_view *v, __u16 slot, __u8 stage, __u64 now,
-				  __u32 cpu)
+static __always_inline bool start(struct ns_cpu *c, struct ns_pkt *p, struct pkt_view *v,
+				  __u16 slot, __u8 stage, __u32 cpu)
 {
+	const struct sk_buff *skb = v->skb;
+	struct interval iv = {};
+	__u64 now;
+
+	if (!skb)
+		return false;
+	if (cfg.windowed && !*(volatile __u32 *)&window_open)
+		return false;
+	if (!v->tag)
+		v->tag = content_tag(skb);
+	if (!sampled(v->tag) || ((cfg.filter_proto || cfg.filter_port) && !flow_matches(skb))) {
+		if (!p)
+			p = pkt_victim(v->addr, 0);
+		if (p) {
+			p->skb = v->addr;
+			p->tag = v->tag;
+			p->stage = NS_PKT_IGNORED;
+		}
+		if (sampled(v->tag))
+			count(c, NS_CNT_IGNORED);
+		else
+			count(c, NS_CNT_SAMPLED_OUT);
+		return false;
+	}
+	now = bpf_ktime_get_ns();
+	if (!p)
+		p = pkt_victim(v->addr, now);
+	if (!p)
+		return false;
 	if (p->skb && p->stage != NS_PKT_IGNORED && !terminal(p->stage)) {
 		/*
 		 * Lost in transit. A packet already queued to its socket only loses
 		 * its deliver stage, which UDP datagrams never reach anyway.
 		 */
-		if (p->skb != v->addr && now - p->ts <= max_age_ns &&
+		if (p->skb != v->addr && now - p->ts <= cfg.max_age_ns &&
 		    p->stage != NS_STAGE_SOCK_ENQUEUE)
-			count(NS_CNT_EVICTED);
+			count(c, NS_CNT_EVICTED);
 		else if (p->skb == v->addr && p->tag == v->tag)
-			count(NS_CNT_EXPIRED);
+			count(c, NS_CNT_EXPIRED);
 	}
 	p->skb = v->addr;
 	p->tag = v->tag;
 	p->ts = now;
 	p->slot = slot;
-	p->group = n_groups > 1 ? group_of(skb, slot) : 0;
+	p->group = cfg.n_groups > 1 ? group_of(skb, slot) : 0;
 	p->hop = 0;
 	p->cpu = cpu;
 	p->netns = v->inum;
-	if ((filter_proto || filter_port) && !flow_matches(skb)) {
-		p->stage = NS_PKT_IGNORED;
-		count(NS_CNT_IGNORED);
-		return false;
-	}
 	p->stage = stage;
 	p->segs = wire_segs(skb);
-	count(v->from_socket ? NS_CNT_STARTED : NS_CNT_MIDWAY);
-	record(slot, p->group, stage, NS_STAGE_NONE, 0, 0, false, p->segs, NULL);
-	emit(v->tag, v->addr, slot, p->group, stage, NS_STAGE_NONE, 0, now, v->len, v->inum,
+	if (v->from_socket)
+		count(c, NS_CNT_STARTED);
+	else
+		count(c, NS_CNT_MIDWAY);
+	iv.slot = slot;
+	iv.group = p->group;
+	iv.to = stage;
+	iv.from = NS_STAGE_NONE;
+	iv.segs = p->segs;
+	record(c, &iv);
+	emit(v->tag, v->addr, slot, p->group, stage, NS_STAGE_NONE, 0, now, skb->len, v->inum,
 	     v->ifindex);
 	return true;
 }
@@ -555,15 +620,20 @@ static __always_inline bool resent(const struct ns_pkt *p, __u8 stage, __u32 inu
 		p->stage == NS_STAGE_RX_HANDLER);
 }
 
+/* Does the slot follow this very packet? Without a tag (a stage inside a hop), by address. */
+static __always_inline bool same_packet(const struct ns_pkt *p, const struct pkt_view *v)
+{
+	return p->skb == v->addr && (!v->tag || p->tag == v->tag);
+}
+
 /*
  * A stage of a packet on a device. Returns true when the packet is followed,
- * with the device slot and hop in *frame. skb is NULL for views read by
- * address: those go on with a packet but never start one.
+ * with the device slot and hop in *frame.
  */
-static __always_inline bool on_stage(struct ns_cpu *c, const struct sk_buff *skb,
-				     const struct pkt_view *v, __u8 stage,
+static __always_inline bool on_stage(struct ns_cpu *c, struct pkt_view *v, __u8 stage,
 				     struct ns_xmit_frame *frame)
 {
+	struct interval iv = {};
 	struct ns_pkt *p;
 	__u64 now;
 	__u32 cpu;
@@ -571,33 +641,34 @@ static __always_inline bool on_stage(struct ns_cpu *c, const struct sk_buff *skb
 	__u8 hop, from;
 
 	slot = NS_DEV_INFO_SLOT(v->info);
-	now = bpf_ktime_get_ns();
 	cpu = bpf_get_smp_processor_id();
+	p = pkt_find(v->addr);
+	/* Left out at its first stage: nothing more to do, not even a clock read. */
+	if (p && p->stage == NS_PKT_IGNORED && same_packet(p, v))
+		return false;
+	/* The light set keeps only a packet's first queueing. */
+	if (cfg.stage_set == NS_SET_HOPS && stage == NS_STAGE_TX_QUEUE && p && same_packet(p, v) &&
+	    !terminal(p->stage) && !resent(p, stage, v->inum))
+		return false;
+	now = bpf_ktime_get_ns();
 	frame->skb = v->addr;
 	frame->ts = now;
 	frame->slot = slot;
 	frame->hop = 0;
 
 	/*
-	 * No live state with this packet's tag: it starts here, from a local
-	 * socket or (state lost, traffic from outside) midway. A reused skb
-	 * address carries another tag, so it starts afresh even when its last
-	 * free fired no tracepoint. A bridge's or stacked device's further
-	 * transmit of the same packet finds its state and goes on.
+	 * No live state of this packet: it starts here, from a local socket or
+	 * (state lost, traffic from outside) midway. A reused skb address
+	 * carries another tag, so it starts afresh even when its last free
+	 * fired no tracepoint. A bridge's or stacked device's further transmit
+	 * of the same packet finds its state and goes on.
 	 */
-	p = pkt_find(v->addr);
-	if (!p || !live(p, v->addr, v->tag, now) || terminal(p->stage) ||
+	if (!p || !same_packet(p, v) || now - p->ts > cfg.max_age_ns || terminal(p->stage) ||
 	    resent(p, stage, v->inum)) {
-		if (!skb)
-			return false;
-		if (!p)
-			p = pkt_victim(v->addr, now);
-		if (!p)
-			return false;
-		return start(p, skb, v, slot, stage, now, cpu);
+		if (p && p->skb != v->addr)
+			p = NULL;
+		return start(c, p, v, slot, stage, cpu);
 	}
-	if (p->stage == NS_PKT_IGNORED)
-		return false;
 
 	from = p->stage;
 	hop = p->hop;
@@ -612,23 +683,33 @@ static __always_inline bool on_stage(struct ns_cpu *c, const struct sk_buff *skb
 	/* Queuing it raised NET_RX, unless a run was pending: the raise -> run delay. */
 	if (stage == NS_STAGE_RX_ENQUEUE && !c->raised[1] && !c->softirq_entry[1])
 		c->raised[1] = now;
+	iv.slot = slot;
+	iv.group = p->group;
+	iv.hop = hop;
+	iv.segs = p->segs;
 	if (stage == NS_STAGE_RX_CORE) {
 		/*
 		 * The packet waited for a NET_RX softirq that began after it was
 		 * queued (an untimed run, when sampling, cannot say).
 		 */
 		if (c->softirq_entry[1] > p->ts) {
-			record(slot, p->group, NS_STAGE_RX_SOFTIRQ, from,
-			       c->softirq_entry[1] - p->ts, hop, false, p->segs, c);
-			emit(v->tag, v->addr, slot, p->group, NS_STAGE_RX_SOFTIRQ, from, hop,
-			     c->softirq_entry[1], v->len, v->inum, v->ifindex);
+			iv.to = NS_STAGE_RX_SOFTIRQ;
+			iv.from = from;
+			iv.delta = c->softirq_entry[1] - p->ts;
+			record(c, &iv);
+			emit(p->tag, v->addr, slot, p->group, NS_STAGE_RX_SOFTIRQ, from, hop,
+			     c->softirq_entry[1], 0, v->inum, v->ifindex);
 			from = NS_STAGE_RX_SOFTIRQ;
 			p->ts = c->softirq_entry[1];
 		}
 		c->rx_skb = v->addr;
 	}
-	record(slot, p->group, stage, from, now - p->ts, hop, cpu != p->cpu, p->segs, c);
-	emit(v->tag, v->addr, slot, p->group, stage, from, hop, now, v->len, v->inum, v->ifindex);
+	iv.to = stage;
+	iv.from = from;
+	iv.delta = now - p->ts;
+	iv.cross_cpu = cpu != p->cpu;
+	record(c, &iv);
+	emit(p->tag, v->addr, slot, p->group, stage, from, hop, now, 0, v->inum, v->ifindex);
 	p->ts = now;
 	p->slot = slot;
 	p->stage = stage;
@@ -640,13 +721,13 @@ static __always_inline bool on_stage(struct ns_cpu *c, const struct sk_buff *skb
 }
 
 /* A stage of a packet the program may read. */
-static __always_inline bool at_stage(const struct sk_buff *skb, const struct net_device *dev,
-				     __u8 stage, struct ns_xmit_frame *frame)
+static __always_inline bool at_stage(struct ns_cpu *c, const struct sk_buff *skb,
+				     const struct net_device *dev, __u8 stage,
+				     struct ns_xmit_frame *frame)
 {
-	struct ns_cpu *c = this_cpu();
 	struct pkt_view v;
 
-	return c && view_of(c, skb, dev, stage, &v) && on_stage(c, skb, &v, stage, frame);
+	return c && view_of(c, skb, dev, stage, &v) && on_stage(c, &v, stage, frame);
 }
 
 SEC("tp_btf/net_dev_queue")
@@ -654,20 +735,17 @@ int BPF_PROG(tx_queue, struct sk_buff *skb)
 {
 	struct ns_xmit_frame f;
 
-	at_stage(skb, skb->dev, NS_STAGE_TX_QUEUE, &f);
+	at_stage(this_cpu(), skb, skb->dev, NS_STAGE_TX_QUEUE, &f);
 	return 0;
 }
 
 SEC("tp_btf/net_dev_start_xmit")
 int BPF_PROG(tx_start, const struct sk_buff *skb, const struct net_device *dev)
 {
+	struct ns_cpu *c = this_cpu();
 	struct ns_xmit_frame f;
-	struct ns_cpu *c;
 
-	if (!at_stage(skb, dev, NS_STAGE_TX_START, &f))
-		return 0;
-	c = this_cpu();
-	if (!c || c->depth >= NS_XMIT_DEPTH)
+	if (!at_stage(c, skb, dev, NS_STAGE_TX_START, &f) || c->depth >= NS_XMIT_DEPTH)
 		return 0;
 	c->frames[c->depth & (NS_XMIT_DEPTH - 1)] = f;
 	c->depth++;
@@ -679,24 +757,64 @@ int BPF_PROG(rx_enqueue, struct sk_buff *skb)
 {
 	struct ns_xmit_frame f;
 
-	at_stage(skb, skb->dev, NS_STAGE_RX_ENQUEUE, &f);
+	at_stage(this_cpu(), skb, skb->dev, NS_STAGE_RX_ENQUEUE, &f);
 	return 0;
 }
 
 /*
- * The driver's transmit returned. The skb may be freed already: use its
- * address only, never read through it. The transmit span (start -> done)
- * is kept apart; the packet's chain goes on from the forward inside it.
+ * A driver's transmit returned (the tracepoint, or fexit of its function):
+ * the span from its start, and the packet's chain on from the forward
+ * inside it when nothing received it meanwhile (another CPU, or a reuse).
+ * The skb may be freed already: its address is all we use.
  */
+static __always_inline void xmit_returned(struct ns_cpu *c, __u64 addr,
+					  const struct ns_xmit_frame *f, __u8 stage, bool span,
+					  __u32 len, __u32 inum, __u32 ifindex)
+{
+	struct interval iv = {};
+	struct ns_khist *h;
+	struct ns_pkt *p;
+	__u64 now;
+
+	p = pkt_find(addr);
+	if (!span && (!p || p->stage == NS_PKT_IGNORED))
+		return;
+	now = bpf_ktime_get_ns();
+	if (span) {
+		__u32 idx = (__u32)f->slot * NS_SPAN_COUNT + NS_SPAN_XMIT;
+
+		h = bpf_map_lookup_elem(&spans, &idx);
+		if (h)
+			ns_khist_add(h, now - f->ts, 1, f->hop, false);
+	}
+	/* After the forward, or after a transmit nested in it (a bridge's own xmit to a port). */
+	if (!p || p->cpu != bpf_get_smp_processor_id() ||
+	    (p->stage != NS_STAGE_TX_START && p->stage != NS_STAGE_RX_ENQUEUE &&
+	     p->stage != NS_STAGE_TX_DONE && p->stage != NS_STAGE_DRV_DONE &&
+	     p->stage != NS_STAGE_DRV_XMIT))
+		return;
+	if (stage == NS_STAGE_DRV_DONE && p->stage == NS_STAGE_TX_START)
+		return;
+	iv.slot = f->slot;
+	iv.group = p->group;
+	iv.to = stage;
+	iv.from = p->stage;
+	iv.hop = f->hop;
+	iv.segs = p->segs;
+	iv.delta = now - p->ts;
+	record(c, &iv);
+	emit(p->tag, addr, f->slot, p->group, stage, p->stage, f->hop, now, len, inum, ifindex);
+	p->stage = stage;
+	p->ts = now;
+}
+
 SEC("tp_btf/net_dev_xmit")
 int BPF_PROG(tx_done, struct sk_buff *skb, int rc, struct net_device *dev, unsigned int len)
 {
 	struct ns_xmit_frame *f;
 	struct ns_cpu *c;
-	struct ns_pkt *p;
-	struct ns_hist *h;
-	__u64 addr, now;
-	__u32 info, idx, cpu, inum;
+	__u32 info, inum;
+	__u64 addr;
 
 	if (!dev_watched(dev, &info, &inum))
 		return 0;
@@ -708,31 +826,10 @@ int BPF_PROG(tx_done, struct sk_buff *skb, int rc, struct net_device *dev, unsig
 	c->depth--;
 	if (f->skb != addr) {
 		/* A start we did not follow, or a frame left by an aborted transmit. */
-		count(NS_CNT_XMIT_UNMATCHED);
+		count(c, NS_CNT_XMIT_UNMATCHED);
 		return 0;
 	}
-	now = bpf_ktime_get_ns();
-	idx = half() * span_half + (__u32)f->slot * NS_SPAN_COUNT + NS_SPAN_XMIT;
-	h = bpf_map_lookup_elem(&spans, &idx);
-	if (h) {
-		ns_hist_add(h, now - f->ts);
-		if (f->hop > h->hop)
-			h->hop = f->hop;
-	}
-	p = pkt_find(addr);
-	cpu = bpf_get_smp_processor_id();
-	/* Still ours only if nothing received it meanwhile (another CPU, or a reuse). */
-	if (!p || p->skb != addr || p->cpu != cpu ||
-	    (p->stage != NS_STAGE_TX_START && p->stage != NS_STAGE_RX_ENQUEUE &&
-	     p->stage != NS_STAGE_TX_DONE && p->stage != NS_STAGE_DRV_DONE &&
-	     p->stage != NS_STAGE_DRV_XMIT))
-		return 0;
-	record(f->slot, p->group, NS_STAGE_TX_DONE, p->stage, now - p->ts, f->hop, false, p->segs,
-	       c);
-	emit(p->tag, addr, f->slot, p->group, NS_STAGE_TX_DONE, p->stage, f->hop, now, len, inum,
-	     dev->ifindex);
-	p->stage = NS_STAGE_TX_DONE;
-	p->ts = now;
+	xmit_returned(c, addr, f, NS_STAGE_TX_DONE, true, len, inum, dev->ifindex);
 	return 0;
 }
 
@@ -741,16 +838,15 @@ int BPF_PROG(rx_core, struct sk_buff *skb)
 {
 	struct ns_xmit_frame f;
 
-	at_stage(skb, skb->dev, NS_STAGE_RX_CORE, &f);
+	at_stage(this_cpu(), skb, skb->dev, NS_STAGE_RX_CORE, &f);
 	return 0;
 }
 
-/* A socket of a watched namespace, counted in the running half. */
-static __always_inline struct ns_sock *sock_stats(const struct sock *sk)
+/* A socket of a watched namespace: its cumulative counts. */
+static __always_inline struct ns_sock *sock_stats(struct ns_cpu *c, const struct sock *sk)
 {
 	__u32 inum = sk->__sk_common.skc_net.net->ns.inum, idx, idx1;
 	struct ns_sock *a, *b, *s;
-	struct ns_cpu *c;
 	__u16 proto;
 	__u64 addr;
 
@@ -758,13 +854,10 @@ static __always_inline struct ns_sock *sock_stats(const struct sock *sk)
 		return NULL;
 	/* TCP and UDP only: the tool's own netlink sockets live in these namespaces too. */
 	proto = sk->sk_protocol;
-	if (proto != 6 && proto != 17)
-		return NULL;
-	c = this_cpu();
-	if (!c)
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
 		return NULL;
 	addr = ptr_value(c, sk);
-	idx = half() * NS_SOCK_SLOTS + ((ns_key_hash(addr >> 6) & (NS_SOCK_SLOTS - 1)) & ~1U);
+	idx = (ns_key_hash(addr >> 6) & cfg.sock_mask) & ~1U;
 	idx1 = idx + 1;
 	a = bpf_map_lookup_elem(&socks, &idx);
 	b = bpf_map_lookup_elem(&socks, &idx1);
@@ -776,7 +869,7 @@ static __always_inline struct ns_sock *sock_stats(const struct sock *sk)
 		return b;
 	s = !a->sk ? a : !b->sk ? b : NULL;
 	if (!s) {
-		count(NS_CNT_SOCK_FULL);
+		count(c, NS_CNT_SOCK_FULL);
 		return NULL;
 	}
 	s->sk = addr;
@@ -790,62 +883,114 @@ static __always_inline struct ns_sock *sock_stats(const struct sock *sk)
  * Data was queued to a socket. In the NET_RX softirq that is the packet the
  * receive core is working on: the end of its receive processing.
  */
-SEC("tp_btf/sk_data_ready")
-int BPF_PROG(sock_enqueue, const struct sock *sk)
+static __always_inline void data_ready(const struct sock *sk, bool in_softirq)
 {
-	struct ns_sock *s = sock_stats(sk);
 	struct ns_cpu *c = this_cpu();
+	struct interval iv = {};
+	struct ns_sock *s;
 	struct ns_pkt *p;
 	__u64 now;
-	__u32 cpu;
 
+	if (!c)
+		return;
+	s = sock_stats(c, sk);
 	if (s)
 		s->data_ready++;
-	if (!c || !c->softirq_entry[1] || !c->rx_skb)
-		return 0;
+	if (!c->rx_skb || !(in_softirq ? serving_softirq() : c->softirq_entry[1] != 0))
+		return;
 	p = pkt_find(c->rx_skb);
-	cpu = bpf_get_smp_processor_id();
 	/* After rx_core, or after a macvlan's or ipvlan's rx_handler handed it up. */
-	if (p && p->skb == c->rx_skb && p->cpu == cpu &&
+	if (p && p->cpu == bpf_get_smp_processor_id() &&
 	    (p->stage == NS_STAGE_RX_CORE || p->stage == NS_STAGE_RX_HANDLER)) {
 		now = bpf_ktime_get_ns();
-		record(p->slot, p->group, NS_STAGE_SOCK_ENQUEUE, p->stage, now - p->ts, p->hop,
-		       false, p->segs, c);
+		iv.slot = p->slot;
+		iv.group = p->group;
+		iv.to = NS_STAGE_SOCK_ENQUEUE;
+		iv.from = p->stage;
+		iv.hop = p->hop;
+		iv.segs = p->segs;
+		iv.delta = now - p->ts;
+		record(c, &iv);
 		emit(p->tag, c->rx_skb, p->slot, p->group, NS_STAGE_SOCK_ENQUEUE, p->stage, p->hop,
 		     now, 0, p->netns, 0);
 		p->stage = NS_STAGE_SOCK_ENQUEUE;
 		p->ts = now;
 	}
 	c->rx_skb = 0;
+}
+
+/* Inside the receive softirq as the softirq hooks mark it. */
+SEC("tp_btf/sk_data_ready")
+int BPF_PROG(sock_enqueue, const struct sock *sk)
+{
+	data_ready(sk, false);
 	return 0;
+}
+
+/*
+ * The same, told from the preempt count: the light set needs no softirq
+ * hook then. The loader picks it where the kernel can resolve the count's
+ * address (CONFIG_KALLSYMS_ALL, as distribution kernels have).
+ */
+SEC("tp_btf/sk_data_ready")
+int BPF_PROG(sock_enqueue_pc, const struct sock *sk)
+{
+	data_ready(sk, true);
+	return 0;
+}
+
+/* The last stage of a packet we follow: delivered to the application, or dropped. */
+static __always_inline void finish(struct ns_cpu *c, struct ns_pkt *p, __u64 addr, __u8 stage,
+				   __u64 now, __u32 cpu, __u32 len)
+{
+	struct interval iv = {
+		.slot = p->slot,
+		.group = p->group,
+		.to = stage,
+		.from = p->stage,
+		.hop = p->hop,
+		.segs = p->segs,
+		.delta = now - p->ts,
+		.cross_cpu = stage == NS_STAGE_DELIVER && cpu != p->cpu,
+	};
+
+	record(c, &iv);
+	emit(p->tag, addr, p->slot, p->group, stage, p->stage, p->hop, now, len, p->netns, 0);
+	p->ts = now;
+	p->stage = stage;
+	p->cpu = cpu;
+}
+
+/* The live state of a packet by its address and content, or NULL. */
+static __always_inline struct ns_pkt *followed(struct ns_cpu *c, const struct sk_buff *skb,
+					       __u64 *addr, __u64 *now)
+{
+	struct ns_pkt *p;
+	__u32 tag;
+
+	*addr = ptr_value(c, skb);
+	p = pkt_find(*addr);
+	if (!p || p->stage == NS_PKT_IGNORED || terminal(p->stage))
+		return NULL;
+	tag = content_tag(skb);
+	if (p->tag != tag)
+		return NULL;
+	*now = bpf_ktime_get_ns();
+	return *now - p->ts <= cfg.max_age_ns ? p : NULL;
 }
 
 /* The application copies a packet we follow (TCP; most UDP datagrams skip this tracepoint). */
 SEC("tp_btf/skb_copy_datagram_iovec")
 int BPF_PROG(deliver, const struct sk_buff *skb, int len)
 {
-	__u32 tag = content_tag(skb), cpu;
-	struct ns_cpu *c;
-	__u64 addr, now;
+	struct ns_cpu *c = this_cpu();
 	struct ns_pkt *p;
+	__u64 addr, now;
 
-	c = this_cpu();
-	if (!c || !sampled(tag))
-		return 0;
-	addr = ptr_value(c, skb);
-	p = pkt_find(addr);
-	now = bpf_ktime_get_ns();
 	/* No device here (UDP reuses skb->dev as scratch): only packets we follow count. */
-	if (!p || !live(p, addr, tag, now) || terminal(p->stage) || p->stage == NS_PKT_IGNORED)
+	if (!c || !(p = followed(c, skb, &addr, &now)))
 		return 0;
-	cpu = bpf_get_smp_processor_id();
-	record(p->slot, p->group, NS_STAGE_DELIVER, p->stage, now - p->ts, p->hop, cpu != p->cpu,
-	       p->segs, NULL);
-	emit(tag, addr, p->slot, p->group, NS_STAGE_DELIVER, p->stage, p->hop, now, skb->len,
-	     p->netns, 0);
-	p->ts = now;
-	p->stage = NS_STAGE_DELIVER;
-	p->cpu = cpu;
+	finish(c, p, addr, NS_STAGE_DELIVER, now, bpf_get_smp_processor_id(), skb->len);
 	return 0;
 }
 
@@ -853,11 +998,15 @@ int BPF_PROG(deliver, const struct sk_buff *skb, int len)
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(sock_recv, struct sock *sk, int ret, int flags)
 {
+	struct ns_cpu *c;
 	struct ns_sock *s;
 
 	if (ret <= 0)
 		return 0;
-	s = sock_stats(sk);
+	c = this_cpu();
+	if (!c)
+		return 0;
+	s = sock_stats(c, sk);
 	if (!s)
 		return 0;
 	s->delivered++;
@@ -868,7 +1017,8 @@ int BPF_PROG(sock_recv, struct sock *sk, int ret, int flags)
 SEC("tp_btf/sock_rcvqueue_full")
 int BPF_PROG(sock_rcvqueue_full, struct sock *sk, struct sk_buff *skb)
 {
-	struct ns_sock *s = sock_stats(sk);
+	struct ns_cpu *c = this_cpu();
+	struct ns_sock *s = c ? sock_stats(c, sk) : NULL;
 
 	if (s)
 		s->rcvq_full++;
@@ -879,7 +1029,8 @@ int BPF_PROG(sock_rcvqueue_full, struct sock *sk, struct sk_buff *skb)
 SEC("tp_btf/udp_fail_queue_rcv_skb")
 int BPF_PROG(udp_queue_fail, int rc, struct sock *sk)
 {
-	struct ns_sock *s = sock_stats(sk);
+	struct ns_cpu *c = this_cpu();
+	struct ns_sock *s = c ? sock_stats(c, sk) : NULL;
 
 	if (s)
 		s->queue_fail++;
@@ -888,35 +1039,23 @@ int BPF_PROG(udp_queue_fail, int rc, struct sock *sk)
 
 static __always_inline void on_drop(const struct sk_buff *skb, __u32 reason)
 {
-	__u32 tag = content_tag(skb);
-	struct ns_cpu *cpu = this_cpu();
-	__u64 addr, now = bpf_ktime_get_ns();
+	struct ns_cpu *c = this_cpu();
 	struct ns_drop_key key = {};
-	__u64 one = 1, *c;
+	__u64 one = 1, *n, addr, now;
 	struct ns_pkt *p;
 
-	if (!cpu)
-		return;
-	addr = ptr_value(cpu, skb);
-	p = pkt_find(addr);
-	if (!p || !live(p, addr, tag, now) || terminal(p->stage) || p->stage == NS_PKT_IGNORED)
+	if (!c || !(p = followed(c, skb, &addr, &now)))
 		return;
 	key.reason = reason;
 	key.slot = p->slot;
 	key.group = p->group;
 	key.stage = p->stage;
-	key.half = half();
-	c = bpf_map_lookup_elem(&drops, &key);
-	if (c)
-		(*c)++;
-	else
-		bpf_map_update_elem(&drops, &key, &one, BPF_NOEXIST);
-	record(p->slot, p->group, NS_STAGE_DROP, p->stage, now - p->ts, p->hop, false, p->segs,
-	       NULL);
-	emit(tag, addr, p->slot, p->group, NS_STAGE_DROP, p->stage, p->hop, now, skb->len, p->netns,
-	     0);
-	p->stage = NS_STAGE_DROP;
-	p->ts = now;
+	n = bpf_map_lookup_elem(&drops, &key);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	else if (bpf_map_update_elem(&drops, &key, &one, BPF_NOEXIST) && (n = bpf_map_lookup_elem(&drops, &key)))
+		__sync_fetch_and_add(n, 1); /* another CPU added the key first */
+	finish(c, p, addr, NS_STAGE_DROP, now, p->cpu, skb->len);
 }
 
 /* Kernels from 5.17 pass a drop reason; the loader picks one of these two. */
@@ -946,7 +1085,8 @@ static __always_inline int net_softirq(unsigned int vec)
 /*
  * Softirq runs are counted; timed all (or 1 in N when sampling: a clock read
  * costs as much as the rest of a program). A run a followed packet raised
- * also gives the delay from that raise to the run.
+ * also gives the delay from that raise to the run. The light stage set only
+ * marks the run (the socket enqueue is the receive softirq's): no clock.
  */
 SEC("tp_btf/softirq_entry")
 int BPF_PROG(softirq_entry, unsigned int vec)
@@ -961,7 +1101,8 @@ int BPF_PROG(softirq_entry, unsigned int vec)
 	c = this_cpu();
 	if (!c)
 		return 0;
-	if (sample_every > 1 && (c->softirq_runs[i & 1]++ & (sample_every_pow2 - 1))) {
+	if (cfg.stage_set == NS_SET_HOPS ||
+	    (cfg.sample_every > 1 && (c->softirq_runs[i & 1]++ & (cfg.sample_pow2 - 1)))) {
 		c->softirq_entry[i & 1] = 1; /* running, not timed */
 		c->raised[i & 1] = 0;
 		return 0;
@@ -972,9 +1113,7 @@ int BPF_PROG(softirq_entry, unsigned int vec)
 		return 0;
 	d = now - c->raised[i & 1];
 	c->raised[i & 1] = 0;
-	s = softirq_stats();
-	if (!s)
-		return 0;
+	s = &c->softirq;
 	s->raise_delay_ns[i & 1] += d;
 	s->raise_delay_log2[i & 1][ns_log2l(d) & (NS_LOG2_SLOTS - 1)]++;
 	return 0;
@@ -994,13 +1133,11 @@ int BPF_PROG(softirq_exit, unsigned int vec)
 	if (!c || !c->softirq_entry[i & 1])
 		return 0;
 	entry = c->softirq_entry[i & 1];
-	s = softirq_stats();
-	if (s) {
-		s->count[i & 1]++;
-		if (entry > 1) {
-			s->time_ns[i & 1] += bpf_ktime_get_ns() - entry;
-			s->timed[i & 1]++;
-		}
+	s = &c->softirq;
+	s->count[i & 1]++;
+	if (entry > 1) {
+		s->time_ns[i & 1] += bpf_ktime_get_ns() - entry;
+		s->timed[i & 1]++;
 	}
 	c->softirq_entry[i & 1] = 0;
 	if (i == 1)
@@ -1011,14 +1148,14 @@ int BPF_PROG(softirq_exit, unsigned int vec)
 SEC("tp_btf/napi_poll")
 int BPF_PROG(napi_poll, struct napi_struct *napi, int work, int budget)
 {
-	struct ns_softirq *s = softirq_stats();
+	struct ns_cpu *c = this_cpu();
 
-	if (!s)
+	if (!c)
 		return 0;
-	s->napi_polls++;
-	s->napi_work += work;
+	c->softirq.napi_polls++;
+	c->softirq.napi_work += work;
 	if (work >= budget)
-		s->napi_budget_hits++;
+		c->softirq.napi_budget_hits++;
 	return 0;
 }
 
@@ -1029,7 +1166,7 @@ static __always_inline void drv_xmit(const struct sk_buff *skb, const struct net
 {
 	struct ns_xmit_frame f;
 
-	at_stage(skb, dev, NS_STAGE_DRV_XMIT, &f);
+	at_stage(this_cpu(), skb, dev, NS_STAGE_DRV_XMIT, &f);
 }
 
 /* ...and returned. Like tx_done: the skb may be gone, its address is all we use. */
@@ -1037,26 +1174,15 @@ static __always_inline void drv_done(const struct sk_buff *skb)
 {
 	struct ns_cpu *c = this_cpu();
 	struct ns_xmit_frame *f;
-	struct ns_pkt *p;
-	__u64 addr, now;
+	__u64 addr;
 
 	if (!c || c->depth == 0)
 		return;
 	addr = ptr_value(c, skb);
 	f = &c->frames[(c->depth - 1) & (NS_XMIT_DEPTH - 1)];
-	p = pkt_find(addr);
-	/* After the forward, or after a transmit nested in it (a bridge's own xmit to a port). */
-	if (f->skb != addr || !p || p->cpu != bpf_get_smp_processor_id() ||
-	    (p->stage != NS_STAGE_DRV_XMIT && p->stage != NS_STAGE_RX_ENQUEUE &&
-	     p->stage != NS_STAGE_TX_DONE && p->stage != NS_STAGE_DRV_DONE))
+	if (f->skb != addr)
 		return;
-	now = bpf_ktime_get_ns();
-	record(f->slot, p->group, NS_STAGE_DRV_DONE, p->stage, now - p->ts, f->hop, false, p->segs,
-	       c);
-	emit(p->tag, addr, f->slot, p->group, NS_STAGE_DRV_DONE, p->stage, f->hop, now, 0, p->netns,
-	     0);
-	p->stage = NS_STAGE_DRV_DONE;
-	p->ts = now;
+	xmit_returned(c, addr, f, NS_STAGE_DRV_DONE, false, 0, 0, 0);
 }
 
 SEC("fentry/veth_xmit")
@@ -1122,17 +1248,16 @@ int BPF_PROG(br_xmit_out, struct sk_buff *skb, struct net_device *dev, int ret)
  */
 static __always_inline void rx_handler(unsigned long long *ctx)
 {
+	struct ns_cpu *c = this_cpu();
 	struct ns_xmit_frame f;
 	struct pkt_view v;
 	__u64 pskb = 0, addr = 0;
-
-	struct ns_cpu *c = this_cpu();
 
 	bpf_probe_read_kernel(&pskb, sizeof(pskb), &ctx[0]);
 	if (pskb)
 		bpf_probe_read_kernel(&addr, sizeof(addr), (void *)pskb);
 	if (c && addr && view_of_addr(addr, &v))
-		on_stage(c, NULL, &v, NS_STAGE_RX_HANDLER, &f);
+		on_stage(c, &v, NS_STAGE_RX_HANDLER, &f);
 }
 
 /* The bridge takes a frame on a port. */
@@ -1167,7 +1292,7 @@ int BPF_PROG(br_fwd, const struct net_bridge_port *to, struct sk_buff *skb, bool
 {
 	struct ns_xmit_frame f;
 
-	at_stage(skb, skb->dev, NS_STAGE_BR_FORWARD, &f);
+	at_stage(this_cpu(), skb, skb->dev, NS_STAGE_BR_FORWARD, &f);
 	return 0;
 }
 
@@ -1186,14 +1311,11 @@ SEC("fexit/veth_poll")
 int BPF_PROG(veth_poll_out, struct napi_struct *napi, int budget, int ret)
 {
 	struct ns_cpu *c = this_cpu();
-	struct ns_softirq *s = softirq_stats();
 
 	if (!c || !c->drv_poll_entry)
 		return 0;
-	if (s) {
-		s->drv_poll_ns += bpf_ktime_get_ns() - c->drv_poll_entry;
-		s->drv_polls++;
-	}
+	c->softirq.drv_poll_ns += bpf_ktime_get_ns() - c->drv_poll_entry;
+	c->softirq.drv_polls++;
 	c->drv_poll_entry = 0;
 	return 0;
 }
@@ -1215,7 +1337,7 @@ static __always_inline int nf_stage(struct bpf_nf_ctx *ctx, __u8 stage)
 	struct ns_xmit_frame f;
 
 	if (skb)
-		at_stage(skb, skb->dev, stage, &f);
+		at_stage(this_cpu(), skb, skb->dev, stage, &f);
 	return NS_NF_ACCEPT;
 }
 

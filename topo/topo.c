@@ -518,3 +518,16 @@ out:
 	restore_signals(&old);
 	return ret ? ret : removed;
 }
+
+int topo__plan(const struct topo_spec *spec, struct topo **out, struct topo_err *err)
+{
+	*out = NULL;
+	if (topo__validate(spec, err))
+		return -EINVAL;
+	return topo_plan(spec, "plan", out, err); /* any valid run id: nothing is named yet */
+}
+
+void topo__free_plan(struct topo *t)
+{
+	topo_free(t);
+}

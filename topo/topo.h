@@ -141,6 +141,13 @@ int topo__up(const struct topo_spec *spec, struct topo **out, struct topo_err *e
 
 /* Remove everything t made (when t->owned) and free t. NULL is fine. */
 void topo__down(struct topo *t);
+/*
+ * The topology a spec would build, planned without touching the system (its
+ * devices and namespaces, ifindex and inode 0): what the probes' memory is
+ * planned from before anything is built. Free it with topo__free_plan.
+ */
+int topo__plan(const struct topo_spec *spec, struct topo **out, struct topo_err *err);
+void topo__free_plan(struct topo *t);
 
 /*
  * Leave t up after this process ends (`netstage topo up`): it is recorded as

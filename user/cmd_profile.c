@@ -55,13 +55,14 @@ int cmd_profile(int argc, char **argv)
 	struct topo *t = NULL;
 	struct loader *l = NULL;
 	struct loader_opts lo = { 0 };
-	struct probe_opts po = { 0 };
+	struct probe_opts po;
 	struct raw_writer *raw = NULL;
 	struct result r = { 0 };
 	struct timespec t0, t1;
 	long duration = 10;
 	char err[512];
 
+	probe_opts__init(&po, NS_SET_HOPS); /* live containers: the light set by default */
 	cli__init(&p, &cmd, argc, argv);
 	while ((id = cli__next(&p)) > 0) {
 		int handled = probe_opts__handle(&p, id, &po);
@@ -155,6 +156,7 @@ int cmd_profile(int argc, char **argv)
 		}
 	}
 	sysinfo__fill(&r, &l->features);
+	loader__cost_begin(l, &r);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (long s = 0; s < duration && !session_stop; s++) {
 		if (isatty(STDERR_FILENO) || s == 0)
@@ -172,6 +174,7 @@ int cmd_profile(int argc, char **argv)
 		cli__error(&cmd, "reading the probes' maps failed: %s", strerror(-rc));
 		goto out;
 	}
+	loader__cost_end(l, &r);
 	if (raw) {
 		unsigned long long n = 0;
 

@@ -330,6 +330,8 @@ int experiment__run(const struct experiment *e, const struct topo *t, struct loa
 
 		rc = snapshot(l, &scratch, NULL, 0);
 		result__free(&scratch);
+		if (!rc)
+			rc = loader__cost_begin(l, r);
 		if (rc)
 			goto out;
 		mark = now_s();
@@ -368,6 +370,8 @@ int experiment__run(const struct experiment *e, const struct topo *t, struct loa
 		}
 	}
 out:
+	if (l)
+		loader__cost_end(l, r);
 	load__free(res, n);
 	throughput__aggregate(tp);
 	free(pairs);

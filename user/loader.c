@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include "user/loader.h"
 #include "user/cli.h"
+#include "user/probe_memory.h"
 #include "stages.skel.h"
 
 /*
@@ -32,8 +33,7 @@ static void quiet_libbpf(void)
 	libbpf_set_print(print_libbpf);
 }
 
-/* Load "r0 = 0; exit" as a tracing program at a BTF id, and attach it. */
-static int try_tracing(enum bpf_attach_type type, int btf_id, int btf_obj_fd)
+int loader__empty_tracing(enum bpf_attach_type type, int btf_id, int btf_obj_fd)
 {
 	struct bpf_insn insns[2] = {
 	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
@@ -41,11 +41,19 @@ static int try_tracing(enum bpf_attach_type type, int btf_id, int btf_obj_fd)
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = type, .attach_btf_id = btf_id,
 		    .attach_btf_obj_fd = btf_obj_fd);
+	int prog = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, 2, &opts);
+
+	return prog < 0 ? -errno : prog;
+}
+
+/* Load "r0 = 0; exit" as a tracing program at a BTF id, and attach it. */
+static int try_tracing(enum bpf_attach_type type, int btf_id, int btf_obj_fd)
+{
 	int prog, link, err;
 
-	prog = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, 2, &opts);
+	prog = loader__empty_tracing(type, btf_id, btf_obj_fd);
 	if (prog < 0)
-		return -errno;
+		return prog;
 	link = bpf_raw_tracepoint_open(NULL, prog);
 	err = link < 0 ? -errno : 0;
 	if (link >= 0)
@@ -421,7 +429,7 @@ static int fill_dev_table(struct loader *l, const int *dev_slot, char *err, size
 		rc = -E2BIG;
 		goto out;
 	}
-	ro->dev_mask = mask;
+	ro->cfg.dev_mask = mask;
 	for (long i = 0; i <= mask; i++)
 		ro->dev_keys[i] = table[i];
 	for (int i = 0; i < t->n_devs; i++)
@@ -437,7 +445,7 @@ static int fill_dev_table(struct loader *l, const int *dev_slot, char *err, size
 		rc = -E2BIG;
 		goto out;
 	}
-	ro->netns_mask = mask;
+	ro->cfg.netns_mask = mask;
 	for (long i = 0; i <= mask; i++)
 		ro->netns_keys[i] = (__u32)table[i];
 out:
@@ -447,9 +455,57 @@ out:
 	return rc;
 }
 
+/*
+ * The programs of the light stage set: a packet's first queueing, each
+ * device's receive, the socket enqueue and the delivery, drops, socket
+ * trouble, and the receive softirq's bounds (marked, not timed), which tell
+ * a socket enqueue of the softirq's packet from one in process context.
+ */
+static bool in_hops(const struct loader *l, const struct bpf_program *prog)
+{
+	const struct stages_bpf *skel = l->skel;
+	const struct bpf_program *const keep[] = {
+	    skel->progs.tx_queue,	skel->progs.rx_core,	      skel->progs.sock_enqueue,
+	    skel->progs.sock_enqueue_pc, skel->progs.deliver,	      skel->progs.sock_recv,
+	    skel->progs.sock_rcvqueue_full, skel->progs.udp_queue_fail, skel->progs.drop,
+	    skel->progs.drop_noreason,
+	};
+
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		if (keep[i] == prog)
+			return true;
+	/* Where the preempt count cannot be read, the softirq hooks mark the receive softirq. */
+	return !l->preempt_count &&
+	       (prog == skel->progs.softirq_entry || prog == skel->progs.softirq_exit);
+}
+
+/*
+ * Can the programs read the preempt count (a per-CPU kernel variable)? The
+ * verifier finds its address through kallsyms, which lists data symbols only
+ * with CONFIG_KALLSYMS_ALL.
+ */
+static bool preempt_count_readable(void)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	char line[256];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		const char *name = strrchr(line, ' ');
+
+		found = name && (!strcmp(name + 1, "__preempt_count\n") ||
+				 !strcmp(name + 1, "pcpu_hot\n"));
+	}
+	fclose(f);
+	return found;
+}
+
 static void choose_programs(struct loader *l, bool module_probes)
 {
 	struct bpf_program *prog;
+	bool all = l->stage_set == NS_SET_ALL;
 
 	l->modules[0] = '\0';
 	bpf_object__for_each_program(prog, l->skel->obj)
@@ -460,9 +516,10 @@ static void choose_programs(struct loader *l, bool module_probes)
 		if (!tp)
 			continue;
 		if (is_module_probe(prog))
-			on = module_probes && l->features.fentry && func_exists(l->vmlinux_btf, tp);
+			on = all && module_probes && l->features.fentry &&
+			     func_exists(l->vmlinux_btf, tp);
 		else
-			on = tp_args(l->vmlinux_btf, tp) >= 0;
+			on = (all || in_hops(l, prog)) && tp_args(l->vmlinux_btf, tp) >= 0;
 		bpf_program__set_autoload(prog, on);
 		if (on && is_module_probe(prog))
 			add_name(l->modules, sizeof(l->modules), tp);
@@ -471,7 +528,7 @@ static void choose_programs(struct loader *l, bool module_probes)
 	{
 		struct bpf_program *nf[] = {l->skel->progs.nf_pre, l->skel->progs.nf_nat,
 					    l->skel->progs.nf_post};
-		bool on = l->features.netfilter && translates(l->topo);
+		bool on = all && l->features.netfilter && translates(l->topo);
 
 		for (size_t i = 0; i < sizeof(nf) / sizeof(nf[0]); i++) {
 			bpf_program__set_type(nf[i], NS_PROG_TYPE_NETFILTER);
@@ -479,6 +536,10 @@ static void choose_programs(struct loader *l, bool module_probes)
 			bpf_program__set_autoload(nf[i], on);
 		}
 	}
+	/* One socket enqueue program: the softirq told by the preempt count, or by the hooks. */
+	bpf_program__set_autoload(l->preempt_count ? l->skel->progs.sock_enqueue
+						   : l->skel->progs.sock_enqueue_pc,
+				  false);
 	/* One kfree_skb program, with or without the reason argument. */
 	if (l->features.kfree_skb_reason)
 		bpf_program__set_autoload(l->skel->progs.drop_noreason, false);
@@ -570,10 +631,12 @@ static __u8 slot_group(const struct topo *t, int dev)
 
 /* Open the object and set everything that must be known before load. */
 static int open_configured(struct loader *l, const struct loader_opts *o, unsigned int pkt_entries,
-			   int max_slots, bool direct_reads, bool module_probes, char *err,
+			   int max_slots, bool direct_reads, bool module_probes,
+			   const struct probe_memory *m, unsigned int sock_slots, char *err,
 			   size_t errlen)
 {
 	struct stages_bpf__rodata *ro;
+	struct ns_config *cfg;
 	int *dev_slot;
 	int rc;
 
@@ -585,8 +648,10 @@ static int open_configured(struct loader *l, const struct loader_opts *o, unsign
 		return -errno;
 	}
 	dev_slot = calloc(o->topo->n_devs ? o->topo->n_devs : 1, sizeof(*dev_slot));
-	if (!dev_slot)
+	if (!dev_slot) {
+		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
+	}
 	rc = assign_slots(l, max_slots, dev_slot, err, errlen);
 	if (!rc)
 		rc = fill_dev_table(l, dev_slot, err, errlen);
@@ -594,31 +659,35 @@ static int open_configured(struct loader *l, const struct loader_opts *o, unsign
 	if (rc)
 		return rc;
 	ro = l->skel->rodata;
-	ro->direct_reads = direct_reads;
-	ro->pkt_mask = pkt_entries - 1;
-	ro->max_age_ns = o->max_age_ns ? o->max_age_ns : 1000000000ULL;
+	cfg = (struct ns_config *)&ro->cfg;
+	cfg->direct_reads = direct_reads;
+	cfg->pkt_mask = pkt_entries - 1;
+	cfg->sock_mask = sock_slots - 1;
+	cfg->max_age_ns = o->max_age_ns ? o->max_age_ns : 1000000000ULL;
+	cfg->stage_set = l->stage_set;
+	cfg->windowed = l->duty != NULL;
 	/*
 	 * On a topology netstage built, the client's packets and the server's
 	 * (the data and the acknowledgements of a TCP run) are kept apart by
 	 * the side they start on; they cross the same devices both ways.
 	 */
 	l->n_groups = o->topo->owned ? 2 : 1;
-	ro->n_slots = l->n_slots;
-	ro->n_groups = l->n_groups;
+	cfg->n_slots = l->n_slots;
+	cfg->n_groups = l->n_groups;
 	for (int i = 0; i < l->n_slots; i++)
-		ro->slot_group[i] = slot_group(o->topo, l->slots[i].dev);
-	ro->hist_half = (__u32)l->n_groups * l->n_slots * NS_EDGE_COUNT;
-	ro->span_half = (__u32)l->n_slots * NS_SPAN_COUNT;
-	ro->sample_every = o->sample_every > 1 ? o->sample_every : 1;
-	ro->sample_every_pow2 = 1;
-	while (ro->sample_every_pow2 < ro->sample_every)
-		ro->sample_every_pow2 <<= 1;
-	ro->raw_every = o->raw_every;
-	ro->filter_proto = o->filter_proto;
-	ro->filter_port = o->filter_port;
+		cfg->slot_group[i] = slot_group(o->topo, l->slots[i].dev);
+	cfg->hist_pool = m->hist_pool;
+	cfg->sample_every = o->sample_every > 1 ? o->sample_every : 1;
+	cfg->sample_pow2 = 1;
+	while (cfg->sample_pow2 < cfg->sample_every)
+		cfg->sample_pow2 <<= 1;
+	cfg->raw_every = o->raw_every;
+	cfg->filter_proto = o->filter_proto;
+	cfg->filter_port = o->filter_port;
 	bpf_map__set_max_entries(l->skel->maps.pkts, pkt_entries);
-	bpf_map__set_max_entries(l->skel->maps.hists, NS_HALVES * ro->hist_half);
-	bpf_map__set_max_entries(l->skel->maps.spans, NS_HALVES * ro->span_half);
+	bpf_map__set_max_entries(l->skel->maps.hists, m->hist_pool);
+	bpf_map__set_max_entries(l->skel->maps.spans, (__u32)l->n_slots * NS_SPAN_COUNT);
+	bpf_map__set_max_entries(l->skel->maps.socks, sock_slots);
 	/* Room for a burst of events between two reads of the ring. */
 	if (o->raw_every)
 		bpf_map__set_max_entries(l->skel->maps.events, 16 << 20);
@@ -626,10 +695,82 @@ static int open_configured(struct loader *l, const struct loader_opts *o, unsign
 	return 0;
 }
 
+int loader__stage_set(const char *name)
+{
+	if (!strcmp(name, "all"))
+		return NS_SET_ALL;
+	if (!strcmp(name, "hops"))
+		return NS_SET_HOPS;
+	return -1;
+}
+
+const char *loader__stage_set_name(int set)
+{
+	return set == NS_SET_HOPS ? "hops" : "all";
+}
+
+/* Histogram slots a topology takes: one a device, or one a (role, kind) when they are many. */
+static int slots_needed(const struct topo *t, int max_slots)
+{
+	int n = 0;
+
+	if (t->n_devs <= max_slots)
+		return t->n_devs;
+	for (int i = 0; i < t->n_devs; i++) {
+		bool seen = false;
+
+		for (int j = 0; j < i && !seen; j++)
+			seen = t->devs[j].role == t->devs[i].role && t->devs[j].kind == t->devs[i].kind;
+		n += !seen;
+	}
+	return n;
+}
+
+static unsigned int pkt_entries_of(const struct loader_opts *o)
+{
+	return o->pkt_entries ? o->pkt_entries : 65536;
+}
+
+static int max_slots_of(const struct loader_opts *o)
+{
+	int max_slots = o->max_slots ? o->max_slots : 32;
+
+	return max_slots > NS_MAX_SLOTS ? NS_MAX_SLOTS : max_slots;
+}
+
+int loader__plan(const struct loader_opts *o, struct probe_memory *m, char *err, size_t errlen)
+{
+	int cpus = o->n_cpus ? o->n_cpus : libbpf_num_possible_cpus();
+	unsigned long long limit = o->memory_limit ? o->memory_limit : probe_memory__default_limit();
+	struct probe_memory_in in = {
+	    .n_cpus = cpus > 0 ? cpus : 1,
+	    .n_slots = slots_needed(o->topo, max_slots_of(o)),
+	    .n_groups = o->topo->owned ? 2 : 1,
+	    .stage_set = o->stage_set,
+	    .pkt_entries = pkt_entries_of(o),
+	    .sock_slots = probe_memory__sock_slots(o->topo->n_pairs),
+	    .raw = o->raw_every > 0,
+	};
+	char need[32], have[32];
+
+	probe_memory__plan(&in, m);
+	if (m->total > limit) {
+		snprintf(err, errlen,
+			 "the probes' maps would take %s on %d possible CPUs, above the limit of "
+			 "%s; give --map-memory MB a larger limit, or shrink them with "
+			 "--stages hops or fewer pairs",
+			 probe_memory__fmt(m->total, need, sizeof(need)), in.n_cpus,
+			 probe_memory__fmt(limit, have, sizeof(have)));
+		return -E2BIG;
+	}
+	return 0;
+}
+
 int loader__start(struct loader **out, const struct loader_opts *o, char *err, size_t errlen)
 {
-	unsigned int pkt_entries = o->pkt_entries ? o->pkt_entries : 65536;
-	int max_slots = o->max_slots ? o->max_slots : 32;
+	unsigned int pkt_entries = pkt_entries_of(o);
+	int max_slots = max_slots_of(o);
+	struct probe_memory mem;
 	struct loader *l;
 	int rc;
 
@@ -639,12 +780,23 @@ int loader__start(struct loader **out, const struct loader_opts *o, char *err, s
 			 pkt_entries);
 		return -EINVAL;
 	}
-	if (max_slots > NS_MAX_SLOTS)
-		max_slots = NS_MAX_SLOTS;
+	rc = loader__plan(o, &mem, err, errlen);
+	if (rc)
+		return rc;
 	l = calloc(1, sizeof(*l));
-	if (!l)
+	if (!l) {
+		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
+	}
 	l->topo = o->topo;
+	l->stage_set = o->stage_set;
+	l->preempt_count = preempt_count_readable();
+	l->memory = mem.total;
+	if (o->duty_pct && o->duty_pct < 100) {
+		rc = loader__duty_prepare(l, o->duty_pct, o->duty_period_ms, err, errlen);
+		if (rc)
+			goto fail;
+	}
 	loader__probe(&l->features);
 	if (!l->features.btf || !l->features.tp_btf) {
 		snprintf(err, errlen, "this kernel cannot run netstage's probes: %s",
@@ -679,7 +831,9 @@ int loader__start(struct loader **out, const struct loader_opts *o, char *err, s
 			stages_bpf__destroy(l->skel);
 			l->skel = NULL;
 			rc = open_configured(l, o, pkt_entries, max_slots, tries[i].direct,
-					     tries[i].modules, err, errlen);
+					     tries[i].modules, &mem,
+					     probe_memory__sock_slots(o->topo->n_pairs), err,
+					     errlen);
 			if (rc)
 				goto fail;
 			rc = stages_bpf__load(l->skel);
@@ -707,6 +861,13 @@ int loader__start(struct loader **out, const struct loader_opts *o, char *err, s
 	rc = attach_netfilter(l, err, errlen);
 	if (rc)
 		goto fail;
+	if (l->duty) {
+		rc = loader__duty_start(l, err, errlen);
+		if (rc)
+			goto fail;
+	} else {
+		l->skel->bss->window_open = 1;
+	}
 	*out = l;
 	return 0;
 fail:
@@ -718,12 +879,14 @@ void loader__destroy(struct loader *l)
 {
 	if (!l)
 		return;
+	loader__cost_free(l);
+	loader__duty_stop(l);
 	for (int i = 0; i < l->n_nf_links; i++)
 		close(l->nf_links[i]);
 	stages_bpf__destroy(l->skel);
 	btf__free(l->vmlinux_btf);
 	free(l->softnet_base);
-	free(l->covered_base);
+	free(l->prev);
 	free(l);
 }
 

@@ -8,6 +8,7 @@
 #define NETSTAGE_LOADER_H
 
 #include <stdbool.h>
+#include <linux/bpf.h>
 #include "netstage.h"
 #include "topo/topo.h"
 #include "analysis/result.h"
@@ -36,7 +37,22 @@ struct loader_opts {
 	unsigned int raw_every; /* per-packet events of 1 packet in N into a ring buffer; 0: none */
 	int filter_proto;	/* IPPROTO_TCP or IPPROTO_UDP; 0: any */
 	int filter_port;	/* either port; 0: any */
+	int stage_set;		/* enum ns_stage_set */
+	/* Time sampling: the probes attached duty_pct % of every period; 0 or 100: always. */
+	unsigned int duty_pct;
+	unsigned int duty_period_ms;	    /* 0: 1000 */
+	unsigned long long memory_limit;    /* bytes of maps allowed; 0: an eighth of RAM */
+	int n_cpus;			    /* possible CPUs to plan for; 0: this kernel's */
 };
+
+/* Stage sets by name ("all", "hops"): the id, or -1. */
+int loader__stage_set(const char *name);
+const char *loader__stage_set_name(int set);
+
+/* The map memory the probes would take for these options, without loading anything. */
+struct probe_memory;
+int loader__plan(const struct loader_opts *opts, struct probe_memory *m, char *err,
+		 size_t errlen);
 
 /* A histogram slot: one device, or devices of one role merged on large topologies. */
 struct loader_slot {
@@ -60,13 +76,45 @@ struct loader {
 	bool direct_reads;		  /* packet bytes read with plain loads, not a helper */
 	char modules[256];		  /* module-level probes attached (fentry/fexit targets) */
 	unsigned long long *softnet_base; /* per CPU dropped, time_squeeze at the last snapshot */
-	unsigned long long *covered_base; /* per CPU covered NET_RX ns at the last snapshot */
+	struct collect_prev *prev;	  /* what the last snapshot read (user/collect.c) */
 	int nf_links[16];		  /* netfilter hook links of the NAT stages (fds) */
 	int n_nf_links;
+	int stage_set;
+	bool preempt_count;	   /* the programs read it: the light set needs no softirq hook */
+	unsigned long long memory; /* bytes of maps, as planned */
+	struct loader_duty *duty;  /* time sampling's thread, or NULL */
+	struct loader_cost *cost;  /* the cost estimate's calibration, or NULL */
 };
 
 /* Open, configure, load and attach. 0, or -errno with err saying what and the fix. */
 int loader__start(struct loader **out, const struct loader_opts *opts, char *err, size_t errlen);
+/*
+ * Time sampling (user/duty.c): prepare before load (the programs then start
+ * packets only inside windows), start once attached, stop before destroy.
+ */
+int loader__duty_prepare(struct loader *l, unsigned int pct, unsigned int period_ms, char *err,
+			 size_t errlen);
+int loader__duty_start(struct loader *l, char *err, size_t errlen);
+void loader__duty_stop(struct loader *l);
+/* Windows opened so far (0 without time sampling). */
+unsigned long long loader__duty_windows(const struct loader *l);
+/* A program that does nothing ("r0 = 0; exit") for a tracing hook: its fd, or -errno. */
+int loader__empty_tracing(enum bpf_attach_type type, int btf_id, int btf_obj_fd);
+
+/*
+ * What the probes cost (user/probe_cost.c). cost_begin at the start of a
+ * measurement says in r which stage set, sampling and memory made it, and
+ * starts calibrating: bpf_stats for half a second once traffic flows, the
+ * hooks' own cost from a cached or fresh measurement. cost_end, with r
+ * holding the measurement's counters, estimates ns per packet and the share
+ * of the CPU.
+ */
+int loader__cost_begin(struct loader *l, struct result *r);
+void loader__cost_end(struct loader *l, struct result *r);
+void loader__cost_free(struct loader *l);
+/* The hooks' own cost: an empty program's run (hook_ns) and bpf_stats' share of it. */
+int loader__hook_cost(double *hook_ns, double *stats_ns, bool fresh, char *err, size_t errlen);
+
 /* Detach and free. NULL is fine. */
 void loader__destroy(struct loader *l);
 /* The kernel's name of a drop reason ("NO_SOCKET"), or "reason_<n>". */

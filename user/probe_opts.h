@@ -12,11 +12,23 @@ enum {
 	PROBE_OPT_RAW_SAMPLE,
 	PROBE_OPT_PROTOCOL,
 	PROBE_OPT_PORT,
+	PROBE_OPT_STAGES,
+	PROBE_OPT_DUTY,
+	PROBE_OPT_DUTY_PERIOD,
+	PROBE_OPT_MAP_MEMORY,
 };
 
 #define PROBE_OPTS_SAMPLING                                                                        \
+	{ PROBE_OPT_STAGES, "stages", 0, "all|hops",                                               \
+	  "stage set: all (the full split) or hops (device receives, socket, drops: cheaper)" },   \
 	{ PROBE_OPT_SAMPLE, "sample", 0, "N",                                                      \
 	  "follow 1 packet in N (default 1: every packet); less overhead, same stages" },          \
+	{ PROBE_OPT_DUTY, "duty", 0, "PCT",                                                        \
+	  "time sampling: probes attached PCT % of each period, 1-100 (default 100: always)" },    \
+	{ PROBE_OPT_DUTY_PERIOD, "duty-period", 0, "MS",                                           \
+	  "the period of --duty, 10 to 60000 ms (default 1000)" },                                 \
+	{ PROBE_OPT_MAP_MEMORY, "map-memory", 0, "MB",                                             \
+	  "refuse to load probes whose maps take more (default: an eighth of RAM)" },              \
 	{ PROBE_OPT_RAW, "raw", 0, "FILE.gz",                                                      \
 	  "also write per-packet stage events, gzip (docs/RAW.md); read with report --raw" },      \
 	{ PROBE_OPT_RAW_SAMPLE, "raw-sample", 0, "N",                                              \
@@ -27,6 +39,9 @@ enum {
 	{ PROBE_OPT_PORT, "port", 0, "PORT", "follow only packets with this source or destination port" }
 
 struct probe_opts {
+	int stages; /* enum ns_stage_set, or -1: the command's default */
+	unsigned int duty, duty_period_ms;
+	unsigned long long map_memory_mb;
 	unsigned int sample;
 	const char *raw;
 	unsigned int raw_sample;
@@ -36,6 +51,8 @@ struct probe_opts {
 
 /* 1 if id was a probe option (handled), 0 if not, -1 after an error message. */
 int probe_opts__handle(const struct cli_parser *p, int id, struct probe_opts *o);
+/* The options a command starts from: its default stage set, nothing else set. */
+void probe_opts__init(struct probe_opts *o, int default_stages);
 void probe_opts__apply(const struct probe_opts *o, struct loader_opts *lo);
 
 #endif /* NETSTAGE_PROBE_OPTS_H */

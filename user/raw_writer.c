@@ -47,7 +47,7 @@ static int write_header(struct raw_writer *w, const struct loader *l)
 	struct raw_header h = { .version = RAW_VERSION,
 				.record_size = sizeof(struct ns_event),
 				.n_slots = l->n_slots,
-				.sample_every = l->skel->rodata->raw_every };
+				.sample_every = l->skel->rodata->cfg.raw_every };
 
 	memcpy(h.magic, RAW_MAGIC, 8);
 	if (gzwrite(w->gz, &h, sizeof(h)) != (int)sizeof(h))

@@ -216,14 +216,15 @@ static void check_delivered(unsigned long long got, unsigned long long n)
 	cr_expect_eq(got, n, "the server socket read %llu datagrams", got);
 }
 
-static void exact_counts(enum topo_kind kind, int mode, const struct expect *e, int n_e)
+static void exact_counts_with(enum topo_kind kind, int mode, const struct loader_opts *o,
+			      const struct expect *e, int n_e)
 {
 	const int n = 1000;
 	struct result r = {0};
 	unsigned long long reads;
 	struct flow f;
 
-	up(kind, mode, NULL);
+	up(kind, mode, o);
 	/* Where fentry works (distro kernels), the module probes must be the ones in use. */
 	if (loader->features.fentry)
 		cr_assert(loader->modules[0], "fentry works here, yet no module probe attached");
@@ -242,6 +243,19 @@ static void exact_counts(enum topo_kind kind, int mode, const struct expect *e, 
 	close_flow(&f);
 	result__free(&r);
 	check_delivered(reads, n);
+}
+
+static void exact_counts(enum topo_kind kind, int mode, const struct expect *e, int n_e)
+{
+	exact_counts_with(kind, mode, NULL, e, n_e);
+}
+
+/* The light set: the first queueing, each device's receive, the socket enqueue. Nothing else. */
+static void exact_hops(enum topo_kind kind, int mode, const struct expect *e, int n_e)
+{
+	const struct loader_opts o = {.stage_set = NS_SET_HOPS};
+
+	exact_counts_with(kind, mode, &o, e, n_e);
 }
 
 Test(stages, exact_counts_on_a_veth_pair)
@@ -283,6 +297,41 @@ Test(stages, exact_counts_through_a_bridge)
 	};
 
 	exact_counts(TOPO_VETH_BRIDGE, -1, e, sizeof(e) / sizeof(e[0]));
+}
+
+Test(stages, hops_exact_counts_on_a_veth_pair)
+{
+	static const struct expect e[] = {
+	    {TOPO_DEV_CLIENT_IF, NS_STAGE_TX_QUEUE, NULL, 0},
+	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_CORE, NULL, 0},
+	    {TOPO_DEV_SERVER_IF, NS_STAGE_SOCK_ENQUEUE, NULL, 0},
+	};
+
+	exact_hops(TOPO_VETH, -1, e, sizeof(e) / sizeof(e[0]));
+}
+
+/* The bridge's own port transmits without a stage of the light set: its queueing is not the first. */
+Test(stages, hops_exact_counts_through_a_bridge)
+{
+	static const struct expect e[] = {
+	    {TOPO_DEV_CLIENT_IF, NS_STAGE_TX_QUEUE, NULL, 0},
+	    {TOPO_DEV_CLIENT_PORT, NS_STAGE_RX_CORE, NULL, 0},
+	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_CORE, NULL, 0},
+	    {TOPO_DEV_SERVER_IF, NS_STAGE_SOCK_ENQUEUE, NULL, 0},
+	};
+
+	exact_hops(TOPO_VETH_BRIDGE, -1, e, sizeof(e) / sizeof(e[0]));
+}
+
+Test(stages, hops_exact_counts_between_macvlans)
+{
+	static const struct expect e[] = {
+	    {TOPO_DEV_CLIENT_IF, NS_STAGE_TX_QUEUE, NULL, 0},
+	    {TOPO_DEV_LOWER, NS_STAGE_RX_CORE, NULL, 0},
+	    {TOPO_DEV_LOWER, NS_STAGE_SOCK_ENQUEUE, NULL, 0},
+	};
+
+	exact_hops(TOPO_MACVLAN, MACVLAN_MODE_BRIDGE, e, sizeof(e) / sizeof(e[0]));
 }
 
 /*
@@ -491,6 +540,61 @@ Test(stages, sampling_follows_the_same_packets_at_every_stage)
 			     stage__name(stage), stage_total(&r, dev, stage), at_start);
 	}
 	cr_expect_eq(r.counters[NS_CNT_MIDWAY], 0, "an unsampled packet was picked up midway");
+	cr_expect_eq(r.counters[NS_CNT_SAMPLED_OUT] + at_start, (unsigned long long)n,
+		     "%llu sampled out and %llu followed of %d",
+		     (unsigned long long)r.counters[NS_CNT_SAMPLED_OUT], at_start, n);
+	close_flow(&f);
+	result__free(&r);
+}
+
+/*
+ * Time sampling: the probes attached 40 % of every 200 ms while datagrams
+ * flow at a steady 2000 a second. Each window follows its packets to their
+ * end, so every stage counts exactly the packets started, none midway; and
+ * about 40 % of them are followed.
+ */
+Test(stages, time_sampling_counts_add_up_per_window)
+{
+	static const struct expect e[] = {
+	    {TOPO_DEV_CLIENT_IF, NS_STAGE_TX_QUEUE, NULL, 0},
+	    {TOPO_DEV_CLIENT_IF, NS_STAGE_TX_START, NULL, 0},
+	    {TOPO_DEV_CLIENT_IF, NS_STAGE_TX_DONE, NULL, 0},
+	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_ENQUEUE, NULL, 0},
+	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_CORE, NULL, 0},
+	    {TOPO_DEV_SERVER_IF, NS_STAGE_SOCK_ENQUEUE, NULL, 0},
+	};
+	const struct loader_opts o = {.duty_pct = 40, .duty_period_ms = 200};
+	const int n = 3000;
+	struct timespec gap = {0, 500 * 1000};
+	unsigned long long started, windows;
+	struct result r = {0};
+	char buf[100] = {0};
+	struct flow f;
+
+	up(TOPO_VETH, -1, &o);
+	f = open_flow(8 << 20);
+	for (int i = 0; i < n; i++) {
+		memcpy(buf, &i, sizeof(i));
+		cr_assert_eq(send(f.tx, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+		nanosleep(&gap, NULL);
+	}
+	cr_assert_eq(drain(&f, n), n);
+	/* Past the last window's drain: every packet it started has ended. */
+	usleep(300 * 1000);
+	windows = loader__duty_windows(loader);
+	cr_assert_eq(collect__snapshot(loader, &r), 0);
+	started = r.counters[NS_CNT_STARTED];
+	cr_expect_geq(windows, 5, "%llu windows in about 2 s of 200 ms periods", windows);
+	cr_expect(started >= n / 5 && started <= n * 3 / 5, "%llu of %d followed at 40 %%", started,
+		  n);
+	for (size_t i = 0; i < sizeof(e) / sizeof(e[0]); i++)
+		if (fires(&e[i]))
+			cr_expect_eq(stage_total(&r, dev_of(&e[i]), e[i].stage), started,
+				     "%s on %s: %llu of %llu started", stage__name(e[i].stage),
+				     dev_of(&e[i]), stage_total(&r, dev_of(&e[i]), e[i].stage),
+				     started);
+	cr_expect_eq(r.counters[NS_CNT_MIDWAY], 0, "a packet started midway in a window");
+	cr_expect_eq(r.counters[NS_CNT_EVICTED], 0);
 	close_flow(&f);
 	result__free(&r);
 }

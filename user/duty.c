@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Time sampling: the stage probes attached for duty_pct % of every period
+ * and detached between, so that a hook costs nothing most of the time. A
+ * window closes in two steps: new packets stop starting (window_open = 0),
+ * the packets in flight finish during a short drain, then the programs are
+ * detached. A window opens a little after they are attached again, once the
+ * packets that were in flight while detached have passed. Every packet followed in a window is so followed to its end, and
+ * each window's counts add up.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+#include "user/loader.h"
+#include "stages.skel.h"
+
+struct loader_duty {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool started, stop;
+	unsigned int on_ms, drain_ms, off_ms, settle_ms;
+	unsigned long long windows; /* windows opened */
+	int error;		    /* -errno of a failed attach, which ends the sampling */
+};
+
+static void deadline_in(struct timespec *ts, unsigned int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+/* Sleep ms unless told to stop; true if stopped. Called with the lock held. */
+static bool nap(struct loader_duty *d, unsigned int ms)
+{
+	struct timespec ts;
+
+	deadline_in(&ts, ms);
+	while (!d->stop && pthread_cond_timedwait(&d->wake, &d->lock, &ts) != ETIMEDOUT)
+		;
+	return d->stop;
+}
+
+static void *duty_loop(void *arg)
+{
+	struct loader *l = arg;
+	struct loader_duty *d = l->duty;
+	volatile __u32 *open = &l->skel->bss->window_open;
+
+	pthread_mutex_lock(&d->lock);
+	/* The first window: loader__start attached the programs already. */
+	for (;;) {
+		/*
+		 * Packets whose earlier stages ran while detached must pass before
+		 * the window opens, or they would start midway in it.
+		 */
+		if (nap(d, d->settle_ms))
+			break;
+		*open = 1;
+		d->windows++;
+		if (nap(d, d->on_ms))
+			break;
+		*open = 0;
+		if (nap(d, d->drain_ms))
+			break;
+		stages_bpf__detach(l->skel);
+		if (nap(d, d->off_ms))
+			break;
+		d->error = stages_bpf__attach(l->skel);
+		if (d->error)
+			break;
+	}
+	*open = 0;
+	pthread_mutex_unlock(&d->lock);
+	return NULL;
+}
+
+int loader__duty_prepare(struct loader *l, unsigned int pct, unsigned int period_ms, char *err,
+			 size_t errlen)
+{
+	struct loader_duty *d;
+	unsigned int period = period_ms ? period_ms : 1000, rest;
+
+	if (pct == 0 || pct >= 100 || period < 10) {
+		snprintf(err, errlen, "time sampling needs a duty of 1 to 99 %% and a period of "
+				      "10 ms or more");
+		return -EINVAL;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	d->on_ms = period * pct / 100;
+	if (!d->on_ms)
+		d->on_ms = 1;
+	rest = period - d->on_ms;
+	/* Long enough for a packet's trip, even one that waits in a socket's queue. */
+	d->drain_ms = rest / 10 < 5 ? 5 : rest / 10 > 50 ? 50 : rest / 10;
+	if (d->drain_ms > rest)
+		d->drain_ms = rest;
+	d->off_ms = rest - d->drain_ms;
+	d->settle_ms = d->off_ms < 2 ? d->off_ms : 2;
+	d->off_ms -= d->settle_ms;
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_cond_init(&d->wake, NULL);
+	l->duty = d;
+	return 0;
+}
+
+int loader__duty_start(struct loader *l, char *err, size_t errlen)
+{
+	struct loader_duty *d = l->duty;
+	pthread_condattr_t attr;
+	int rc;
+
+	pthread_cond_destroy(&d->wake);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&d->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	rc = pthread_create(&d->thread, NULL, duty_loop, l);
+	if (rc) {
+		snprintf(err, errlen, "time sampling: starting its thread failed: %s",
+			 strerror(rc));
+		return -rc;
+	}
+	d->started = true;
+	return 0;
+}
+
+unsigned long long loader__duty_windows(const struct loader *l)
+{
+	unsigned long long n;
+
+	if (!l->duty)
+		return 0;
+	pthread_mutex_lock(&l->duty->lock);
+	n = l->duty->windows;
+	pthread_mutex_unlock(&l->duty->lock);
+	return n;
+}
+
+void loader__duty_stop(struct loader *l)
+{
+	struct loader_duty *d = l ? l->duty : NULL;
+
+	if (!d)
+		return;
+	if (d->started) {
+		pthread_mutex_lock(&d->lock);
+		d->stop = true;
+		pthread_cond_signal(&d->wake);
+		pthread_mutex_unlock(&d->lock);
+		pthread_join(d->thread, NULL);
+	}
+	pthread_cond_destroy(&d->wake);
+	pthread_mutex_destroy(&d->lock);
+	free(d);
+	l->duty = NULL;
+}
