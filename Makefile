@@ -71,7 +71,7 @@ help:
 	@echo 'make            build $(BUILD)/netstage'
 	@echo 'make deps       install the Debian packages netstage needs, mount tracefs and bpffs'
 	@echo 'make run        (root) deps, build, profile veth-bridge and macvlan under iperf3 TCP'
-	@echo 'make check      (root) deps, build, every test: unit (also under ASan/UBSan), integration, VM'
+	@echo 'make check      (root) deps, format-check, build, every test: unit (also under ASan/UBSan), integration, VM'
 	@echo 'make bench      (root) the benchmarks under bench/, figures for docs/PERFORMANCE.md'
 	@echo 'make vmtest     (root) the VM tests on a Debian distro kernel under qemu'
 	@echo 'make man        regenerate docs/netstage.1 from the option tables'
@@ -150,8 +150,9 @@ $(OUT):
 
 tests: $(UNIT_BINS) $(ASAN_BINS) $(INTEG_BINS) $(OUT)/netstage
 
-# Every test the project has. Privileged tests run one at a time (-j1).
+# Every test the project has, after the format check. Privileged tests run one at a time (-j1).
 check: deps
+	$(Q)$(MAKE) --no-print-directory format-check
 	$(Q)$(MAKE) --no-print-directory tests
 	$(Q)scripts/check.sh $(OUT)
 

@@ -270,7 +270,8 @@ static void cpu_rows(const struct result *const *runs, int n, struct anomaly *a,
 		if (row->cls != ATTR_OUTSIDE)
 			continue;
 		for (int j = 0; j <= a->n_cpu_rows && j < 3; j++) {
-			if (j == a->n_cpu_rows || row->v[0].ns_per_byte > a->cpu_rows[j].ns_per_byte) {
+			if (j == a->n_cpu_rows ||
+			    row->v[0].ns_per_byte > a->cpu_rows[j].ns_per_byte) {
 				if (j < 2)
 					memmove(&a->cpu_rows[j + 1], &a->cpu_rows[j],
 						(2 - j) * sizeof(a->cpu_rows[0]));
@@ -397,7 +398,8 @@ static double probes_view(const struct result *const *runs, int n, const struct 
 	double skbs = 0, segs = 0, bytes = 0, secs = 0, delivered = 0, process = 0;
 
 	for (int k = 0; k < n; k++)
-		a->probed = a->probed || runs[k]->n_stages > 0 || runs[k]->softirq.total.net_rx_count;
+		a->probed =
+		    a->probed || runs[k]->n_stages > 0 || runs[k]->softirq.total.net_rx_count;
 	count_drops(runs, n, a);
 	for (int k = 0; k < n; k++) {
 		const struct result *r = runs[k];
@@ -635,9 +637,10 @@ static void choose_dominant(struct anomaly *a)
 {
 	qsort(a->findings, a->n_findings, sizeof(a->findings[0]), cmp_finding);
 	if (!a->probed) {
-		snprintf(a->summary, sizeof(a->summary),
-			 "the result has no probe data (a run with --no-probes): the kernel's side of "
-			 "the loss is unknown");
+		snprintf(
+		    a->summary, sizeof(a->summary),
+		    "the result has no probe data (a run with --no-probes): the kernel's side of "
+		    "the loss is unknown");
 		for (int i = 0; i < a->n_findings && a->dominant < 0; i++)
 			if (a->findings[i].cause == CAUSE_SHARED_CPU ||
 			    a->findings[i].cause == CAUSE_SENDER_CPU ||

@@ -80,8 +80,9 @@ Test(docs, every_option_in_the_readme_is_accepted_by_its_command)
 				char want[72];
 
 				snprintf(want, sizeof(want), "--%s", name);
-				cr_expect(strstr(help, want), "README shows `netstage %s %s %s`, but "
-							     "its --help has no such option",
+				cr_expect(strstr(help, want),
+					  "README shows `netstage %s %s %s`, but "
+					  "its --help has no such option",
 					  cmd, sub, want);
 				checked++;
 			}
