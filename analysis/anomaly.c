@@ -149,7 +149,7 @@ static void count_drops(const struct result *const *runs, int n, struct anomaly 
 			a->kernel_drops += (double)d->count;
 			snprintf(where, sizeof(where), "%s on %s",
 				 stage__name(d->stage) ? stage__name(d->stage) : "?",
-				 attr__short_dev(d->ifname, "netstage-"));
+				 attribution__short_dev(d->ifname, "netstage-"));
 			for (j = 0; j < n_seen; j++)
 				if (!strcmp(seen[j].what, d->reason) &&
 				    !strcmp(seen[j].where, where))
@@ -225,7 +225,7 @@ static void first_stage(const struct result *r, double *skbs, double *segs)
 
 static void tcp_reference(const struct result *ref, struct anomaly *a)
 {
-	double skbs, segs, bytes = attr__run_bytes(ref);
+	double skbs, segs, bytes = attribution__run_bytes(ref);
 
 	first_stage(ref, &skbs, &segs);
 	if (skbs > 0) {
@@ -270,7 +270,8 @@ static void cpu_rows(const struct result *const *runs, int n, struct anomaly *a,
 		if (row->cls != ATTR_OUTSIDE)
 			continue;
 		for (int j = 0; j <= a->n_cpu_rows && j < 3; j++) {
-			if (j == a->n_cpu_rows || row->v[0].ns_per_byte > a->cpu_rows[j].ns_per_byte) {
+			if (j == a->n_cpu_rows ||
+			    row->v[0].ns_per_byte > a->cpu_rows[j].ns_per_byte) {
 				if (j < 2)
 					memmove(&a->cpu_rows[j + 1], &a->cpu_rows[j],
 						(2 - j) * sizeof(a->cpu_rows[0]));
@@ -335,25 +336,11 @@ static int cmp_finding(const void *x, const void *y)
 	return (int)a->cause - (int)b->cause;
 }
 
-void anomaly__check(const struct result *const *runs, int n, const struct result *tcp_ref,
-		    struct anomaly *a)
+/* iperf3's view: its rate, losses, retransmissions and CPU, over the runs' repeats. */
+static void iperf3_view(const struct result *const *runs, int n, int pairs, struct anomaly *a)
 {
-	const struct result *r0 = runs[0];
-	double skbs = 0, segs = 0, bytes = 0, secs = 0, delivered = 0, sent_skbs, process = 0;
-	double sent_bps, s_weight, loss_base;
-	int pairs = r0->config.pairs > 0 ? r0->config.pairs : 1, ncpu = 0;
-	char ref_what[96];
-	bool lossy;
+	int ncpu = 0;
 
-	memset(a, 0, sizeof(*a));
-	a->dominant = -1;
-	a->udp = is_udp(r0);
-	a->sender_cpu = a->receiver_cpu = -1;
-	snprintf(a->name, sizeof(a->name), "%s%s%s, %s, %d pair%s", r0->config.kind,
-		 r0->config.mode[0] ? " " : "", r0->config.mode, r0->config.proto, pairs,
-		 pairs == 1 ? "" : "s");
-
-	/* iperf3's view. */
 	for (int k = 0; k < n; k++) {
 		const struct throughput *t = &runs[k]->throughput;
 
@@ -398,10 +385,21 @@ void anomaly__check(const struct result *const *runs, int n, const struct result
 		a->sender_cpu /= ncpu * pairs;
 		a->receiver_cpu /= ncpu * pairs;
 	}
+}
 
-	/* The probes' view. */
+/*
+ * The probes' view: drops by where they happened, bytes and wire packets per
+ * skb at the sender's first stage, the socket's reads, softirq time. Returns
+ * the skbs the sender's first stage saw.
+ */
+static double probes_view(const struct result *const *runs, int n, const struct result *tcp_ref,
+			  struct anomaly *a)
+{
+	double skbs = 0, segs = 0, bytes = 0, secs = 0, delivered = 0, process = 0;
+
 	for (int k = 0; k < n; k++)
-		a->probed = a->probed || runs[k]->n_stages > 0 || runs[k]->softirq.total.net_rx_count;
+		a->probed =
+		    a->probed || runs[k]->n_stages > 0 || runs[k]->softirq.total.net_rx_count;
 	count_drops(runs, n, a);
 	for (int k = 0; k < n; k++) {
 		const struct result *r = runs[k];
@@ -411,7 +409,7 @@ void anomaly__check(const struct result *const *runs, int n, const struct result
 		first_stage(r, &s, &g);
 		skbs += s;
 		segs += g;
-		bytes += attr__run_bytes(r);
+		bytes += attribution__run_bytes(r);
 		secs += r->profile_seconds;
 		for (int i = 0; i < r->n_socks; i++)
 			if (r->socks[i].protocol == (a->udp ? 17 : 6) && r->socks[i].bytes > 4096)
@@ -451,18 +449,12 @@ void anomaly__check(const struct result *const *runs, int n, const struct result
 	if (a->udp && a->sent > 0 && a->lost > 0)
 		a->drop_diff = (a->kernel_drops - a->lost) / a->lost;
 	cpu_rows(runs, n, a, &process);
+	return skbs;
+}
 
-	sent_skbs = a->udp && a->sent > 0 ? a->sent : skbs;
-	loss_base = sent_skbs > 0 ? sent_skbs : 1;
-	lossy = a->lost > 0 || a->retransmits > 0 || a->drops_by[CAUSE_SOCKET_QUEUE] > 0 ||
-		a->drops_by[CAUSE_BACKLOG] > 0 || a->drops_by[CAUSE_SENDER_DROP] > 0;
-	a->applies = a->udp || lossy;
-	if (!a->applies)
-		return;
-	sent_bps = a->udp && a->sent > a->lost ? a->bps * a->sent / (a->sent - a->lost) : a->bps;
-	s_weight = shortfall(r0, a, sent_bps, ref_what, sizeof(ref_what));
-
-	/* Where packets died. */
+/* Where packets died: the socket's queue, a CPU's backlog, the sender, the rest of the path. */
+static void drop_findings(struct anomaly *a, double loss_base)
+{
 	if (a->drops_by[CAUSE_SOCKET_QUEUE] > 0) {
 		struct anomaly_finding *f =
 		    add_finding(a, CAUSE_SOCKET_QUEUE, a->drops_by[CAUSE_SOCKET_QUEUE] / loss_base);
@@ -531,40 +523,49 @@ void anomaly__check(const struct result *const *runs, int n, const struct result
 		appendf(f->evidence, sizeof(f->evidence), "Drops: %s.",
 			a->cat_detail[CAUSE_PATH_DROP]);
 	}
+}
 
-	/* What caps the rate. */
-	if (a->udp && a->segs_per_skb < 1.5 && a->bytes_per_skb > 0 &&
-	    a->bytes_per_skb <= (r0->config.mtu > 0 ? r0->config.mtu : 65535)) {
-		struct anomaly_finding *f = add_finding(a, CAUSE_NO_GSO, s_weight);
+/* What caps the rate: no segmentation offload for UDP, so every datagram is a packet. */
+static void offload_finding(const struct result *r0, struct anomaly *a, double s_weight,
+			    const char *ref_what)
+{
+	struct anomaly_finding *f;
 
-		snprintf(f->what, sizeof(f->what),
-			 "no segmentation offload for UDP: every datagram is its own skb and wire "
-			 "packet");
+	if (!(a->udp && a->segs_per_skb < 1.5 && a->bytes_per_skb > 0 &&
+	      a->bytes_per_skb <= (r0->config.mtu > 0 ? r0->config.mtu : 65535)))
+		return;
+	f = add_finding(a, CAUSE_NO_GSO, s_weight);
+	snprintf(f->what, sizeof(f->what),
+		 "no segmentation offload for UDP: every datagram is its own skb and wire "
+		 "packet");
+	appendf(f->evidence, sizeof(f->evidence), "At the sender's first stage: %.0f bytes per skb",
+		a->bytes_per_skb);
+	if (a->segs_per_skb > 0)
+		appendf(f->evidence, sizeof(f->evidence), ", %.2f wire packets per skb",
+			a->segs_per_skb);
+	appendf(f->evidence, sizeof(f->evidence), " (MTU %d).", r0->config.mtu);
+	if (a->ref_bytes_per_skb > 0) {
 		appendf(f->evidence, sizeof(f->evidence),
-			"At the sender's first stage: %.0f bytes per skb", a->bytes_per_skb);
-		if (a->segs_per_skb > 0)
-			appendf(f->evidence, sizeof(f->evidence), ", %.2f wire packets per skb",
-				a->segs_per_skb);
-		appendf(f->evidence, sizeof(f->evidence), " (MTU %d).", r0->config.mtu);
-		if (a->ref_bytes_per_skb > 0) {
-			appendf(f->evidence, sizeof(f->evidence),
-				" TCP on the same path: %.0f bytes per skb", a->ref_bytes_per_skb);
-			if (a->ref_segs_per_skb > 0)
-				appendf(f->evidence, sizeof(f->evidence),
-					", %.1f wire packets (GSO)", a->ref_segs_per_skb);
-			appendf(f->evidence, sizeof(f->evidence),
-				", so UDP takes %.0f times as many packets per byte and pays every "
-				"per-packet cost of every stage that much more often; it sends "
-				"%.0f%% below %s.",
-				a->ref_bytes_per_skb / a->bytes_per_skb, 100 * fmax(0, s_weight),
-				ref_what);
-		} else
-			appendf(
-			    f->evidence, sizeof(f->evidence),
-			    " Every per-packet cost of every stage is paid per datagram (give a "
-			    "TCP run of the same path as the second result to compare packets "
-			    "per byte).");
-	}
+			" TCP on the same path: %.0f bytes per skb", a->ref_bytes_per_skb);
+		if (a->ref_segs_per_skb > 0)
+			appendf(f->evidence, sizeof(f->evidence), ", %.1f wire packets (GSO)",
+				a->ref_segs_per_skb);
+		appendf(f->evidence, sizeof(f->evidence),
+			", so UDP takes %.0f times as many packets per byte and pays every "
+			"per-packet cost of every stage that much more often; it sends "
+			"%.0f%% below %s.",
+			a->ref_bytes_per_skb / a->bytes_per_skb, 100 * fmax(0, s_weight), ref_what);
+	} else
+		appendf(f->evidence, sizeof(f->evidence),
+			" Every per-packet cost of every stage is paid per datagram (give a "
+			"TCP run of the same path as the second result to compare packets "
+			"per byte).");
+}
+
+/* What caps the rate: a saturated or shared CPU, softirq time at its limit. */
+static void cpu_findings(const struct result *r0, struct anomaly *a, double s_weight,
+			 double loss_base, const char *ref_what)
+{
 	if (a->sender_cpu >= SATURATED) {
 		struct anomaly_finding *f = add_finding(a, CAUSE_SENDER_CPU, s_weight);
 
@@ -629,12 +630,17 @@ void anomaly__check(const struct result *const *runs, int n, const struct result
 		    "of time (time_squeeze) %llu times; backlog drops %llu.",
 		    a->budget_hits, a->polls, a->squeeze, a->backlog_drops);
 	}
+}
 
+/* The dominant cause: the costliest finding from 1% of the throughput, and the summary line. */
+static void choose_dominant(struct anomaly *a)
+{
 	qsort(a->findings, a->n_findings, sizeof(a->findings[0]), cmp_finding);
 	if (!a->probed) {
-		snprintf(a->summary, sizeof(a->summary),
-			 "the result has no probe data (a run with --no-probes): the kernel's side of "
-			 "the loss is unknown");
+		snprintf(
+		    a->summary, sizeof(a->summary),
+		    "the result has no probe data (a run with --no-probes): the kernel's side of "
+		    "the loss is unknown");
 		for (int i = 0; i < a->n_findings && a->dominant < 0; i++)
 			if (a->findings[i].cause == CAUSE_SHARED_CPU ||
 			    a->findings[i].cause == CAUSE_SENDER_CPU ||
@@ -664,6 +670,41 @@ void anomaly__check(const struct result *const *runs, int n, const struct result
 	else
 		snprintf(a->summary, sizeof(a->summary),
 			 "no cause stands out: no drop on the flow's path, no saturated CPU");
+}
+
+void anomaly__check(const struct result *const *runs, int n, const struct result *tcp_ref,
+		    struct anomaly *a)
+{
+	const struct result *r0 = runs[0];
+	double skbs, sent_skbs, sent_bps, s_weight, loss_base;
+	int pairs = r0->config.pairs > 0 ? r0->config.pairs : 1;
+	char ref_what[96];
+	bool lossy;
+
+	memset(a, 0, sizeof(*a));
+	a->dominant = -1;
+	a->udp = is_udp(r0);
+	a->sender_cpu = a->receiver_cpu = -1;
+	snprintf(a->name, sizeof(a->name), "%s%s%s, %s, %d pair%s", r0->config.kind,
+		 r0->config.mode[0] ? " " : "", r0->config.mode, r0->config.proto, pairs,
+		 pairs == 1 ? "" : "s");
+	iperf3_view(runs, n, pairs, a);
+	skbs = probes_view(runs, n, tcp_ref, a);
+
+	sent_skbs = a->udp && a->sent > 0 ? a->sent : skbs;
+	loss_base = sent_skbs > 0 ? sent_skbs : 1;
+	lossy = a->lost > 0 || a->retransmits > 0 || a->drops_by[CAUSE_SOCKET_QUEUE] > 0 ||
+		a->drops_by[CAUSE_BACKLOG] > 0 || a->drops_by[CAUSE_SENDER_DROP] > 0;
+	a->applies = a->udp || lossy;
+	if (!a->applies)
+		return;
+	sent_bps = a->udp && a->sent > a->lost ? a->bps * a->sent / (a->sent - a->lost) : a->bps;
+	s_weight = shortfall(r0, a, sent_bps, ref_what, sizeof(ref_what));
+
+	drop_findings(a, loss_base);
+	offload_finding(r0, a, s_weight, ref_what);
+	cpu_findings(r0, a, s_weight, loss_base, ref_what);
+	choose_dominant(a);
 }
 
 json_object *anomaly__to_json(const struct anomaly *a)

@@ -19,7 +19,7 @@
 #include "analysis/stage.h"
 #include "analysis/stats.h"
 
-enum attr_class attr__class_of(int stage, int from)
+enum attr_class attribution__class_of(int stage, int from)
 {
 	if (from == NS_STAGE_NONE)
 		return ATTR_W_OTHER;
@@ -98,9 +98,9 @@ enum attr_class attr__class_of(int stage, int from)
 	return stage__is_cpu(stage, from) ? ATTR_CPU_OTHER : ATTR_W_OTHER;
 }
 
-enum attr_class attr__class_of_entry(const struct stage_stat *st)
+enum attr_class attribution__class_of_entry(const struct stage_stat *st)
 {
-	enum attr_class cls = attr__class_of(st->stage, st->from);
+	enum attr_class cls = attribution__class_of(st->stage, st->from);
 
 	/*
 	 * A stacked device's interval is named by the device: a bridge's own
@@ -122,7 +122,7 @@ enum attr_class attr__class_of_entry(const struct stage_stat *st)
 	return cls;
 }
 
-enum attr_actor attr__actor_of(enum attr_class cls, int hop)
+enum attr_actor attribution__actor_of(enum attr_class cls, int hop)
 {
 	switch (cls) {
 	case ATTR_TX_DEV:
@@ -213,7 +213,7 @@ static void make_label(struct attr_row *row)
 	}
 }
 
-const char *attr__short_dev(const char *ifname, const char *netns)
+const char *attribution__short_dev(const char *ifname, const char *netns)
 {
 	/* nst + a 4-character run id: the rest is the role ("pc0", "lo0", "c*"). */
 	if (netns && !strncmp(netns, "netstage-", 9) && !strncmp(ifname, "nst", 3) &&
@@ -285,7 +285,7 @@ static bool has_paths(const struct result *r)
 	return r->n_stages == 0;
 }
 
-double attr__run_bytes(const struct result *r)
+double attribution__run_bytes(const struct result *r)
 {
 	int proto = !strcmp(r->config.proto, "udp") ? 17 : !strcmp(r->config.proto, "tcp") ? 6 : 0;
 	double b = 0;
@@ -356,7 +356,7 @@ static void add_from_devices(struct attr_value *v, const struct result *r,
 	for (int pass = 0; pass < 2 && !matched; pass++) {
 		for (int i = 0; i < r->n_stages; i++) {
 			const struct stage_stat *c = &r->stages[i];
-			const char *from = attr__short_dev(c->ifname, c->netns);
+			const char *from = attribution__short_dev(c->ifname, c->netns);
 
 			if (c->stage != want || c->path != s->path || c->hop != hop ||
 			    !strcmp(c->ifname, s->ifname) || !c->hist.count)
@@ -417,7 +417,7 @@ static void add_entry(struct work_row *wr, int side, int run, const struct resul
 		      const struct stage_stat *s)
 {
 	struct attr_value *v = &wr->row.v[side];
-	const char *to = attr__short_dev(s->ifname, s->netns);
+	const char *to = attribution__short_dev(s->ifname, s->netns);
 
 	v->present = true;
 	wr->sum[side][run] += (double)s->hist.sum;
@@ -471,7 +471,7 @@ static int side_figures(const struct result *const *runs, int n, struct attr_sid
 		const struct result *r = runs[i];
 		const struct throughput *t = &r->throughput;
 
-		bytes[i] = attr__run_bytes(r);
+		bytes[i] = attribution__run_bytes(r);
 		sd->bytes += bytes[i];
 		if (t->present && t->n_repeats > 0) {
 			for (int k = 0; k < t->n_repeats; k++) {
@@ -626,39 +626,16 @@ static double ratio_se(double q, double a, double a_se, double b, double b_se)
 	return fabs(q) * sqrt(ra * ra + rb * rb);
 }
 
-int attribution__compute(const struct result *const *a, int na, const struct result *const *b,
-			 int nb, struct attribution *out, char *err, size_t errlen)
+/*
+ * Rows: every stage entry into the row of its class, actor and direction,
+ * beside the softirq time no stage covers; then each row's values per side.
+ */
+static int fill_rows(struct work *w, struct attribution *out,
+		     const struct result *const *runs[ATTR_SIDES], const int nruns[ATTR_SIDES],
+		     double *bytes[ATTR_SIDES])
 {
-	const struct result *const *runs[ATTR_SIDES] = {a, b};
-	int nruns[ATTR_SIDES] = {na, nb};
-	double *bytes[ATTR_SIDES] = {NULL, NULL};
-	struct work w = {0};
-	bool two = nb > 0, dirs = true, tx_seen = false;
-	double meas_se2 = 0, meas = 0, outside = 0;
-	int rc = 0;
+	bool tx_seen = false;
 
-	memset(out, 0, sizeof(*out));
-	if (na <= 0) {
-		snprintf(err, errlen, "attribution: no result to describe");
-		return -EINVAL;
-	}
-	out->n_sides = two ? 2 : 1;
-	w.nruns[0] = na;
-	w.nruns[1] = nb;
-	for (int s = 0; s < out->n_sides; s++)
-		for (int i = 0; i < nruns[s]; i++)
-			dirs = dirs && has_paths(runs[s][i]);
-	out->directions = dirs;
-	for (int s = 0; s < out->n_sides; s++) {
-		bytes[s] = calloc(nruns[s], sizeof(double));
-		if (!bytes[s] || side_figures(runs[s], nruns[s], &out->side[s], bytes[s])) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		describe_side(runs[s][0], nruns[s], &out->side[s]);
-	}
-
-	/* Every stage entry into its row. */
 	for (int s = 0; s < out->n_sides; s++) {
 		for (int i = 0; i < nruns[s]; i++) {
 			const struct result *r = runs[s][i];
@@ -671,23 +648,19 @@ int attribution__compute(const struct result *const *a, int na, const struct res
 
 				if (st->from == NS_STAGE_NONE || st->stage == NS_STAGE_DROP)
 					continue;
-				cls = attr__class_of_entry(st);
-				dir = !dirs			    ? ATTR_DIR_BOTH
+				cls = attribution__class_of_entry(st);
+				dir = !out->directions		    ? ATTR_DIR_BOTH
 				      : st->path == RESULT_PATH_ANY ? ATTR_DIR_BOTH
 				      : st->path == data_path(r)    ? ATTR_DIR_DATA
 								    : ATTR_DIR_BACK;
-				wr = get_row(&w, cls, attr__actor_of(cls, st->hop), dir);
-				if (!wr) {
-					rc = -ENOMEM;
-					goto out;
-				}
+				wr = get_row(w, cls, attribution__actor_of(cls, st->hop), dir);
+				if (!wr)
+					return -ENOMEM;
 				add_entry(wr, s, i, r, st);
 			}
-			wr = get_row(&w, ATTR_SOFTIRQ_OTHER, ATTR_ACTOR_NONE, ATTR_DIR_BOTH);
-			if (!wr) {
-				rc = -ENOMEM;
-				goto out;
-			}
+			wr = get_row(w, ATTR_SOFTIRQ_OTHER, ATTR_ACTOR_NONE, ATTR_DIR_BOTH);
+			if (!wr)
+				return -ENOMEM;
 			{
 				const struct cpu_softirq *t = &r->softirq.total;
 
@@ -700,31 +673,35 @@ int attribution__compute(const struct result *const *a, int na, const struct res
 		}
 	}
 	if (tx_seen) {
-		struct work_row *wr = get_row(&w, ATTR_SOFTIRQ_TX, ATTR_ACTOR_NONE, ATTR_DIR_BOTH);
+		struct work_row *wr = get_row(w, ATTR_SOFTIRQ_TX, ATTR_ACTOR_NONE, ATTR_DIR_BOTH);
 
-		if (!wr) {
-			rc = -ENOMEM;
-			goto out;
-		}
+		if (!wr)
+			return -ENOMEM;
 		for (int s = 0; s < out->n_sides; s++)
 			for (int i = 0; i < nruns[s]; i++)
 				set_synthetic(wr, s, i,
 					      (double)runs[s][i]->softirq.total.net_tx_ns);
 	}
-	for (int i = 0; i < w.n; i++)
+	for (int i = 0; i < w->n; i++)
 		for (int s = 0; s < out->n_sides; s++)
-			finish_value(&w.rows[i], s, bytes[s], nruns[s]);
+			finish_value(&w->rows[i], s, bytes[s], nruns[s]);
+	return 0;
+}
 
-	/*
-	 * What binds: both sides' binding, when they agree. The rows whose CPU is
-	 * on that CPU count; the binding CPU's time per byte, from iperf3, less
-	 * those rows is the estimate outside the stages.
-	 */
+/*
+ * What binds: both sides' binding, when they agree. The rows whose CPU is
+ * on that CPU count; the binding CPU's time per byte, from iperf3, less
+ * those rows is the estimate outside the stages.
+ */
+static void mark_binding(struct work *w, struct attribution *out)
+{
+	bool two = out->n_sides == 2;
+
 	out->bind = out->side[0].bind;
 	if (two && out->side[1].bind != out->bind)
 		out->bind = ATTR_BIND_NONE;
-	for (int i = 0; i < w.n; i++) {
-		struct attr_row *row = &w.rows[i].row;
+	for (int i = 0; i < w->n; i++) {
+		struct attr_row *row = &w->rows[i].row;
 		bool softirq = row->cls == ATTR_SOFTIRQ_OTHER || row->cls == ATTR_SOFTIRQ_TX;
 
 		if (!row->cpu)
@@ -743,9 +720,9 @@ int attribution__compute(const struct result *const *a, int na, const struct res
 	for (int s = 0; s < out->n_sides; s++) {
 		struct attr_side *sd = &out->side[s];
 
-		for (int i = 0; i < w.n; i++)
-			if (w.rows[i].row.on_binding)
-				sd->stages_ns_per_byte += w.rows[i].row.v[s].ns_per_byte;
+		for (int i = 0; i < w->n; i++)
+			if (w->rows[i].row.on_binding)
+				sd->stages_ns_per_byte += w->rows[i].row.v[s].ns_per_byte;
 		if (out->bind == ATTR_BIND_SENDER) {
 			sd->process_ns_per_byte = sd->sender_ns_per_byte;
 			sd->process_se = sd->sender_se;
@@ -754,14 +731,19 @@ int attribution__compute(const struct result *const *a, int na, const struct res
 			sd->process_se = sd->receiver_se;
 		}
 	}
+}
+
+/* The outside estimate: the binding process's CPU per byte less the stages' on it. */
+static int estimate_outside(struct work *w, struct attribution *out)
+{
+	bool two = out->n_sides == 2;
+
 	if (out->side[0].has_process_cpu && (!two || out->side[1].has_process_cpu)) {
-		struct work_row *wr = get_row(&w, ATTR_OUTSIDE, ATTR_ACTOR_NONE, ATTR_DIR_BOTH);
+		struct work_row *wr = get_row(w, ATTR_OUTSIDE, ATTR_ACTOR_NONE, ATTR_DIR_BOTH);
 		bool clamped = false;
 
-		if (!wr) {
-			rc = -ENOMEM;
-			goto out;
-		}
+		if (!wr)
+			return -ENOMEM;
 		wr->row.on_binding = true;
 		for (int s = 0; s < out->n_sides; s++) {
 			struct attr_side *sd = &out->side[s];
@@ -789,14 +771,21 @@ int attribution__compute(const struct result *const *a, int na, const struct res
 		    "the results carry no iperf3 CPU figures: the time outside the stages "
 		    "(socket calls, copies, TCP) is not estimated and stays in 'unexplained'. ");
 	}
+	return 0;
+}
 
-	/* The gap and the shares. */
+/* The gap and the shares: each row's difference, A less B, as a share of the gap. */
+static void shares(struct work *w, struct attribution *out)
+{
+	double meas_se2 = 0, meas = 0, outside = 0;
+	bool two = out->n_sides == 2;
+
 	if (two) {
 		out->gap = out->side[0].wall_ns_per_byte - out->side[1].wall_ns_per_byte;
 		out->gap_se = hypot(out->side[0].wall_se, out->side[1].wall_se);
 	}
-	for (int i = 0; i < w.n; i++) {
-		struct attr_row *row = &w.rows[i].row;
+	for (int i = 0; i < w->n; i++) {
+		struct attr_row *row = &w->rows[i].row;
 
 		if (!two)
 			continue;
@@ -824,6 +813,14 @@ int attribution__compute(const struct result *const *a, int na, const struct res
 	}
 	if (two && out->side[0].has_process_cpu && out->side[1].has_process_cpu)
 		out->cpu_gap = out->side[0].process_ns_per_byte - out->side[1].process_ns_per_byte;
+}
+
+/* Notes: what limits the figures (bindings apart, no stage data, not CPU-bound, one run). */
+static void add_notes(struct attribution *out, const struct result *const *runs[ATTR_SIDES],
+		      const int nruns[ATTR_SIDES])
+{
+	bool two = out->n_sides == 2;
+
 	if (two && out->bind == ATTR_BIND_NONE && out->side[0].bind != out->side[1].bind &&
 	    out->side[0].bind != ATTR_BIND_NONE && out->side[1].bind != ATTR_BIND_NONE) {
 		size_t len = strlen(out->note);
@@ -868,6 +865,47 @@ int attribution__compute(const struct result *const *a, int na, const struct res
 			 "Stage figures of one run have no standard error (give several runs "
 			 "of a configuration as A1.json,A2.json).");
 	}
+}
+
+int attribution__compute(const struct result *const *a, int na, const struct result *const *b,
+			 int nb, struct attribution *out, char *err, size_t errlen)
+{
+	const struct result *const *runs[ATTR_SIDES] = {a, b};
+	int nruns[ATTR_SIDES] = {na, nb};
+	double *bytes[ATTR_SIDES] = {NULL, NULL};
+	struct work w = {0};
+	bool two = nb > 0, dirs = true;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (na <= 0) {
+		snprintf(err, errlen, "attribution: no result to describe");
+		return -EINVAL;
+	}
+	out->n_sides = two ? 2 : 1;
+	w.nruns[0] = na;
+	w.nruns[1] = nb;
+	for (int s = 0; s < out->n_sides; s++)
+		for (int i = 0; i < nruns[s]; i++)
+			dirs = dirs && has_paths(runs[s][i]);
+	out->directions = dirs;
+	for (int s = 0; s < out->n_sides; s++) {
+		bytes[s] = calloc(nruns[s], sizeof(double));
+		if (!bytes[s] || side_figures(runs[s], nruns[s], &out->side[s], bytes[s])) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		describe_side(runs[s][0], nruns[s], &out->side[s]);
+	}
+	rc = fill_rows(&w, out, runs, nruns, bytes);
+	if (rc)
+		goto out;
+	mark_binding(&w, out);
+	rc = estimate_outside(&w, out);
+	if (rc)
+		goto out;
+	shares(&w, out);
+	add_notes(out, runs, nruns);
 
 	/* Hand the rows over, ranked. */
 	out->rows = calloc(w.n ? w.n : 1, sizeof(*out->rows));

@@ -166,14 +166,14 @@ const struct attr_row *attribution__find(const struct attribution *at, enum attr
 const struct attr_row *attribution__top(const struct attribution *at);
 
 /* How a stage entry is classed, and by whom its work is done (for tests and tables). */
-enum attr_class attr__class_of(int stage, int from);
-/* The class of a result's entry: attr__class_of, refined by its device for stacked devices. */
-enum attr_class attr__class_of_entry(const struct stage_stat *st);
-enum attr_actor attr__actor_of(enum attr_class cls, int hop);
+enum attr_class attribution__class_of(int stage, int from);
+/* The class of a result's entry: attribution__class_of, refined by its device when stacked. */
+enum attr_class attribution__class_of_entry(const struct stage_stat *st);
+enum attr_actor attribution__actor_of(enum attr_class cls, int hop);
 /* Bytes a run delivered in its profiled window: its sockets' byte counts, or throughput x time. */
-double attr__run_bytes(const struct result *r);
+double attribution__run_bytes(const struct result *r);
 /* The short name of a netstage device ("pc0" for "nstab12pc0"), else the name itself. */
-const char *attr__short_dev(const char *ifname, const char *netns);
+const char *attribution__short_dev(const char *ifname, const char *netns);
 
 /* The attribution as JSON (the report's "attribution" object). */
 json_object *attribution__to_json(const struct attribution *at);

@@ -169,12 +169,10 @@ static void runs_table(struct strbuf *b, const struct html_input *in)
 		}
 }
 
-static void attribution_table(struct strbuf *b, const struct attribution *at)
+/* The attribution's heading, the gap in words, how to read the table, and its header row. */
+static void attribution_head(struct strbuf *b, const struct attribution *at)
 {
 	bool two = at->n_sides == 2;
-	double meas[2] = {0, 0};
-	char where[128], lat[64], x[16], y[16];
-	int n = 0;
 
 	strbuf__printf(b, "<h2>%s</h2>\n", two ? "Attribution of the gap" : "Where the CPU goes");
 	if (two)
@@ -204,10 +202,121 @@ static void attribution_table(struct strbuf *b, const struct attribution *at)
 	else
 		strbuf__printf(b, "<th>ns/kB</th><th>ns/packet</th><th>packets</th>"
 				  "<th>p50/p99</th></tr>\n");
+}
+
+/* One stage row: CPU (pass 0, with its share of the gap) or waiting (pass 1). */
+static void attribution_row(struct strbuf *b, const struct attribution *at,
+			    const struct attr_row *r, int pass, int n)
+{
+	bool two = at->n_sides == 2;
+	bool synth = r->cls >= ATTR_SOFTIRQ_OTHER && r->cls <= ATTR_OUTSIDE;
+	char where[128], lat[64];
+
+	strbuf__printf(b, "<tr%s><td>%d</td>",
+		       pass		? " class=\"wait\""
+		       : !r->on_binding ? " class=\"other\""
+					: "",
+		       n);
+	snprintf(where, sizeof(where), "%s%s", r->label, pass || r->on_binding ? "" : " *");
+	td_text(b, "l", where);
+	td_text(b, "l", synth ? "" : attr_dir__name(r->dir));
+	if (two)
+		snprintf(where, sizeof(where), "%s | %s", r->v[0].present ? r->v[0].where : "-",
+			 r->v[1].present ? r->v[1].where : "-");
+	else
+		snprintf(where, sizeof(where), "%s", r->v[0].where);
+	td_text(b, "l", synth ? "" : where);
+	for (int s = 0; s < at->n_sides; s++) {
+		if (pass == 0)
+			td_kb(b, r->v[s].ns_per_byte, r->v[s].ns_per_byte_se, r->v[s].present);
+		else if (two)
+			strbuf__printf(b, "<td>&ndash;</td>");
+	}
+	if (two) {
+		if (pass == 0) {
+			strbuf__printf(b, "<td class=\"%s\">%+.1f", r->delta > 0 ? "pos" : "neg",
+				       r->delta * 1000);
+			if (r->delta_se > 0)
+				strbuf__printf(b, " &plusmn; %.1f", r->delta_se * 1000);
+			strbuf__printf(b, "</td><td>%+.0f%%", 100 * r->share);
+			if (r->share_se > 0 && isfinite(r->share_se))
+				strbuf__printf(b, " &plusmn; %.0f", 100 * r->share_se);
+			strbuf__printf(b, "</td>");
+		} else {
+			strbuf__printf(b, "<td>&ndash;</td><td>&ndash;</td>");
+		}
+	}
+	for (int s = 0; s < at->n_sides; s++)
+		td_num(b, "%.0f", r->v[s].ns_per_packet, r->cpu && !synth && r->v[s].count);
+	if (!two)
+		td_num(b, "%.0f", (double)r->v[0].count, !synth);
+	for (int s = 0; s < at->n_sides; s++) {
+		if (synth || !r->v[s].count) {
+			strbuf__printf(b, "<td>&ndash;</td>");
+			continue;
+		}
+		snprintf(lat, sizeof(lat), "%.0f / %.0f", r->v[s].p50, r->v[s].p99);
+		td_text(b, NULL, lat);
+	}
+	strbuf__printf(b, "</tr>\n");
+}
+
+/* Totals after the CPU rows: measured, outside, unexplained, measured gap. */
+static void attribution_totals(struct strbuf *b, const struct attribution *at, const double meas[2])
+{
+	bool two = at->n_sides == 2;
+
+	strbuf__printf(b, "<tr class=\"total\"><td></td><td class=\"l\">measured "
+			  "stages</td><td></td><td></td>");
+	for (int s = 0; s < at->n_sides; s++)
+		td_kb(b, meas[s], 0, true);
+	if (two)
+		strbuf__printf(b, "<td>%+.1f</td><td>%.0f%%</td>", (meas[0] - meas[1]) * 1000,
+			       100 * at->explained);
+	strbuf__printf(b, "<td colspan=\"%d\"></td></tr>\n", two ? 4 : 3);
+	for (int i = 0; i < at->n_rows; i++) {
+		const struct attr_row *r = &at->rows[i];
+
+		if (r->cls != ATTR_OUTSIDE)
+			continue;
+		strbuf__printf(b, "<tr class=\"total\"><td></td>");
+		td_text(b, "l", r->label);
+		strbuf__printf(b, "<td></td><td></td>");
+		for (int s = 0; s < at->n_sides; s++)
+			td_kb(b, r->v[s].ns_per_byte, r->v[s].ns_per_byte_se, true);
+		if (two)
+			strbuf__printf(b, "<td>%+.1f</td><td>%.0f%%</td>", r->delta * 1000,
+				       100 * at->outside);
+		strbuf__printf(b, "<td colspan=\"%d\"></td></tr>\n", two ? 4 : 3);
+	}
+	if (two) {
+		strbuf__printf(b,
+			       "<tr class=\"total\"><td></td><td class=\"l\">"
+			       "unexplained</td><td></td><td></td><td></td><td>"
+			       "</td><td>%+.1f</td><td>%.0f%%</td><td colspan=\"4\">"
+			       "</td></tr>\n",
+			       at->gap * at->unexplained * 1000, 100 * at->unexplained);
+		strbuf__printf(b, "<tr class=\"total\"><td></td><td class=\"l\">"
+				  "measured gap (wall time per kB)</td><td></td><td>"
+				  "</td>");
+		td_kb(b, at->side[0].wall_ns_per_byte, at->side[0].wall_se, true);
+		td_kb(b, at->side[1].wall_ns_per_byte, at->side[1].wall_se, true);
+		strbuf__printf(b,
+			       "<td>%+.1f</td><td>100%%</td><td colspan=\"4\"></td>"
+			       "</tr>\n",
+			       at->gap * 1000);
+	}
+}
+
+static void attribution_table(struct strbuf *b, const struct attribution *at)
+{
+	double meas[2] = {0, 0};
+	int n = 0;
+
+	attribution_head(b, at);
 	for (int pass = 0; pass < 2; pass++) {
 		for (int i = 0; i < at->n_rows; i++) {
 			const struct attr_row *r = &at->rows[i];
-			bool synth = r->cls >= ATTR_SOFTIRQ_OTHER && r->cls <= ATTR_OUTSIDE;
 
 			/* Pass 0: the measured CPU rows; pass 1: waiting rows. */
 			if (pass == 0 && (!r->cpu || r->cls == ATTR_OUTSIDE))
@@ -217,107 +326,10 @@ static void attribution_table(struct strbuf *b, const struct attribution *at)
 			if (pass == 0 && r->on_binding)
 				for (int s = 0; s < at->n_sides; s++)
 					meas[s] += r->v[s].ns_per_byte;
-			strbuf__printf(b, "<tr%s><td>%d</td>",
-				       pass		? " class=\"wait\""
-				       : !r->on_binding ? " class=\"other\""
-							: "",
-				       ++n);
-			snprintf(where, sizeof(where), "%s%s", r->label,
-				 pass || r->on_binding ? "" : " *");
-			td_text(b, "l", where);
-			td_text(b, "l", synth ? "" : attr_dir__name(r->dir));
-			if (two)
-				snprintf(where, sizeof(where), "%s | %s",
-					 r->v[0].present ? r->v[0].where : "-",
-					 r->v[1].present ? r->v[1].where : "-");
-			else
-				snprintf(where, sizeof(where), "%s", r->v[0].where);
-			td_text(b, "l", synth ? "" : where);
-			for (int s = 0; s < at->n_sides; s++) {
-				if (pass == 0)
-					td_kb(b, r->v[s].ns_per_byte, r->v[s].ns_per_byte_se,
-					      r->v[s].present);
-				else if (two)
-					strbuf__printf(b, "<td>&ndash;</td>");
-			}
-			if (two) {
-				if (pass == 0) {
-					strbuf__printf(b, "<td class=\"%s\">%+.1f",
-						       r->delta > 0 ? "pos" : "neg",
-						       r->delta * 1000);
-					if (r->delta_se > 0)
-						strbuf__printf(b, " &plusmn; %.1f",
-							       r->delta_se * 1000);
-					strbuf__printf(b, "</td><td>%+.0f%%", 100 * r->share);
-					if (r->share_se > 0 && isfinite(r->share_se))
-						strbuf__printf(b, " &plusmn; %.0f",
-							       100 * r->share_se);
-					strbuf__printf(b, "</td>");
-				} else {
-					strbuf__printf(b, "<td>&ndash;</td><td>&ndash;</td>");
-				}
-			}
-			for (int s = 0; s < at->n_sides; s++)
-				td_num(b, "%.0f", r->v[s].ns_per_packet,
-				       r->cpu && !synth && r->v[s].count);
-			if (!two)
-				td_num(b, "%.0f", (double)r->v[0].count, !synth);
-			for (int s = 0; s < at->n_sides; s++) {
-				if (synth || !r->v[s].count) {
-					strbuf__printf(b, "<td>&ndash;</td>");
-					continue;
-				}
-				snprintf(lat, sizeof(lat), "%.0f / %.0f", r->v[s].p50, r->v[s].p99);
-				td_text(b, NULL, lat);
-			}
-			strbuf__printf(b, "</tr>\n");
+			attribution_row(b, at, r, pass, ++n);
 		}
-		if (pass == 0) {
-			/* Totals after the CPU rows: measured, outside, unexplained, measured gap.
-			 */
-			strbuf__printf(b, "<tr class=\"total\"><td></td><td class=\"l\">measured "
-					  "stages</td><td></td><td></td>");
-			for (int s = 0; s < at->n_sides; s++)
-				td_kb(b, meas[s], 0, true);
-			if (two)
-				strbuf__printf(b, "<td>%+.1f</td><td>%.0f%%</td>",
-					       (meas[0] - meas[1]) * 1000, 100 * at->explained);
-			strbuf__printf(b, "<td colspan=\"%d\"></td></tr>\n", two ? 4 : 3);
-			for (int i = 0; i < at->n_rows; i++) {
-				const struct attr_row *r = &at->rows[i];
-
-				if (r->cls != ATTR_OUTSIDE)
-					continue;
-				strbuf__printf(b, "<tr class=\"total\"><td></td>");
-				td_text(b, "l", r->label);
-				strbuf__printf(b, "<td></td><td></td>");
-				for (int s = 0; s < at->n_sides; s++)
-					td_kb(b, r->v[s].ns_per_byte, r->v[s].ns_per_byte_se, true);
-				if (two)
-					strbuf__printf(b, "<td>%+.1f</td><td>%.0f%%</td>",
-						       r->delta * 1000, 100 * at->outside);
-				strbuf__printf(b, "<td colspan=\"%d\"></td></tr>\n", two ? 4 : 3);
-			}
-			if (two) {
-				strbuf__printf(
-				    b,
-				    "<tr class=\"total\"><td></td><td class=\"l\">"
-				    "unexplained</td><td></td><td></td><td></td><td>"
-				    "</td><td>%+.1f</td><td>%.0f%%</td><td colspan=\"4\">"
-				    "</td></tr>\n",
-				    at->gap * at->unexplained * 1000, 100 * at->unexplained);
-				strbuf__printf(b,
-					       "<tr class=\"total\"><td></td><td class=\"l\">"
-					       "measured gap (wall time per kB)</td><td></td><td>"
-					       "</td>");
-				td_kb(b, at->side[0].wall_ns_per_byte, at->side[0].wall_se, true);
-				td_kb(b, at->side[1].wall_ns_per_byte, at->side[1].wall_se, true);
-				strbuf__printf(b,
-					       "<td>%+.1f</td><td>100%%</td><td colspan=\"4\"></td>"
-					       "</tr>\n",
-					       at->gap * 1000);
-			}
-		}
+		if (pass == 0)
+			attribution_totals(b, at, meas);
 	}
 	strbuf__printf(b, "</table></div>\n");
 	if (at->note[0]) {
@@ -325,8 +337,6 @@ static void attribution_table(struct strbuf *b, const struct attribution *at)
 		strbuf__html(b, at->note);
 		strbuf__printf(b, "</p>\n");
 	}
-	(void)x;
-	(void)y;
 }
 
 static void anomaly_section(struct strbuf *b, const struct anomaly *a, char tag)

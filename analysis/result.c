@@ -8,6 +8,7 @@
 #include "analysis/hist.h"
 #include "analysis/json_read.h"
 #include "analysis/stage.h"
+#include "analysis/system.h"
 #include "analysis/throughput.h"
 
 static void *grow(void *arr, int n, size_t size)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A result: what one `netstage run` or `profile` measured, and its JSON form
- * (DESIGN.md's result file contract, schema "netstage/result/1").
+ * (schema "netstage/result/1": its keys are in docs/EXPERIMENTS.md, "Result
+ * files"; its stages in docs/STAGES.md).
  */
 #ifndef NETSTAGE_RESULT_H
 #define NETSTAGE_RESULT_H

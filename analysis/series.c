@@ -55,112 +55,103 @@ struct acc {
 	int n_results;
 };
 
-int series__build(const struct result *runs, int n, struct series_set *out, char *err,
-		  size_t errlen)
+/* The series a result belongs to: its kind, and its mode unless that is the kind's default. */
+static void series_kind(const struct result_config *c, char *kind, size_t len)
 {
-	struct acc acc[SERIES_MAX_PANELS][SERIES_MAX_SERIES][SERIES_MAX_POINTS];
-	int rc = 0;
+	bool mode = c->mode[0] && strcmp(c->mode, "bridge") && strcmp(c->mode, "l3");
 
-	memset(out, 0, sizeof(*out));
-	memset(acc, 0, sizeof(acc));
-	for (int i = 0; i < n; i++) {
-		const struct result *r = &runs[i];
-		const struct result_config *c = &r->config;
-		struct series_panel *p = NULL;
-		struct series *s = NULL;
-		struct series_point *pt = NULL;
-		struct acc *a;
-		char kind[40];
-		int pi, si, ti;
+	snprintf(kind, len, "%s%s%s", c->kind, mode ? " " : "", mode ? c->mode : "");
+}
 
-		if (!r->throughput.present || strcmp(c->command, "run"))
-			continue;
-		out->n_results++;
-		snprintf(kind, sizeof(kind), "%s%s%s", c->kind,
-			 c->mode[0] && strcmp(c->mode, "bridge") && strcmp(c->mode, "l3") ? " "
-											  : "",
-			 c->mode[0] && strcmp(c->mode, "bridge") && strcmp(c->mode, "l3") ? c->mode
-											  : "");
-		for (pi = 0; pi < out->n; pi++)
-			if (!strcmp(out->panels[pi].proto, c->proto) &&
-			    out->panels[pi].mtu == c->mtu &&
-			    !strcmp(out->panels[pi].layout, c->layout))
-				break;
-		if (pi == out->n) {
-			if (out->n == SERIES_MAX_PANELS) {
-				snprintf(err, errlen,
-					 "sweep: more than %d protocol/MTU/layout panels",
-					 SERIES_MAX_PANELS);
-				rc = -EINVAL;
-				goto out;
-			}
-			p = &out->panels[out->n++];
-			snprintf(p->proto, sizeof(p->proto), "%s", c->proto);
-			snprintf(p->layout, sizeof(p->layout), "%s", c->layout);
-			p->mtu = c->mtu;
-		}
-		p = &out->panels[pi];
-		for (si = 0; si < p->n; si++)
-			if (!strcmp(p->series[si].kind, kind))
-				break;
-		if (si == p->n) {
-			if (p->n == SERIES_MAX_SERIES) {
-				snprintf(err, errlen, "sweep: more than %d kinds in one panel",
-					 SERIES_MAX_SERIES);
-				rc = -EINVAL;
-				goto out;
-			}
-			snprintf(p->series[p->n++].kind, sizeof(p->series[0].kind), "%s", kind);
-		}
-		s = &p->series[si];
-		for (ti = 0; ti < s->n; ti++)
-			if (s->pts[ti].pairs == c->pairs)
-				break;
-		if (ti == s->n) {
-			if (s->n == SERIES_MAX_POINTS) {
-				snprintf(err, errlen,
-					 "sweep: more than %d pair counts in one series",
-					 SERIES_MAX_POINTS);
-				rc = -EINVAL;
-				goto out;
-			}
-			s->pts[s->n++].pairs = c->pairs;
-		}
-		pt = &s->pts[ti];
-		a = &acc[pi][si][ti];
-		a->n_results++;
-		a->pps += r->throughput.packets_per_second;
-		for (int k = 0; k < r->throughput.n_repeats || (k == 0 && !r->throughput.n_repeats);
-		     k++) {
-			double v = r->throughput.n_repeats
-				       ? r->throughput.repeats[k].bits_per_second
-				       : r->throughput.bits_per_second;
+/* The panel of a result's protocol, MTU and layout, added if new: its index, or -EINVAL. */
+static int find_panel(struct series_set *out, const struct result_config *c, char *err,
+		      size_t errlen)
+{
+	struct series_panel *p;
+	int pi;
 
-			if (a->n == a->cap) {
-				double *bigger =
-				    realloc(a->bps, (a->cap ? a->cap * 2 : 8) * sizeof(double));
-
-				if (!bigger) {
-					snprintf(err, errlen, "sweep: out of memory");
-					rc = -ENOMEM;
-					goto out;
-				}
-				a->bps = bigger;
-				a->cap = a->cap ? a->cap * 2 : 8;
-			}
-			a->bps[a->n++] = v;
-			if (r->throughput.n_repeats) {
-				a->sent += r->throughput.repeats[k].sent_packets;
-				a->lost += r->throughput.repeats[k].lost_packets;
-			}
-		}
-		(void)pt;
+	for (pi = 0; pi < out->n; pi++)
+		if (!strcmp(out->panels[pi].proto, c->proto) && out->panels[pi].mtu == c->mtu &&
+		    !strcmp(out->panels[pi].layout, c->layout))
+			return pi;
+	if (out->n == SERIES_MAX_PANELS) {
+		snprintf(err, errlen, "sweep: more than %d protocol/MTU/layout panels",
+			 SERIES_MAX_PANELS);
+		return -EINVAL;
 	}
-	if (out->n_results == 0) {
-		snprintf(err, errlen, "sweep: none of the %d files is a result of netstage run", n);
-		rc = -EINVAL;
-		goto out;
+	p = &out->panels[out->n++];
+	snprintf(p->proto, sizeof(p->proto), "%s", c->proto);
+	snprintf(p->layout, sizeof(p->layout), "%s", c->layout);
+	p->mtu = c->mtu;
+	return pi;
+}
+
+/* The series of a kind in a panel, added if new: its index, or -EINVAL. */
+static int find_series(struct series_panel *p, const char *kind, char *err, size_t errlen)
+{
+	int si;
+
+	for (si = 0; si < p->n; si++)
+		if (!strcmp(p->series[si].kind, kind))
+			return si;
+	if (p->n == SERIES_MAX_SERIES) {
+		snprintf(err, errlen, "sweep: more than %d kinds in one panel", SERIES_MAX_SERIES);
+		return -EINVAL;
 	}
+	snprintf(p->series[p->n++].kind, sizeof(p->series[0].kind), "%s", kind);
+	return si;
+}
+
+/* The point of a pair count in a series, added if new: its index, or -EINVAL. */
+static int find_point(struct series *s, int pairs, char *err, size_t errlen)
+{
+	int ti;
+
+	for (ti = 0; ti < s->n; ti++)
+		if (s->pts[ti].pairs == pairs)
+			return ti;
+	if (s->n == SERIES_MAX_POINTS) {
+		snprintf(err, errlen, "sweep: more than %d pair counts in one series",
+			 SERIES_MAX_POINTS);
+		return -EINVAL;
+	}
+	s->pts[s->n++].pairs = pairs;
+	return ti;
+}
+
+/* A result's throughput samples (each repeat's, or its one figure) into its point's. */
+static int add_samples(struct acc *a, const struct result *r, char *err, size_t errlen)
+{
+	a->n_results++;
+	a->pps += r->throughput.packets_per_second;
+	for (int k = 0; k < r->throughput.n_repeats || (k == 0 && !r->throughput.n_repeats); k++) {
+		double v = r->throughput.n_repeats ? r->throughput.repeats[k].bits_per_second
+						   : r->throughput.bits_per_second;
+
+		if (a->n == a->cap) {
+			double *bigger =
+			    realloc(a->bps, (a->cap ? a->cap * 2 : 8) * sizeof(double));
+
+			if (!bigger) {
+				snprintf(err, errlen, "sweep: out of memory");
+				return -ENOMEM;
+			}
+			a->bps = bigger;
+			a->cap = a->cap ? a->cap * 2 : 8;
+		}
+		a->bps[a->n++] = v;
+		if (r->throughput.n_repeats) {
+			a->sent += r->throughput.repeats[k].sent_packets;
+			a->lost += r->throughput.repeats[k].lost_packets;
+		}
+	}
+	return 0;
+}
+
+/* Each point's figures from its samples; points by pairs, series by kind, panels in order. */
+static void finish_points(struct series_set *out,
+			  struct acc acc[SERIES_MAX_PANELS][SERIES_MAX_SERIES][SERIES_MAX_POINTS])
+{
 	for (int pi = 0; pi < out->n; pi++) {
 		struct series_panel *p = &out->panels[pi];
 
@@ -184,6 +175,39 @@ int series__build(const struct result *runs, int n, struct series_set *out, char
 	for (int pi = 0; pi < out->n; pi++)
 		qsort(out->panels[pi].series, out->panels[pi].n, sizeof(struct series), cmp_series);
 	qsort(out->panels, out->n, sizeof(out->panels[0]), cmp_panel);
+}
+
+int series__build(const struct result *runs, int n, struct series_set *out, char *err,
+		  size_t errlen)
+{
+	struct acc acc[SERIES_MAX_PANELS][SERIES_MAX_SERIES][SERIES_MAX_POINTS];
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	memset(acc, 0, sizeof(acc));
+	for (int i = 0; i < n; i++) {
+		const struct result *r = &runs[i];
+		const struct result_config *c = &r->config;
+		char kind[40];
+		int pi, si, ti;
+
+		if (!r->throughput.present || strcmp(c->command, "run"))
+			continue;
+		out->n_results++;
+		series_kind(c, kind, sizeof(kind));
+		pi = find_panel(out, c, err, errlen);
+		si = pi < 0 ? pi : find_series(&out->panels[pi], kind, err, errlen);
+		ti = si < 0 ? si : find_point(&out->panels[pi].series[si], c->pairs, err, errlen);
+		rc = ti < 0 ? ti : add_samples(&acc[pi][si][ti], r, err, errlen);
+		if (rc)
+			goto out;
+	}
+	if (out->n_results == 0) {
+		snprintf(err, errlen, "sweep: none of the %d files is a result of netstage run", n);
+		rc = -EINVAL;
+		goto out;
+	}
+	finish_points(out, acc);
 out:
 	for (int pi = 0; pi < SERIES_MAX_PANELS; pi++)
 		for (int si = 0; si < SERIES_MAX_SERIES; si++)

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include "netstage.h"
 
-/* "tx_queue", ... as DESIGN.md's stage model names them; NULL for NONE. */
+/* "tx_queue", ... as docs/STAGES.md's stage table names them; NULL for NONE. */
 const char *stage__name(int stage);
 /* The stage id of a name, or -1. */
 int stage__parse(const char *name);

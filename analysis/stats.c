@@ -4,7 +4,7 @@
 
 struct summary stats__summarize(const double *v, int n)
 {
-	struct summary s = { .n = n };
+	struct summary s = {.n = n};
 	double sq = 0;
 
 	if (n <= 0)

@@ -6,7 +6,7 @@
 struct summary {
 	int n;
 	double mean;
-	double stddev; /* sample standard deviation (n - 1); 0 when n < 2 */
+	double stddev;	    /* sample standard deviation (n - 1); 0 when n < 2 */
 	double stderr_mean; /* standard error of the mean: stddev / sqrt(n) */
 	double min, max;
 };

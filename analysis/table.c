@@ -61,17 +61,25 @@ static const char *fmt_ns(double v, char *buf, size_t len)
 	return buf;
 }
 
-static const char *path_title(const struct result *r, int path)
+/*
+ * What one side's packets are: the data one way; the other way, TCP's
+ * acknowledgements, or in a UDP run only iperf3's control connection (its
+ * TCP connection beside the datagrams: UDP sends nothing back).
+ */
+static const char *path_title(const struct result *r, int path, char *buf, size_t len)
 {
-	bool reverse = r->config.reverse;
+	const char *other = "the other way";
 
-	if (path == RESULT_PATH_CLIENT)
-		return reverse ? "packets from the client (acknowledgements of a TCP run):"
-			       : "packets from the client (the data):";
-	if (path == RESULT_PATH_SERVER)
-		return reverse ? "packets from the server (the data):"
-			       : "packets from the server (acknowledgements of a TCP run):";
-	return NULL;
+	if (path != RESULT_PATH_CLIENT && path != RESULT_PATH_SERVER)
+		return NULL;
+	if (!strcmp(r->config.proto, "tcp"))
+		other = "TCP's acknowledgements";
+	else if (!strcmp(r->config.proto, "udp"))
+		other = "iperf3's control connection";
+	snprintf(buf, len,
+		 "packets from the %s (%s):", path == RESULT_PATH_SERVER ? "server" : "client",
+		 (path == RESULT_PATH_SERVER) == r->config.reverse ? "the data" : other);
+	return buf;
 }
 
 /* Does any namespace carry its engine's container name (profile --container)? */
@@ -85,7 +93,7 @@ static bool names_containers(const struct result *r)
 
 void table__print_stages(const struct result *r, FILE *out)
 {
-	char p50[16], p99[16], max[16], cpu[16], kind[24];
+	char p50[16], p99[16], max[16], cpu[16], kind[24], title[80];
 	bool named = names_containers(r);
 	int path = -2;
 
@@ -95,8 +103,8 @@ void table__print_stages(const struct result *r, FILE *out)
 
 		if (s->path != path) {
 			path = s->path;
-			if (path_title(r, path))
-				fprintf(out, "%s%s\n", i ? "\n" : "", path_title(r, path));
+			if (path_title(r, path, title, sizeof(title)))
+				fprintf(out, "%s%s\n", i ? "\n" : "", title);
 			if (named)
 				fprintf(out, "%-16s ", "container");
 			fprintf(out, "%3s %-14s %-12s %-12s %-12s %9s %7s %7s %7s %7s\n", "hop",

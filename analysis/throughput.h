@@ -3,7 +3,7 @@
  * throughput: what the load measured, per pair and per repetition, its
  * aggregates over repetitions (mean, standard deviation, standard error of
  * the mean), its JSON form, the text a run prints, and the summary CSV of a
- * sweep. The machine's description ("system") is here too.
+ * sweep.
  */
 #ifndef NETSTAGE_THROUGHPUT_H
 #define NETSTAGE_THROUGHPUT_H
@@ -27,11 +27,9 @@ int throughput__failed(const struct throughput *t);
 /* The fewest pairs measured in one repetition. */
 int throughput__min_measured(const struct throughput *t);
 
-/* "throughput" and "system" objects of a result file, and back. */
+/* The "throughput" object of a result file, and back. */
 json_object *throughput__to_json(const struct result *r);
 void throughput__from_json(json_object *o, struct result *r);
-json_object *system__to_json(const struct result_system *s);
-void system__from_json(json_object *o, struct result_system *s);
 
 void throughput__free(struct throughput *t);
 

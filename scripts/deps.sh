@@ -15,9 +15,9 @@ BUILD_PKGS="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-
 # for the VM tests on a distro kernel, prometheus and curl for the
 # endpoint's test (a real server scrapes `--listen`), podman with runc and
 # netavark (which runs iptables) for the containers-by-name test (crun
-# refuses hybrid cgroups).
+# refuses hybrid cgroups), clang-format for make format-check.
 TEST_PKGS="iproute2 procps kmod iperf3 jq bpftrace gnuplot-nox chromium qemu-system-x86 busybox-static cpio
-	zstd xz-utils apt-utils prometheus curl podman runc netavark iptables"
+	zstd xz-utils apt-utils prometheus curl podman runc netavark iptables clang-format"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps: run as root (sudo make ...): installing packages and mounting tracefs need it" >&2

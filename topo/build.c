@@ -103,7 +103,7 @@ struct maker {
 	double busy_ms, wait_ms; /* for NETSTAGE_TOPO_TIMING */
 };
 
-static unsigned int ns_flags(const struct topo *t, int ns)
+static unsigned int netns_create_flags(const struct topo *t, int ns)
 {
 	const struct topo_spec *s = &t->spec;
 	unsigned int f = s->ipv6 ? NETNS_IPV6_QUIET : NETNS_IPV6_OFF;
@@ -137,7 +137,8 @@ static void *maker_main(void *arg)
 		pthread_mutex_unlock(&m->mu);
 		if (i >= t->n_ns)
 			break;
-		r = netns_create(t->ns[i].name, orig, ns_flags(t, i), &t->ns[i].fd, &p->nl[i], &e);
+		r = netns_create(t->ns[i].name, orig, netns_create_flags(t, i), &t->ns[i].fd,
+				 &p->nl[i], &e);
 		if (!r && fstat(t->ns[i].fd, &st)) {
 			r = -errno;
 			topo_err_set(&e, "netns %s: fstat: %s", t->ns[i].name, strerror(-r));

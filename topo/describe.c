@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Read-only views: the description of namespaces that exist already (their
- * devices, kinds, masters, lower devices), a device's counters, and the
- * probe of what device kinds this kernel can create.
+ * devices, kinds, masters, lower devices) and a device's counters. What
+ * device kinds this kernel can create is probe.c's.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -13,11 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
-#include <linux/veth.h>
 
 #include "internal.h"
 
@@ -412,174 +410,5 @@ int topo__dev_stats(const struct topo *t, int dev, struct rtnl_link_stats64 *out
 	nl_close(tmp);
 	if (!r && !c.found)
 		r = -ENODATA;
-	return r;
-}
-
-/* Probe creation in a namespace nobody can see: it vanishes with the socket. A veth pair
- * first (every layout has them; the lower device of macvlan/ipvlan is one), then the kind. */
-static int probe(enum topo_kind kind, int mode, struct topo_err *err)
-{
-	char buf[NL_MSG_MAX];
-	struct mnl_socket *nl;
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifm;
-	struct nlattr *li, *data, *peer;
-	const char *kname = kind == TOPO_IPVLAN ? "ipvlan" : "macvlan";
-	int orig, r;
-
-	orig = netns_enter_scratch("topo", err);
-	if (orig < 0)
-		return orig;
-	nl = nl_open(err);
-	r = nl ? 0 : (errno ? -errno : -EIO);
-	netns_return(orig);
-	close(orig);
-	if (r)
-		return r;
-
-	/* The lower device: a veth pair, as in every netstage layout. */
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	ifm->ifi_index = 2;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, "nstprobe0");
-	li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
-	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-	peer = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
-	nlh->nlmsg_len += MNL_ALIGN(sizeof(struct ifinfomsg));
-	memset(mnl_attr_get_payload(peer), 0, sizeof(struct ifinfomsg));
-	/* With the first end's index chosen, the peer's must be too, or it takes that one. */
-	((struct ifinfomsg *)mnl_attr_get_payload(peer))->ifi_index = 3;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, "nstprobe1");
-	mnl_attr_nest_end(nlh, peer);
-	mnl_attr_nest_end(nlh, data);
-	mnl_attr_nest_end(nlh, li);
-	r = nl_request(nl, nlh, err, "veth: creating a test pair");
-	if (r) {
-		nl_close(nl);
-		if (r == -EOPNOTSUPP)
-			topo_err_set(err, "veth: this kernel has no veth driver (CONFIG_VETH); "
-					  "netstage needs it for every layout");
-		return r;
-	}
-	if (kind == TOPO_VETH || kind == TOPO_HOST || kind == TOPO_CONTAINER) {
-		nl_close(nl);
-		return 0;
-	}
-	if (kind == TOPO_NAT) {
-		nl_close(nl);
-		return nat_probe(err);
-	}
-	if (kind == TOPO_VXLAN) {
-		nlh = mnl_nlmsg_put_header(buf);
-		nlh->nlmsg_type = RTM_NEWLINK;
-		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
-		mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
-		mnl_attr_put_strz(nlh, IFLA_IFNAME, "nstprobevx");
-		li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-		mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "vxlan");
-		data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-		mnl_attr_put_u32(nlh, IFLA_VXLAN_ID, TOPO_VXLAN_VNI);
-		mnl_attr_put_u16(nlh, IFLA_VXLAN_PORT, htons(TOPO_VXLAN_PORT));
-		mnl_attr_nest_end(nlh, data);
-		mnl_attr_nest_end(nlh, li);
-		r = nl_request(nl, nlh, err, "vxlan: creating a test device");
-		nl_close(nl);
-		if (r == -EOPNOTSUPP)
-			topo_err_set(err, "vxlan: this kernel has no vxlan driver (CONFIG_VXLAN); "
-					  "use --kind veth-bridge or run on a kernel with vxlan");
-		return r;
-	}
-	if (kind == TOPO_OVS) {
-		nl_close(nl);
-		return ovs_probe(err);
-	}
-	if (kind == TOPO_VETH_BRIDGE) {
-		nlh = mnl_nlmsg_put_header(buf);
-		nlh->nlmsg_type = RTM_NEWLINK;
-		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
-		mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
-		mnl_attr_put_strz(nlh, IFLA_IFNAME, "nstprobebr");
-		li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-		mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
-		mnl_attr_nest_end(nlh, li);
-		r = nl_request(nl, nlh, err, "bridge: creating a test bridge");
-		nl_close(nl);
-		if (r == -EOPNOTSUPP)
-			topo_err_set(err,
-				     "veth-bridge: this kernel has no bridge driver "
-				     "(CONFIG_BRIDGE); use --kind veth or macvlan, or run on a "
-				     "kernel with bridging");
-		return r;
-	}
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, "nstprobe2");
-	mnl_attr_put_u32(nlh, IFLA_LINK, 2);
-	li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kname);
-	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-	if (kind == TOPO_IPVLAN)
-		mnl_attr_put_u16(nlh, IFLA_IPVLAN_MODE, mode);
-	else
-		mnl_attr_put_u32(nlh, IFLA_MACVLAN_MODE, mode);
-	mnl_attr_nest_end(nlh, data);
-	mnl_attr_nest_end(nlh, li);
-	r = nl_request(nl, nlh, err, "%s: creating a test device in mode %s", kname,
-		       topo_mode__name(kind, mode));
-	nl_close(nl);
-	if (r == -EOPNOTSUPP && strstr(err->msg, "Unknown device type"))
-		topo_err_set(err,
-			     "%s: this kernel has no %s driver (%s); use --kind %s or run on a "
-			     "kernel with %s",
-			     kname, kname, kind == TOPO_IPVLAN ? "CONFIG_IPVLAN" : "CONFIG_MACVLAN",
-			     kind == TOPO_IPVLAN ? "macvlan" : "veth-bridge", kname);
-	else if (r) {
-		char why[sizeof(err->msg)];
-
-		snprintf(why, sizeof(why), "%s", err->msg);
-		topo_err_set(err, "%s: this kernel refuses mode %s (%s); use another --mode", kname,
-			     topo_mode__name(kind, mode), why);
-	}
-	return r;
-}
-
-int topo__probe_kind(enum topo_kind kind, int mode, struct topo_err *err)
-{
-	/* One probe per kind and mode and process: sweeps build many topologies. */
-	static int cache[TOPO_KIND_COUNT][32];
-	static char msgs[TOPO_KIND_COUNT][32][sizeof(err->msg)];
-	struct topo_spec s = {.kind = kind,
-			      .mode = mode,
-			      .pairs = 1,
-			      .layout = kind == TOPO_VXLAN ? TOPO_SWITCHED : TOPO_LOCAL};
-	int slot, r;
-
-	r = topo__validate(&s, err);
-	if (r)
-		return r;
-	if (kind == TOPO_VETH || kind == TOPO_VETH_BRIDGE)
-		mode = -1;
-	else if (mode < 0)
-		mode = topo_mode_default(kind);
-	slot = mode < 0 ? 0 : (mode & 31);
-	if (cache[kind][slot] == 1)
-		return 0;
-	if (cache[kind][slot] < 0) {
-		topo_err_set(err, "%s", msgs[kind][slot]);
-		return cache[kind][slot];
-	}
-	r = probe(kind, mode, err);
-	/* Only a verdict about the kernel is kept, not a passing lack of privilege. */
-	if (r == 0)
-		cache[kind][slot] = 1;
-	else if (r != -EPERM && r != -ENOMEM && r != -EMFILE) {
-		cache[kind][slot] = r;
-		snprintf(msgs[kind][slot], sizeof(msgs[0][0]), "%s", err->msg);
-	}
 	return r;
 }

@@ -142,6 +142,13 @@ struct nlmsghdr *msg_route_get(char *buf, int family, const void *dst);
 struct nlmsghdr *msg_dellink_group(char *buf, uint32_t group);
 struct nlmsghdr *msg_dellink(char *buf, int ifindex);
 struct nlmsghdr *msg_getlink(char *buf, int ifindex);
+/*
+ * A test device of what this kernel can create (probe.c), in a scratch
+ * namespace: NS_DEV_VETH the pair nstprobe0/1 at indexes MSG_PROBE_LOWER and
+ * +1; NS_DEV_MACVLAN/IPVLAN (in mode) on its first end; NS_DEV_VXLAN, NS_DEV_BRIDGE.
+ */
+#define MSG_PROBE_LOWER 2
+struct nlmsghdr *msg_probe_newlink(char *buf, enum ns_dev_kind kind, int mode);
 
 /*
  * rtnetlink batches (nl.c): requests queued in one buffer, sent many per
@@ -272,12 +279,12 @@ int ovs_build(struct topo *t, int a, int z, struct topo_err *err);
 int ovs_teardown(struct topo *t, struct topo_err *err);
 /* Delete the run's datapaths in the calling thread's namespace, if it is a netstage host/node. */
 int ovs_remove_here(const char *nsname);
-/* The datapaths of the namespace open at ns_fd, up to max: how many, or -errno. */
+/* The datapaths of the namespace open at netns_fd, up to max: how many, or -errno. */
 struct ovs_dp_info {
 	char name[IFNAMSIZ];
 	int ifindex;
 	struct ovs_dp_stats stats; /* n_hit, n_missed (upcalls), n_lost, n_flows */
 };
-int ovs_datapaths(int ns_fd, struct ovs_dp_info *v, int max, struct topo_err *err);
+int ovs_datapaths(int netns_fd, struct ovs_dp_info *v, int max, struct topo_err *err);
 
 #endif /* NETSTAGE_TOPO_INTERNAL_H */

@@ -53,6 +53,22 @@ static void common_attrs(struct nlmsghdr *nlh, const struct topo *t, int dev)
 		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, t->ns[d->ns].fd);
 }
 
+/*
+ * A veth's peer: VETH_INFO_PEER holds the peer's ifinfomsg, then its own
+ * attributes, which the caller adds before closing the nest.
+ */
+static struct nlattr *veth_peer_start(struct nlmsghdr *nlh, int peer_ifindex)
+{
+	struct nlattr *peer = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+	struct ifinfomsg *pm = mnl_attr_get_payload(peer);
+
+	nlh->nlmsg_len += MNL_ALIGN(sizeof(*pm));
+	memset(pm, 0, sizeof(*pm));
+	pm->ifi_family = AF_UNSPEC;
+	pm->ifi_index = peer_ifindex;
+	return peer;
+}
+
 /* Joins its master by IFLA_MASTER: a bridge; an Open vSwitch datapath takes its ports as
  * vports over generic netlink instead (ovs.c). */
 static bool enslaved(const struct topo *t, const struct topo_dev *d)
@@ -79,16 +95,8 @@ struct nlmsghdr *msg_newlink(char *buf, const struct topo *t, int dev)
 	case NS_DEV_VETH:
 		mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
 		data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-		peer = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
-		/* The peer's ifinfomsg sits in the attribute, its attributes after it. */
-		nlh->nlmsg_len += MNL_ALIGN(sizeof(struct ifinfomsg));
-		{
-			struct ifinfomsg *pm = (struct ifinfomsg *)mnl_attr_get_payload(peer);
-
-			memset(pm, 0, sizeof(*pm));
-			pm->ifi_family = AF_UNSPEC;
-			pm->ifi_index = t->devs[x->peer].ifindex; /* no IFF_UP: see msg_setlink */
-		}
+		peer =
+		    veth_peer_start(nlh, t->devs[x->peer].ifindex); /* no IFF_UP: see msg_setlink */
 		common_attrs(nlh, t, x->peer);
 		mnl_attr_nest_end(nlh, peer);
 		mnl_attr_nest_end(nlh, data);
@@ -129,6 +137,47 @@ struct nlmsghdr *msg_newlink(char *buf, const struct topo *t, int dev)
 		break;
 	default:
 		break;
+	}
+	mnl_attr_nest_end(nlh, li);
+	return nlh;
+}
+
+/*
+ * The probe's test devices (probe.c) carry a name and what their kind needs,
+ * nothing of a topology. The veth pair takes the indexes 2 and 3: with the
+ * first end's index chosen the peer's must be too, or it takes that one.
+ */
+struct nlmsghdr *msg_probe_newlink(char *buf, enum ns_dev_kind kind, int mode)
+{
+	struct nlmsghdr *nlh = start(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	struct nlattr *li, *data, *peer;
+	bool vlan = kind == NS_DEV_MACVLAN || kind == NS_DEV_IPVLAN;
+
+	ifinfo(nlh, kind == NS_DEV_VETH ? MSG_PROBE_LOWER : 0, 0);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME,
+			  kind == NS_DEV_VETH	  ? "nstprobe0"
+			  : kind == NS_DEV_VXLAN  ? "nstprobevx"
+			  : kind == NS_DEV_BRIDGE ? "nstprobebr"
+						  : "nstprobe2");
+	if (vlan)
+		mnl_attr_put_u32(nlh, IFLA_LINK, MSG_PROBE_LOWER);
+	li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, ns_dev_kind__name(kind));
+	if (kind != NS_DEV_BRIDGE) {
+		data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+		if (kind == NS_DEV_VETH) {
+			peer = veth_peer_start(nlh, MSG_PROBE_LOWER + 1);
+			mnl_attr_put_strz(nlh, IFLA_IFNAME, "nstprobe1");
+			mnl_attr_nest_end(nlh, peer);
+		} else if (kind == NS_DEV_VXLAN) {
+			mnl_attr_put_u32(nlh, IFLA_VXLAN_ID, TOPO_VXLAN_VNI);
+			mnl_attr_put_u16(nlh, IFLA_VXLAN_PORT, htons(TOPO_VXLAN_PORT));
+		} else if (kind == NS_DEV_IPVLAN) {
+			mnl_attr_put_u16(nlh, IFLA_IPVLAN_MODE, mode);
+		} else {
+			mnl_attr_put_u32(nlh, IFLA_MACVLAN_MODE, mode);
+		}
+		mnl_attr_nest_end(nlh, data);
 	}
 	mnl_attr_nest_end(nlh, li);
 	return nlh;

@@ -169,7 +169,7 @@ const char *ns_dev_kind__name(enum ns_dev_kind kind)
 	}
 }
 
-static const char ns_letters[] = {
+static const char topo_ns_letters[] = {
     [TOPO_NS_CLIENT] = 'c', [TOPO_NS_SERVER] = 's', [TOPO_NS_HOST] = 'h',
     [TOPO_NS_NODE] = 'n',   [TOPO_NS_POD] = 'p',    [TOPO_NS_OTHER] = 'x'};
 
@@ -177,7 +177,7 @@ char topo_ns_role_letter(enum topo_ns_role role)
 {
 	if ((unsigned int)role > TOPO_NS_OTHER)
 		return 'x';
-	return ns_letters[role];
+	return topo_ns_letters[role];
 }
 
 const char *topo_ns_role_name(enum topo_ns_role role)
@@ -262,7 +262,7 @@ int topo_ns_name_parse(const char *name, char run[TOPO_RUN_ID_LEN + 1], enum top
 	if (p[TOPO_RUN_ID_LEN] != '-')
 		return -1;
 	for (r = 0; r < TOPO_NS_OTHER; r++)
-		if (p[TOPO_RUN_ID_LEN + 1] == ns_letters[r])
+		if (p[TOPO_RUN_ID_LEN + 1] == topo_ns_letters[r])
 			break;
 	if (r == TOPO_NS_OTHER)
 		return -1;

@@ -504,11 +504,11 @@ static int dp_info_cb(const struct nlmsghdr *nlh, void *data)
 	return 0;
 }
 
-int ovs_datapaths(int ns_fd, struct ovs_dp_info *v, int max, struct topo_err *err)
+int ovs_datapaths(int netns_fd, struct ovs_dp_info *v, int max, struct topo_err *err)
 {
 	struct dp_list l = {v, 0, max};
 	struct ovs_families f;
-	struct mnl_socket *gnl = genl_open_in(ns_fd, "(a datapath's)", err);
+	struct mnl_socket *gnl = genl_open_in(netns_fd, "(a datapath's)", err);
 	char buf[NL_MSG_MAX];
 	int r;
 

@@ -267,7 +267,7 @@ int topo__keep(struct topo *t, struct topo_err *err)
 	return r;
 }
 
-static int list_runs(char (**runs)[TOPO_RUN_ID_LEN + 1], int **ns_count)
+static int list_runs(char (**runs)[TOPO_RUN_ID_LEN + 1], int **netns_count)
 {
 	char(*names)[NAME_MAX + 1];
 	char(*v)[TOPO_RUN_ID_LEN + 1];
@@ -311,7 +311,7 @@ static int list_runs(char (**runs)[TOPO_RUN_ID_LEN + 1], int **ns_count)
 	if (d)
 		closedir(d);
 	*runs = v;
-	*ns_count = cnt;
+	*netns_count = cnt;
 	return nr;
 }
 

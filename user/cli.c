@@ -10,8 +10,8 @@
 bool cli_verbose;
 
 static const struct cli_opt common_opts[] = {
-	{ CLI_OPT_HELP, "help", 'h', NULL, "show this help and exit" },
-	{ CLI_OPT_VERBOSE, "verbose", 'v', NULL, "print libbpf's and the loader's debug messages" },
+    {CLI_OPT_HELP, "help", 'h', NULL, "show this help and exit"},
+    {CLI_OPT_VERBOSE, "verbose", 'v', NULL, "print libbpf's and the loader's debug messages"},
 };
 
 #define N_COMMON ((int)(sizeof(common_opts) / sizeof(common_opts[0])))
@@ -62,8 +62,8 @@ int cli__next(struct cli_parser *p)
 	for (int i = 0; i < N_COMMON; i++)
 		all[n++] = &common_opts[i];
 	for (int i = 0; i < n; i++) {
-		longs[i] = (struct option){ all[i]->name, all[i]->arg ? required_argument : no_argument,
-					    NULL, all[i]->id };
+		longs[i] = (struct option){
+		    all[i]->name, all[i]->arg ? required_argument : no_argument, NULL, all[i]->id};
 		if (all[i]->short_name) {
 			shorts[sl++] = all[i]->short_name;
 			if (all[i]->arg)
@@ -175,10 +175,23 @@ int cli__rate(const struct cli_parser *p, unsigned long long *out)
 	v = strtod(p->arg, &end);
 	if (end != p->arg && *end && !end[1]) {
 		switch (*end) {
-		case 'k': case 'K': mult = 1e3; end++; break;
-		case 'm': case 'M': mult = 1e6; end++; break;
-		case 'g': case 'G': mult = 1e9; end++; break;
-		default: break;
+		case 'k':
+		case 'K':
+			mult = 1e3;
+			end++;
+			break;
+		case 'm':
+		case 'M':
+			mult = 1e6;
+			end++;
+			break;
+		case 'g':
+		case 'G':
+			mult = 1e9;
+			end++;
+			break;
+		default:
+			break;
 		}
 	}
 	if (errno || end == p->arg || *end || !isfinite(v) || v < 0 || v * mult > 1e12) {
@@ -203,7 +216,8 @@ int cli__int_list(const struct cli_parser *p, long min, long max, long *out, int
 
 		errno = 0;
 		v = strtol(s, &end, 10);
-		if (errno || end == s || (*end && *end != ',') || v < min || v > max || n == max_n) {
+		if (errno || end == s || (*end && *end != ',') || v < min || v > max ||
+		    n == max_n) {
 			cli__error(p->cmd,
 				   "--%s: '%s' is not a comma-separated list of at most %d whole "
 				   "numbers between %ld and %ld",

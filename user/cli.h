@@ -10,18 +10,18 @@
 #include <stdio.h>
 
 struct cli_opt {
-	int id; /* returned by cli__next; use the short letter when there is one */
+	int id;		  /* returned by cli__next; use the short letter when there is one */
 	const char *name; /* long name, without "--" */
-	char short_name; /* 0 for none */
-	const char *arg; /* argument placeholder for the help ("N"), NULL for a flag */
+	char short_name;  /* 0 for none */
+	const char *arg;  /* argument placeholder for the help ("N"), NULL for a flag */
 	const char *help; /* one line; mention the default */
 };
 
 struct cli_cmd {
-	const char *name; /* "run" */
-	const char *usage; /* "run --kind KIND [options]" */
-	const char *summary; /* one line */
-	const char *details; /* more paragraphs for --help, or NULL */
+	const char *name;	    /* "run" */
+	const char *usage;	    /* "run --kind KIND [options]" */
+	const char *summary;	    /* one line */
+	const char *details;	    /* more paragraphs for --help, or NULL */
 	const struct cli_opt *opts; /* ends with an entry whose name is NULL */
 };
 
@@ -29,14 +29,14 @@ struct cli_parser {
 	const struct cli_cmd *cmd;
 	int argc;
 	char **argv;
-	const char *arg; /* the current option's argument */
+	const char *arg;      /* the current option's argument */
 	const char *opt_name; /* "--pairs", for error messages */
-	bool help; /* --help was given */
-	int rest; /* index of the first non-option argument after parsing */
+	bool help;	      /* --help was given */
+	int rest;	      /* index of the first non-option argument after parsing */
 };
 
 /* Options every command has. */
-#define CLI_OPT_HELP 'h'
+#define CLI_OPT_HELP	'h'
 #define CLI_OPT_VERBOSE 'v'
 
 void cli__init(struct cli_parser *p, const struct cli_cmd *cmd, int argc, char **argv);
@@ -66,7 +66,7 @@ int cli__int_list(const struct cli_parser *p, long min, long max, long *out, int
 
 /* "netstage CMD: " + message on stderr. */
 void cli__error(const struct cli_cmd *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 extern bool cli_verbose;
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "user/cli.h"
+#include "user/clock.h"
 #include "user/commands.h"
 #include "user/collect.h"
 #include "user/experiment.h"
@@ -246,14 +247,6 @@ struct sweep_run {
 	int current;			   /* index into points */
 	double start, point_start, done_time, done_weight;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static const char *fmt_dur(double s, char *buf, size_t len)
 {

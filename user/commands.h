@@ -14,8 +14,10 @@ int cmd_man(int argc, char **argv);
 
 /* Each command's option table, for the manual page (user/man.c). */
 struct cli_cmd;
-extern const struct cli_cmd *const doctor_cli, *const topo_up_cli, *const topo_down_cli,
-	*const topo_list_cli, *const run_cli, *const profile_cli, *const sweep_cli,
-	*const report_cli;
+extern const struct cli_cmd *const doctor_cli,
+    *const topo_up_cli, *const topo_down_cli, *const topo_list_cli, *const run_cli,
+									*const profile_cli,
+									    *const sweep_cli,
+										*const report_cli;
 
 #endif /* NETSTAGE_COMMANDS_H */

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <arpa/inet.h>
 #include "user/experiment.h"
+#include "user/clock.h"
 #include "user/collect.h"
 #include "user/session.h"
 #include "analysis/merge.h"
@@ -157,7 +158,6 @@ struct hook_ctx {
 
 static int snapshot(const struct experiment *e, struct loader *l, struct result *r,
 		    struct repeat_stat *rs, double seconds);
-static double now_s(void);
 
 static int counters(void *ctx, int pair, __u64 *packets, __u64 *bytes)
 {
@@ -284,14 +284,6 @@ static void repeat_figures(struct repeat_stat *rs, const struct load_window *w)
 	rs->start_spread = w->measured ? w->last_start - w->first_start : 0;
 	rs->common_window = w->common;
 	rs->starts_known = w->starts_known;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /*

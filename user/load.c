@@ -21,6 +21,7 @@
 #include <json-c/json.h>
 #include <iperf_api.h>
 #include "user/load.h"
+#include "user/clock.h"
 
 #define DEFAULT_PORT	   5201
 #define LISTEN_WAIT_MS	   5000 /* a server that does not listen by then has failed */
@@ -339,14 +340,6 @@ struct child {
 	bool exited, killed;
 	bool stopped; /* asked to stop and report what it measured so far */
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* "S <ns>\n": a test's start on CLOCK_MONOTONIC, in s; 0 if s is not such a line. */
 static double start_line(const char *s, size_t len)

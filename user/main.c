@@ -11,13 +11,13 @@ static const struct {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
-	{ "doctor", cmd_doctor, "what this kernel allows: BTF, tp_btf, fentry, each device kind" },
-	{ "topo", cmd_topo, "build, list and remove container topologies (up, down, list)" },
-	{ "run", cmd_run, "build a topology, drive iperf3 through it and profile every stage" },
-	{ "sweep", cmd_sweep, "runs over kinds x MTUs x pair counts x protocols (the paper's matrix)" },
-	{ "profile", cmd_profile, "profile namespaces and devices that already exist, no load" },
-	{ "report", cmd_report, "show a result file (and compare it with a baseline)" },
-	{ "man", cmd_man, "print the manual page (roff)" },
+    {"doctor", cmd_doctor, "what this kernel allows: BTF, tp_btf, fentry, each device kind"},
+    {"topo", cmd_topo, "build, list and remove container topologies (up, down, list)"},
+    {"run", cmd_run, "build a topology, drive iperf3 through it and profile every stage"},
+    {"sweep", cmd_sweep, "runs over kinds x MTUs x pair counts x protocols (the paper's matrix)"},
+    {"profile", cmd_profile, "profile namespaces and devices that already exist, no load"},
+    {"report", cmd_report, "show a result file (and compare it with a baseline)"},
+    {"man", cmd_man, "print the manual page (roff)"},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -44,10 +44,10 @@ static void *drain(void *arg)
 static int write_header(struct raw_writer *w, const struct loader *l)
 {
 	const struct topo *t = l->topo;
-	struct raw_header h = { .version = RAW_VERSION,
-				.record_size = sizeof(struct ns_event),
-				.n_slots = l->n_slots,
-				.sample_every = l->skel->rodata->cfg.raw_every };
+	struct raw_header h = {.version = RAW_VERSION,
+			       .record_size = sizeof(struct ns_event),
+			       .n_slots = l->n_slots,
+			       .sample_every = l->skel->rodata->cfg.raw_every};
 
 	memcpy(h.magic, RAW_MAGIC, 8);
 	if (gzwrite(w->gz, &h, sizeof(h)) != (int)sizeof(h))
@@ -55,11 +55,11 @@ static int write_header(struct raw_writer *w, const struct loader *l)
 	for (int i = 0; i < l->n_slots; i++) {
 		const struct topo_dev *d = &t->devs[l->slots[i].dev];
 		const struct topo_ns *ns = &t->ns[d->ns];
-		struct raw_slot s = { .kind = d->kind,
-				      .master_kind = d->master >= 0 ? t->devs[d->master].kind : 0xff,
-				      .n_devices = l->slots[i].n_devs,
-				      .ifindex = d->ifindex,
-				      .netns_inum = ns->inum };
+		struct raw_slot s = {.kind = d->kind,
+				     .master_kind = d->master >= 0 ? t->devs[d->master].kind : 0xff,
+				     .n_devices = l->slots[i].n_devs,
+				     .ifindex = d->ifindex,
+				     .netns_inum = ns->inum};
 
 		snprintf(s.ifname, sizeof(s.ifname), "%s", l->slots[i].name);
 		snprintf(s.netns, sizeof(s.netns), "%.55s", ns->name[0] ? ns->name : ns->path);

@@ -28,7 +28,7 @@ static bool stage_on_kind(const struct result *r, int stage, int kind, int path)
 Test(ipvlan, run_fills_the_stage_table_for_ipvlan_hops, .timeout = 240)
 {
 	const char *out = "/tmp/netstage-test-ipvlan.json";
-	struct topo_err terr = { { 0 } };
+	struct topo_err terr = {{0}};
 	struct result r;
 	char err[512], cmd[256];
 	const struct feature *modules = NULL;

@@ -86,8 +86,8 @@ static pid_t start_profiler(const char *ns1, const char *ns2, const char *out)
 
 Test(profile, watches_a_container_by_its_process_path, .timeout = 60)
 {
-	struct topo_spec spec = { .kind = TOPO_VETH, .mode = -1, .pairs = 1, .mtu = 1500 };
-	struct topo_err err = { { 0 } };
+	struct topo_spec spec = {.kind = TOPO_VETH, .mode = -1, .pairs = 1, .mtu = 1500};
+	struct topo_err err = {{0}};
 	const char *out = "/tmp/netstage-test-profile.json";
 	char ns_path[64], msg[512];
 	struct result r;
@@ -98,7 +98,7 @@ Test(profile, watches_a_container_by_its_process_path, .timeout = 60)
 	container = start_container(topo->ns[topo->pairs[0].server_ns].path);
 	snprintf(ns_path, sizeof(ns_path), "/proc/%d/ns/net", container);
 	{
-		struct timespec ms = { 0, 50 * 1000000 };
+		struct timespec ms = {0, 50 * 1000000};
 
 		nanosleep(&ms, NULL); /* let it enter its namespace */
 	}
@@ -108,7 +108,7 @@ Test(profile, watches_a_container_by_its_process_path, .timeout = 60)
 	rx = socket_in(topo, topo->pairs[0].server_ns, SOCK_DGRAM);
 	{
 		struct sockaddr_in dst = addr4(topo->pairs[0].server_ip4, PORT);
-		char buf[64] = { 0 };
+		char buf[64] = {0};
 
 		cr_assert_eq(bind(rx, (struct sockaddr *)&dst, sizeof(dst)), 0);
 		cr_assert_eq(connect(tx, (struct sockaddr *)&dst, sizeof(dst)), 0);
@@ -137,7 +137,8 @@ Test(profile, watches_a_container_by_its_process_path, .timeout = 60)
 		     0, "the light set attaches no driver transmit probe");
 	cr_assert_eq(r.n_namespaces, 2);
 	cr_expect_eq(r.namespaces[0].pid, container);
-	cr_expect(strstr(r.namespaces[0].label, "nst-container"), "label: %s", r.namespaces[0].label);
+	cr_expect(strstr(r.namespaces[0].label, "nst-container"), "label: %s",
+		  r.namespaces[0].label);
 	result__free(&r);
 	unlink(out);
 }

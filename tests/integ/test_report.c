@@ -21,6 +21,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
+#include "user/clock.h"
 #include "user/collect.h"
 #include "analysis/attribution.h"
 #include "analysis/stage.h"
@@ -110,14 +111,6 @@ static void *read_all(void *arg)
 	return NULL;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Stream for SECONDS from pair 0's client to its server; bits per second received. */
 static double tcp_stream(double *seconds)
 {
@@ -140,12 +133,12 @@ static double tcp_stream(double *seconds)
 	rd.fd = accept(ls, NULL, NULL);
 	cr_assert_geq(rd.fd, 0);
 	cr_assert_eq(pthread_create(&th, NULL, read_all, &rd), 0);
-	t0 = now();
-	while (now() - t0 < SECONDS)
+	t0 = now_s();
+	while (now_s() - t0 < SECONDS)
 		cr_assert_gt(send(c, buf, sizeof(buf), 0), 0, "send: %s", strerror(errno));
 	shutdown(c, SHUT_WR);
 	pthread_join(th, NULL);
-	t1 = now();
+	t1 = now_s();
 	close(rd.fd);
 	close(c);
 	close(ls);
@@ -281,7 +274,7 @@ static void known_cost(double spin_min_ns, bool at_least_half_a_packet, double t
 	cr_expect_eq(top->dir, ATTR_DIR_DATA, "the spin sees the data only, not '%s'",
 		     attr_dir__name(top->dir));
 	cr_expect(strstr(top->v[0].where,
-			 attr__short_dev(dev_of(TOPO_DEV_CLIENT_PORT)->ifname, "netstage-")),
+			 attribution__short_dev(dev_of(TOPO_DEV_CLIENT_PORT)->ifname, "netstage-")),
 		  "the largest share is on %s, not on the client's port", top->v[0].where);
 	added = top->delta_per_packet;
 	cr_log_info("'%s' (%s, %s): +%.0f ns per packet; calibrated %.0f ns, %.0f ns in place; "

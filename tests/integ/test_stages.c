@@ -196,16 +196,30 @@ static void check_exact(const struct result *r, const struct expect *e, int n_e,
 	cr_expect_eq(r->n_drops, 0);
 }
 
-/* N delivered: the server socket's reads, where the kernel has sock_recv_length. */
-static void check_delivered(const struct result *r, unsigned long long n)
+/* What the server socket read: sock_recv_length counts each read. */
+static unsigned long long server_reads(const struct result *r)
 {
 	unsigned long long got = 0;
 
-	if (!has_tracepoint("sock_recv_length"))
-		return;
 	for (int i = 0; i < r->n_socks; i++)
 		if (r->socks[i].port == server_port())
 			got += r->socks[i].delivered;
+	return got;
+}
+
+/*
+ * N delivered, where the kernel has sock_recv_length; a kernel without it
+ * cannot tell, and the test says so by skipping, last, after every other
+ * check. Criterion runs no .fini for a skipped test: tear down first.
+ */
+static void check_delivered(unsigned long long got, unsigned long long n)
+{
+	if (!has_tracepoint("sock_recv_length")) {
+		teardown();
+		cr_skip_test(
+		    "skipped: this kernel has no sock:sock_recv_length tracepoint to count "
+		    "the server socket's reads (the stage counts were checked)");
+	}
 	cr_expect_eq(got, n, "the server socket read %llu datagrams", got);
 }
 
@@ -214,6 +228,7 @@ static void exact_counts_with(enum topo_kind kind, int mode, const struct loader
 {
 	const int n = 1000;
 	struct result r = {0};
+	unsigned long long reads;
 	struct flow f;
 
 	up(kind, mode, o);
@@ -225,7 +240,7 @@ static void exact_counts_with(enum topo_kind kind, int mode, const struct loader
 	cr_assert_eq(drain(&f, n), n, "the receiver got every datagram");
 	cr_assert_eq(collect__snapshot(loader, &r), 0);
 	check_exact(&r, e, n_e, n);
-	check_delivered(&r, n);
+	reads = server_reads(&r);
 	/* The same packets again in the next snapshot: nothing lost or counted twice. */
 	result__free(&r);
 	send_numbered(&f, n);
@@ -234,6 +249,7 @@ static void exact_counts_with(enum topo_kind kind, int mode, const struct loader
 	check_exact(&r, e, n_e, n);
 	close_flow(&f);
 	result__free(&r);
+	check_delivered(reads, n);
 }
 
 static void exact_counts(enum topo_kind kind, int mode, const struct expect *e, int n_e)

@@ -249,17 +249,17 @@ Test(attribution, classes_and_actors_of_intervals)
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		enum attr_class c = attr__class_of(t[i].stage, t[i].from);
+		enum attr_class c = attribution__class_of(t[i].stage, t[i].from);
 
 		cr_expect_eq(c, t[i].cls, "%s <- %s: class %d", stage__name(t[i].stage),
 			     stage__name(t[i].from), c);
-		cr_expect_eq(attr__actor_of(c, t[i].hop), t[i].actor, "%s <- %s at hop %d",
+		cr_expect_eq(attribution__actor_of(c, t[i].hop), t[i].actor, "%s <- %s at hop %d",
 			     stage__name(t[i].stage), stage__name(t[i].from), t[i].hop);
 		/* The classes agree with the one definition of CPU time. */
 		cr_expect_eq(stage__is_cpu(t[i].stage, t[i].from), t[i].cpu, "%s <- %s",
 			     stage__name(t[i].stage), stage__name(t[i].from));
 	}
-	cr_expect_str_eq(attr__short_dev("nstab12pc0", "netstage-ab12-h0"), "pc0");
+	cr_expect_str_eq(attribution__short_dev("nstab12pc0", "netstage-ab12-h0"), "pc0");
 }
 
 /* Stacked devices: a tunnel's intervals are its own rows, a bridge's are its forwarding. */
@@ -278,10 +278,11 @@ Test(attribution, stacked_devices_are_named_by_their_device)
 	to_port.master_kind = NS_DEV_BRIDGE;
 	up.dev_kind = NS_DEV_BRIDGE;
 	up.master_kind = -1;
-	cr_expect_eq(attr__class_of_entry(&encap), ATTR_TX_LOWER, "VXLAN onto its wire");
-	cr_expect_eq(attr__class_of_entry(&to_port), ATTR_FORWARD, "a bridge's xmit to its port");
-	cr_expect_eq(attr__class_of_entry(&decap), ATTR_RX_UPPER, "the wire up to VXLAN");
-	cr_expect_eq(attr__class_of_entry(&up), ATTR_BR_INPUT, "a port up to its bridge");
+	cr_expect_eq(attribution__class_of_entry(&encap), ATTR_TX_LOWER, "VXLAN onto its wire");
+	cr_expect_eq(attribution__class_of_entry(&to_port), ATTR_FORWARD,
+		     "a bridge's xmit to its port");
+	cr_expect_eq(attribution__class_of_entry(&decap), ATTR_RX_UPPER, "the wire up to VXLAN");
+	cr_expect_eq(attribution__class_of_entry(&up), ATTR_BR_INPUT, "a port up to its bridge");
 
 	/* A receive straight to a transmit: a bridge's port forwards, anything else is routed. */
 	struct stage_stat bridged = {.stage = NS_STAGE_TX_QUEUE,
@@ -292,9 +293,9 @@ Test(attribution, stacked_devices_are_named_by_their_device)
 
 	routed.dev_kind = NS_DEV_BRIDGE; /* the nat kind's host, leaving by its bridge */
 	routed.master_kind = -1;
-	cr_expect_eq(attr__class_of_entry(&bridged), ATTR_FORWARD);
-	cr_expect_eq(attr__class_of_entry(&routed), ATTR_IP_FORWARD);
-	cr_expect_str_eq(attr__short_dev("eth0", "docker-1"), "eth0");
+	cr_expect_eq(attribution__class_of_entry(&bridged), ATTR_FORWARD);
+	cr_expect_eq(attribution__class_of_entry(&routed), ATTR_IP_FORWARD);
+	cr_expect_str_eq(attribution__short_dev("eth0", "docker-1"), "eth0");
 }
 
 Test(attribution, pooled_runs_give_standard_errors)

@@ -8,13 +8,13 @@
 enum { OPT_N = 'n', OPT_RATE = 256, OPT_LIST, OPT_FLAG };
 
 static const struct cli_opt opts[] = {
-	{ OPT_N, "pairs", 'n', "N", "pairs (default 1)" },
-	{ OPT_RATE, "bitrate", 0, "RATE", "rate" },
-	{ OPT_LIST, "list", 0, "A,B", "numbers" },
-	{ OPT_FLAG, "reverse", 0, NULL, "a flag" },
-	{ 0 },
+    {OPT_N, "pairs", 'n', "N", "pairs (default 1)"},
+    {OPT_RATE, "bitrate", 0, "RATE", "rate"},
+    {OPT_LIST, "list", 0, "A,B", "numbers"},
+    {OPT_FLAG, "reverse", 0, NULL, "a flag"},
+    {0},
 };
-static const struct cli_cmd cmd = { "t", "t [options]", "A test command.", NULL, opts };
+static const struct cli_cmd cmd = {"t", "t [options]", "A test command.", NULL, opts};
 
 static int parse(int argc, char **argv, long *n, unsigned long long *rate, long *list, int *nlist,
 		 int *flag)
@@ -38,7 +38,7 @@ static int parse(int argc, char **argv, long *n, unsigned long long *rate, long 
 
 Test(cli, parses_long_and_short_options)
 {
-	char *argv[] = { "t", "-n", "4", "--bitrate", "2.5G", "--list", "1,2,4", "--reverse", NULL };
+	char *argv[] = {"t", "-n", "4", "--bitrate", "2.5G", "--list", "1,2,4", "--reverse", NULL};
 	long n = 0, list[8];
 	unsigned long long rate = 0;
 	int nlist = 0, flag = 0;
@@ -53,7 +53,7 @@ Test(cli, parses_long_and_short_options)
 
 Test(cli, out_of_range_number_names_the_option_and_range, .init = cr_redirect_stderr)
 {
-	char *argv[] = { "t", "--pairs", "100000", NULL };
+	char *argv[] = {"t", "--pairs", "100000", NULL};
 	long n = 0, list[8];
 	unsigned long long rate = 0;
 	int nlist = 0, flag = 0;
@@ -61,12 +61,12 @@ Test(cli, out_of_range_number_names_the_option_and_range, .init = cr_redirect_st
 	cr_assert_eq(parse(3, argv, &n, &rate, list, &nlist, &flag), -1);
 	fflush(stderr);
 	cr_assert_stderr_eq_str(
-		"netstage t: --pairs: '100000' is not a whole number between 1 and 256\n");
+	    "netstage t: --pairs: '100000' is not a whole number between 1 and 256\n");
 }
 
 Test(cli, trailing_garbage_is_refused, .init = cr_redirect_stderr)
 {
-	char *argv[] = { "t", "--pairs", "4x", NULL };
+	char *argv[] = {"t", "--pairs", "4x", NULL};
 	long n = 0, list[8];
 	unsigned long long rate = 0;
 	int nlist = 0, flag = 0;
@@ -77,8 +77,8 @@ Test(cli, trailing_garbage_is_refused, .init = cr_redirect_stderr)
 
 Test(cli, bad_rate_and_list, .init = cr_redirect_stderr)
 {
-	char *a1[] = { "t", "--bitrate", "fast", NULL };
-	char *a2[] = { "t", "--list", "1,,2", NULL };
+	char *a1[] = {"t", "--bitrate", "fast", NULL};
+	char *a2[] = {"t", "--list", "1,,2", NULL};
 	long n = 0, list[8];
 	unsigned long long rate = 0;
 	int nlist = 0, flag = 0;
@@ -89,7 +89,7 @@ Test(cli, bad_rate_and_list, .init = cr_redirect_stderr)
 
 Test(cli, unknown_option, .init = cr_redirect_stderr)
 {
-	char *argv[] = { "t", "--pears", "2", NULL };
+	char *argv[] = {"t", "--pears", "2", NULL};
 	long n = 0, list[8];
 	unsigned long long rate = 0;
 	int nlist = 0, flag = 0;

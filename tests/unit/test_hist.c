@@ -37,8 +37,8 @@ Test(hist, every_value_lies_inside_its_bucket_bounds)
 	for (__u64 v = 0; v < (1ULL << 36); v = v * 3 / 2 + 1) {
 		unsigned int b = hist__bucket(v);
 
-		cr_assert(hist__bucket_low(b) <= v, "v=%llu bucket %u low %llu", (unsigned long long)v,
-			  b, (unsigned long long)hist__bucket_low(b));
+		cr_assert(hist__bucket_low(b) <= v, "v=%llu bucket %u low %llu",
+			  (unsigned long long)v, b, (unsigned long long)hist__bucket_low(b));
 		cr_assert(v < hist__bucket_high(b), "v=%llu bucket %u high %llu",
 			  (unsigned long long)v, b, (unsigned long long)hist__bucket_high(b));
 		/* Relative width at most one sub-bucket: 25 % of the power of two. */
@@ -62,7 +62,7 @@ Test(hist, the_bpf_side_puts_every_value_in_the_same_bucket)
 
 Test(hist, quantiles_of_a_uniform_distribution)
 {
-	struct ns_hist h = { 0 };
+	struct ns_hist h = {0};
 
 	for (__u64 v = 1; v <= 10000; v++)
 		hist__add(&h, v);
@@ -77,7 +77,7 @@ Test(hist, quantiles_of_a_uniform_distribution)
 
 Test(hist, quantiles_stay_within_min_and_max)
 {
-	struct ns_hist h = { 0 };
+	struct ns_hist h = {0};
 
 	for (int i = 0; i < 100; i++)
 		hist__add(&h, 1000);
@@ -88,7 +88,7 @@ Test(hist, quantiles_stay_within_min_and_max)
 
 Test(hist, quantile_of_a_bimodal_distribution_picks_the_right_mode)
 {
-	struct ns_hist h = { 0 };
+	struct ns_hist h = {0};
 
 	for (int i = 0; i < 900; i++)
 		hist__add(&h, 100);
@@ -100,7 +100,7 @@ Test(hist, quantile_of_a_bimodal_distribution_picks_the_right_mode)
 
 Test(hist, empty_histogram_has_zero_quantiles)
 {
-	struct ns_hist h = { 0 };
+	struct ns_hist h = {0};
 
 	cr_assert_float_eq(hist__quantile(&h, 0.5), 0, 1e-9);
 	cr_assert_float_eq(hist__mean(&h), 0, 1e-9);
@@ -108,7 +108,7 @@ Test(hist, empty_histogram_has_zero_quantiles)
 
 Test(hist, merge_adds_counts_and_keeps_extremes)
 {
-	struct ns_hist a = { 0 }, b = { 0 }, empty = { 0 };
+	struct ns_hist a = {0}, b = {0}, empty = {0};
 
 	hist__add(&a, 10);
 	hist__add(&a, 20);
@@ -130,7 +130,7 @@ Test(hist, merge_adds_counts_and_keeps_extremes)
 
 Test(hist, print_draws_bars_proportional_to_counts)
 {
-	struct ns_hist h = { 0 };
+	struct ns_hist h = {0};
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Sweep series: results grouped into panels and series, points by pairs, errors from repeats. */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,4 +82,36 @@ Test(series, results_of_no_run_are_refused)
 	strcpy(r.config.command, "profile");
 	cr_assert_neq(series__build(&r, 1, &set, err, sizeof(err)), 0);
 	cr_assert(strstr(err, "none of the 1 files"), "%s", err);
+}
+
+/* Past each limit (panels, kinds in a panel, pair counts in a series): one line naming it. */
+Test(series, a_sweep_past_a_limit_is_refused_naming_it)
+{
+	static const double g[] = {1};
+	static const struct {
+		int n;
+		const char *needle;
+	} cases[] = {
+	    {SERIES_MAX_PANELS + 1, "more than 16 protocol/MTU/layout panels"},
+	    {SERIES_MAX_SERIES + 1, "more than 8 kinds in one panel"},
+	    {SERIES_MAX_POINTS + 1, "more than 24 pair counts in one series"},
+	};
+	static const char *const kinds[] = {"k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8"};
+
+	for (int c = 0; c < 3; c++) {
+		struct result *r = calloc(cases[c].n, sizeof(*r));
+		struct series_set set;
+		char err[256] = "";
+
+		for (int i = 0; i < cases[c].n; i++)
+			point(&r[i], c == 1 ? kinds[i] : "veth", "", "tcp",
+			      c == 0 ? 1000 + i : 1500, c == 2 ? i + 1 : 1, g, 1);
+		cr_expect_eq(series__build(r, cases[c].n, &set, err, sizeof(err)), -EINVAL);
+		cr_expect(strstr(err, cases[c].needle), "want \"%s\", got \"%s\"", cases[c].needle,
+			  err);
+		series__free(&set);
+		for (int i = 0; i < cases[c].n; i++)
+			result__free(&r[i]);
+		free(r);
+	}
 }

@@ -483,6 +483,57 @@ Test(topo, msg_setlink_alias_up_master_hairpin)
 	release(t);
 }
 
+/* The probe's test devices: a veth pair at 2 and 3, macvlan/ipvlan on it, nothing of ours. */
+Test(topo, msg_probe_newlink_pair_and_a_kind_on_it)
+{
+	char buf[NL_MSG_MAX];
+	struct attrs at, li, data, peer;
+	struct nlmsghdr *nlh = msg_probe_newlink(buf, NS_DEV_VETH, -1);
+	struct ifinfomsg *pm;
+
+	cr_assert_eq(nlh->nlmsg_flags & (NLM_F_CREATE | NLM_F_EXCL), NLM_F_CREATE | NLM_F_EXCL);
+	cr_assert_eq(((struct ifinfomsg *)mnl_nlmsg_get_payload(nlh))->ifi_index, MSG_PROBE_LOWER);
+	parse_link(nlh, &at);
+	cr_assert_str_eq(mnl_attr_get_str(at.a[IFLA_IFNAME]), "nstprobe0");
+	cr_assert_null(at.a[IFLA_GROUP], "not one of a topology's devices");
+	parse_nested(at.a[IFLA_LINKINFO], &li);
+	cr_assert_str_eq(mnl_attr_get_str(li.a[IFLA_INFO_KIND]), "veth");
+	parse_nested(li.a[IFLA_INFO_DATA], &data);
+	pm = mnl_attr_get_payload(data.a[VETH_INFO_PEER]);
+	cr_assert_eq(pm->ifi_index, MSG_PROBE_LOWER + 1, "both ends' indexes are chosen");
+	memset(&peer, 0, sizeof(peer));
+	cr_assert_eq(mnl_attr_parse_payload((char *)pm + MNL_ALIGN(sizeof(*pm)),
+					    mnl_attr_get_payload_len(data.a[VETH_INFO_PEER]) -
+						MNL_ALIGN(sizeof(*pm)),
+					    keep_attr, &peer),
+		     MNL_CB_OK);
+	cr_assert_str_eq(mnl_attr_get_str(peer.a[IFLA_IFNAME]), "nstprobe1");
+
+	parse_link(msg_probe_newlink(buf, NS_DEV_MACVLAN, MACVLAN_MODE_VEPA), &at);
+	cr_assert_eq(mnl_attr_get_u32(at.a[IFLA_LINK]), MSG_PROBE_LOWER, "on the pair's first end");
+	parse_nested(at.a[IFLA_LINKINFO], &li);
+	cr_assert_str_eq(mnl_attr_get_str(li.a[IFLA_INFO_KIND]), "macvlan");
+	parse_nested(li.a[IFLA_INFO_DATA], &data);
+	cr_assert_eq(mnl_attr_get_u32(data.a[IFLA_MACVLAN_MODE]), MACVLAN_MODE_VEPA);
+
+	parse_link(msg_probe_newlink(buf, NS_DEV_IPVLAN, IPVLAN_MODE_L3), &at);
+	parse_nested(at.a[IFLA_LINKINFO], &li);
+	cr_assert_str_eq(mnl_attr_get_str(li.a[IFLA_INFO_KIND]), "ipvlan");
+	parse_nested(li.a[IFLA_INFO_DATA], &data);
+	cr_assert_eq(mnl_attr_get_u16(data.a[IFLA_IPVLAN_MODE]), IPVLAN_MODE_L3);
+
+	parse_link(msg_probe_newlink(buf, NS_DEV_VXLAN, -1), &at);
+	parse_nested(at.a[IFLA_LINKINFO], &li);
+	cr_assert_str_eq(mnl_attr_get_str(li.a[IFLA_INFO_KIND]), "vxlan");
+	parse_nested(li.a[IFLA_INFO_DATA], &data);
+	cr_assert_eq(mnl_attr_get_u32(data.a[IFLA_VXLAN_ID]), TOPO_VXLAN_VNI);
+
+	parse_link(msg_probe_newlink(buf, NS_DEV_BRIDGE, -1), &at);
+	parse_nested(at.a[IFLA_LINKINFO], &li);
+	cr_assert_str_eq(mnl_attr_get_str(li.a[IFLA_INFO_KIND]), "bridge");
+	cr_assert_null(li.a[IFLA_INFO_DATA]);
+}
+
 Test(topo, msg_addr_neigh_fdb_route_dellink)
 {
 	char buf[NL_MSG_MAX];
