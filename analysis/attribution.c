@@ -830,9 +830,19 @@ static void add_notes(struct attribution *out, const struct result *const *runs[
 			 attr_bind__name(out->side[0].bind), attr_bind__name(out->side[1].bind));
 	}
 	for (int s = 0; s < out->n_sides; s++) {
-		bool staged = false;
+		bool staged = false, hops = false;
 		size_t len = strlen(out->note);
 
+		for (int i = 0; i < nruns[s]; i++)
+			hops = hops || !strcmp(runs[s][i]->config.stages, "hops");
+		/* The light set times whole hops: say what its rows hold and what splits them. */
+		if (hops)
+			snprintf(out->note + len, sizeof(out->note) - len,
+				 "%s was made with --stages hops: its receive rows ('the CPU "
+				 "backlog', 'up to the upper') hold whole hops, transmit, "
+				 "forwarding and queueing together; --stages all splits them. ",
+				 two ? (s ? "B" : "A") : "the run");
+		len = strlen(out->note);
 		for (int i = 0; i < nruns[s]; i++)
 			staged = staged || runs[s][i]->n_stages > 0;
 		if (!staged)
