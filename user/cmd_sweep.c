@@ -54,6 +54,10 @@ static const struct cli_opt opts[] = {
      "stage set: all (the full split, the default) or hops (cheaper)"},
     {PROBE_OPT_SAMPLE, "sample", 0, "N",
      "follow 1 packet in N (default 1: every packet); less overhead, same stages"},
+    {PROBE_OPT_MAP_MEMORY, "map-memory", 0, "MB",
+     "refuse to start when a point's probes' maps would take more (default: an eighth of RAM)"},
+    {PROBE_OPT_NO_CALIBRATE, "no-calibrate", 0, NULL,
+     "do not turn bpf_stats on for half a second a point to estimate the probes' cost"},
     {OPT_RAW, "raw", 0, NULL, "also write each point's per-packet events to DIR/POINT.events.gz"},
     {PROBE_OPT_RAW_SAMPLE, "raw-sample", 0, "N", "raw events of 1 packet in N (default 16)"},
     {OPT_OUTPUT, "output", 'o', "DIR",
@@ -662,6 +666,21 @@ int cmd_sweep(int argc, char **argv)
 	if (check_dir(&a, pts, n)) {
 		free(pts);
 		return 1;
+	}
+	/* The largest topology's probes must fit --map-memory before anything is built. */
+	for (int i = 0; i < n && !a.no_probes; i++) {
+		struct topo_spec spec = {.kind = pts[i].topo_kind,
+					 .mode = pts[i].mode,
+					 .pairs = pts[i].pairs,
+					 .mtu = pts[i].mtu,
+					 .layout = sweep__layout(&a.m, pts[i].topo_kind)};
+		char err[512];
+
+		if (probe_opts__check_memory(&a.probe, &spec, err, sizeof(err))) {
+			cli__error(&cmd, "%s: %s", pts[i].name, err);
+			free(pts);
+			return 1;
+		}
 	}
 	s.a = &a;
 	s.points = pts;
