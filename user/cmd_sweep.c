@@ -137,7 +137,9 @@ static int parse(int argc, char **argv, struct sweep_args *a, bool *help)
 	while ((id = cli__next(&p)) > 0) {
 		int handled = experiment__handle_opt(&p, id, &a->e, &a->no_probes);
 
-		if (!handled && (id == PROBE_OPT_SAMPLE || id == PROBE_OPT_RAW_SAMPLE))
+		if (!handled && (id == PROBE_OPT_SAMPLE || id == PROBE_OPT_RAW_SAMPLE ||
+				 id == PROBE_OPT_STAGES || id == PROBE_OPT_MAP_MEMORY ||
+				 id == PROBE_OPT_NO_CALIBRATE))
 			handled = probe_opts__handle(&p, id, &a->probe);
 		if (handled < 0)
 			return -1;

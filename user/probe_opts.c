@@ -80,7 +80,7 @@ void probe_opts__apply(const struct probe_opts *o, struct loader_opts *lo)
 	lo->stage_set = o->stages < 0 ? NS_SET_ALL : o->stages;
 	lo->duty_pct = o->duty;
 	lo->duty_period_ms = o->duty_period_ms;
-	lo->memory_limit = o->map_memory_mb << 20;
+	lo->memory_limit = o->map_memory_mb * 1000000ULL; /* MB as the messages print them */
 	lo->no_calibrate = o->no_calibrate;
 	lo->sample_every = o->sample;
 	lo->filter_proto = o->protocol;
