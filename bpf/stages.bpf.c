@@ -497,6 +497,33 @@ static __always_inline void record(struct ns_cpu *c, const struct interval *iv)
 		c->covered_ns += iv->delta - corr;
 }
 
+/*
+ * The interval of a packet from its last stage to stage `to` at now, where
+ * it last was (slot, hop), with the probes' own time inside it.
+ */
+static __always_inline void interval_of(struct interval *iv, const struct ns_cpu *c,
+					const struct ns_pkt *p, __u8 to, __u64 now, bool same_cpu)
+{
+	iv->slot = p->slot;
+	iv->group = p->group;
+	iv->to = to;
+	iv->from = p->stage;
+	iv->hop = p->hop;
+	iv->segs = p->segs;
+	iv->delta = now - p->ts;
+	iv->cross_cpu = !same_cpu;
+	iv->corr = probe_since(c, p->probe_mark, same_cpu);
+}
+
+/* The packet reached stage at now: the next interval starts here. */
+static __always_inline void advance(struct ns_pkt *p, const struct ns_cpu *c, __u8 stage,
+				    __u64 now)
+{
+	p->stage = stage;
+	p->ts = now;
+	p->probe_mark = (__u32)c->probe_ns;
+}
+
 /* What a stage needs to know of a packet and its device. */
 struct pkt_view {
 	const struct sk_buff *skb; /* NULL for views read by address: they never start a packet */
@@ -843,19 +870,12 @@ static __always_inline void xmit_returned(struct ns_cpu *c, __u64 addr,
 		return;
 	if (stage == NS_STAGE_DRV_DONE && p->stage == NS_STAGE_TX_START)
 		return;
-	iv.slot = f->slot;
-	iv.group = p->group;
-	iv.to = stage;
-	iv.from = p->stage;
+	interval_of(&iv, c, p, stage, now, true);
+	iv.slot = f->slot; /* the device whose transmit returned */
 	iv.hop = f->hop;
-	iv.segs = p->segs;
-	iv.delta = now - p->ts;
-	iv.corr = probe_since(c, p->probe_mark, true);
 	record(c, &iv);
 	emit(p->tag, addr, f->slot, p->group, stage, p->stage, f->hop, now, len, inum, ifindex);
-	p->stage = stage;
-	p->ts = now;
-	p->probe_mark = (__u32)c->probe_ns;
+	advance(p, c, stage, now);
 }
 
 SEC("tp_btf/net_dev_xmit")
@@ -998,20 +1018,11 @@ static __always_inline void data_ready(const struct sock *sk, bool in_softirq)
 	if (p && p->cpu == bpf_get_smp_processor_id() &&
 	    (p->stage == NS_STAGE_RX_CORE || p->stage == NS_STAGE_RX_HANDLER)) {
 		now = bpf_ktime_get_ns();
-		iv.slot = p->slot;
-		iv.group = p->group;
-		iv.to = NS_STAGE_SOCK_ENQUEUE;
-		iv.from = p->stage;
-		iv.hop = p->hop;
-		iv.segs = p->segs;
-		iv.delta = now - p->ts;
-		iv.corr = probe_since(c, p->probe_mark, true);
+		interval_of(&iv, c, p, NS_STAGE_SOCK_ENQUEUE, now, true);
 		record(c, &iv);
 		emit(p->tag, c->rx_skb, p->slot, p->group, NS_STAGE_SOCK_ENQUEUE, p->stage, p->hop,
 		     now, 0, p->netns, 0);
-		p->stage = NS_STAGE_SOCK_ENQUEUE;
-		p->ts = now;
-		p->probe_mark = (__u32)c->probe_ns;
+		advance(p, c, NS_STAGE_SOCK_ENQUEUE, now);
 		fifo_push(s, sk, p, now);
 	} else {
 		fifo_push(s, sk, NULL, 0);
@@ -1043,23 +1054,12 @@ int BPF_PROG(sock_enqueue_pc, const struct sock *sk)
 static __always_inline void finish(struct ns_cpu *c, struct ns_pkt *p, __u64 addr, __u8 stage,
 				   __u64 now, __u32 cpu, __u32 len)
 {
-	struct interval iv = {
-		.slot = p->slot,
-		.group = p->group,
-		.to = stage,
-		.from = p->stage,
-		.hop = p->hop,
-		.segs = p->segs,
-		.delta = now - p->ts,
-		.cross_cpu = stage == NS_STAGE_DELIVER && cpu != p->cpu,
-		.corr = probe_since(c, p->probe_mark, cpu == p->cpu),
-	};
+	struct interval iv;
 
+	interval_of(&iv, c, p, stage, now, cpu == p->cpu);
 	record(c, &iv);
 	emit(p->tag, addr, p->slot, p->group, stage, p->stage, p->hop, now, len, p->netns, 0);
-	p->ts = now;
-	p->probe_mark = (__u32)c->probe_ns;
-	p->stage = stage;
+	advance(p, c, stage, now);
 	p->cpu = cpu;
 }
 
@@ -1218,7 +1218,7 @@ static __always_inline void on_drop(const struct sk_buff *skb, __u32 reason)
 		__sync_fetch_and_add(n, 1);
 	else if (bpf_map_update_elem(&drops, &key, &one, BPF_NOEXIST) && (n = bpf_map_lookup_elem(&drops, &key)))
 		__sync_fetch_and_add(n, 1); /* another CPU added the key first */
-	finish(c, p, addr, NS_STAGE_DROP, now, p->cpu, skb->len);
+	finish(c, p, addr, NS_STAGE_DROP, now, bpf_get_smp_processor_id(), skb->len);
 }
 
 /* Kernels from 5.17 pass a drop reason; the loader picks one of these two. */
