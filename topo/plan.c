@@ -126,11 +126,17 @@ int topo__container_mtu(const struct topo_spec *spec)
 	return topo_mtu(spec) - (spec->kind == TOPO_VXLAN ? TOPO_VXLAN_OVERHEAD : 0);
 }
 
-/* Pair p: 198.18.p.1 (client) and 198.18.p.2 (server) in 198.18.p.0/24; 2001:2:0:p::1/64, ::2. */
+/*
+ * Pair p: 198.18.p.1 (client) and 198.18.p.2 (server) in 198.18.p.0/24; 2001:2:0:p::1/64, ::2.
+ * The last byte is how the probes tell a client's packet from a server's on a
+ * device both share (bpf/netstage.h).
+ */
 void topo_pair_addr(int pair, bool client, struct in_addr *ip4, struct in6_addr *ip6)
 {
+	__u8 last = client ? NS_CLIENT_ADDR_BYTE : NS_SERVER_ADDR_BYTE;
+
 	if (ip4)
-		ip4->s_addr = htonl(0xc6120000u | ((uint32_t)pair << 8) | (client ? 1 : 2));
+		ip4->s_addr = htonl(0xc6120000u | ((uint32_t)pair << 8) | last);
 	if (ip6) {
 		memset(ip6, 0, sizeof(*ip6));
 		ip6->s6_addr[0] = 0x20;
@@ -138,7 +144,7 @@ void topo_pair_addr(int pair, bool client, struct in_addr *ip4, struct in6_addr 
 		ip6->s6_addr[3] = 0x02;
 		ip6->s6_addr[6] = (pair >> 8) & 0xff;
 		ip6->s6_addr[7] = pair & 0xff;
-		ip6->s6_addr[15] = client ? 1 : 2;
+		ip6->s6_addr[15] = last;
 	}
 }
 
