@@ -62,3 +62,17 @@ int dev_kind__parse(const char *name)
 			return i;
 	return -1;
 }
+
+int stage_set__parse(const char *name)
+{
+	if (!strcmp(name, "all"))
+		return NS_SET_ALL;
+	if (!strcmp(name, "hops"))
+		return NS_SET_HOPS;
+	return -1;
+}
+
+const char *stage_set__name(int set)
+{
+	return set == NS_SET_HOPS ? "hops" : "all";
+}

@@ -14,6 +14,10 @@ int stage__parse(const char *name);
 /* Is the interval from -> to CPU time rather than waiting? (ns_edge_is_cpu, netstage.h) */
 bool stage__is_cpu(int to, int from);
 
+/* Stage sets by name ("all", "hops": docs/STAGES.md): the id (enum ns_stage_set), or -1. */
+int stage_set__parse(const char *name);
+const char *stage_set__name(int set);
+
 const char *dev_kind__name(int kind);
 int dev_kind__parse(const char *name);
 

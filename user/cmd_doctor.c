@@ -11,6 +11,7 @@
 #include "user/cli.h"
 #include "user/commands.h"
 #include "user/loader.h"
+#include "analysis/stage.h"
 #include "user/probe_memory.h"
 #include "topo/topo.h"
 
@@ -109,7 +110,7 @@ static void map_memory(void)
 		t->owned = true;
 		for (int set = 0; set < NS_SET_COUNT; set++) {
 			printf("  %3d pair%s, stages %-4s:", pairs[p], pairs[p] == 1 ? " " : "s",
-			       loader__stage_set_name(set));
+			       stage_set__name(set));
 			for (size_t c = 0; c < 3; c++) {
 				struct loader_opts o = {.topo = t, .stage_set = set, .n_cpus = cpus[c],
 							.memory_limit = ~0ULL};

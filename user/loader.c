@@ -33,25 +33,12 @@ static void quiet_libbpf(void)
 	libbpf_set_print(print_libbpf);
 }
 
-int loader__empty_tracing(enum bpf_attach_type type, int btf_id, int btf_obj_fd)
-{
-	struct bpf_insn insns[2] = {
-	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
-	    {.code = BPF_JMP | BPF_EXIT},
-	};
-	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = type, .attach_btf_id = btf_id,
-		    .attach_btf_obj_fd = btf_obj_fd);
-	int prog = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, 2, &opts);
-
-	return prog < 0 ? -errno : prog;
-}
-
 /* Load "r0 = 0; exit" as a tracing program at a BTF id, and attach it. */
 static int try_tracing(enum bpf_attach_type type, int btf_id, int btf_obj_fd)
 {
 	int prog, link, err;
 
-	prog = loader__empty_tracing(type, btf_id, btf_obj_fd);
+	prog = probe_cost__empty_tracing(type, btf_id, btf_obj_fd);
 	if (prog < 0)
 		return prog;
 	link = bpf_raw_tracepoint_open(NULL, prog);
@@ -699,20 +686,6 @@ static int open_configured(struct loader *l, const struct loader_opts *o, unsign
 		bpf_map__set_max_entries(l->skel->maps.events, 16 << 20);
 	choose_programs(l, module_probes);
 	return 0;
-}
-
-int loader__stage_set(const char *name)
-{
-	if (!strcmp(name, "all"))
-		return NS_SET_ALL;
-	if (!strcmp(name, "hops"))
-		return NS_SET_HOPS;
-	return -1;
-}
-
-const char *loader__stage_set_name(int set)
-{
-	return set == NS_SET_HOPS ? "hops" : "all";
 }
 
 /* Histogram slots a topology takes: one a device, or one a (role, kind) when they are many. */

@@ -47,10 +47,6 @@ struct loader_opts {
 	bool no_calibrate;		    /* no bpf_stats: the cost is not estimated */
 };
 
-/* Stage sets by name ("all", "hops"): the id, or -1. */
-int loader__stage_set(const char *name);
-const char *loader__stage_set_name(int set);
-
 /* The map memory the probes would take for these options, without loading anything. */
 struct probe_memory;
 int loader__plan(const struct loader_opts *opts, struct probe_memory *m, char *err,
@@ -104,7 +100,7 @@ void loader__duty_stop(struct loader *l);
 /* Windows opened so far (0 without time sampling). */
 unsigned long long loader__duty_windows(const struct loader *l);
 /* A program that does nothing ("r0 = 0; exit") for a tracing hook: its fd, or -errno. */
-int loader__empty_tracing(enum bpf_attach_type type, int btf_id, int btf_obj_fd);
+int probe_cost__empty_tracing(enum bpf_attach_type type, int btf_id, int btf_obj_fd);
 
 /*
  * What the probes cost (user/probe_cost.c). cost_begin at the start of a

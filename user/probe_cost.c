@@ -27,6 +27,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "user/loader.h"
+#include "analysis/stage.h"
 #include "stages.skel.h"
 
 #define HOOK_COST_CACHE "/run/netstage/hook-cost"
@@ -48,6 +49,19 @@ struct loader_cost {
 	unsigned long long busy0; /* /proc/stat busy ticks at the start */
 	struct timespec t0;
 };
+
+int probe_cost__empty_tracing(enum bpf_attach_type type, int btf_id, int btf_obj_fd)
+{
+	struct bpf_insn insns[2] = {
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+	    {.code = BPF_JMP | BPF_EXIT},
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = type, .attach_btf_id = btf_id,
+		    .attach_btf_obj_fd = btf_obj_fd);
+	int prog = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, 2, &opts);
+
+	return prog < 0 ? -errno : prog;
+}
 
 static double now_s(void)
 {
@@ -120,7 +134,7 @@ static int measure_hook(double *hook_ns, double *stats_ns, char *err, size_t err
 		snprintf(err, errlen, "no task:task_rename tracepoint in the kernel's BTF");
 		return -ENOENT;
 	}
-	prog = loader__empty_tracing(BPF_TRACE_RAW_TP, id, 0);
+	prog = probe_cost__empty_tracing(BPF_TRACE_RAW_TP, id, 0);
 	if (prog < 0) {
 		snprintf(err, errlen, "an empty program on task_rename failed to load: %s",
 			 strerror(-prog));
@@ -360,7 +374,7 @@ int loader__cost_begin(struct loader *l, struct result *r)
 	pthread_condattr_t attr;
 
 	snprintf(r->config.stages, sizeof(r->config.stages), "%s",
-		 loader__stage_set_name(l->stage_set));
+		 stage_set__name(l->stage_set));
 	r->config.sample = l->skel->rodata->cfg.sample_every > 1 ? l->skel->rodata->cfg.sample_every
 								  : 0;
 	r->cost.known = true;

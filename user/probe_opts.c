@@ -2,6 +2,7 @@
 #include <string.h>
 #include <netinet/in.h>
 #include "user/probe_opts.h"
+#include "analysis/stage.h"
 #include "user/probe_memory.h"
 #include "user/session.h"
 #include "stages.skel.h"
@@ -14,7 +15,7 @@ int probe_opts__handle(const struct cli_parser *p, int id, struct probe_opts *o)
 
 	switch (id) {
 	case PROBE_OPT_STAGES:
-		o->stages = loader__stage_set(p->arg);
+		o->stages = stage_set__parse(p->arg);
 		if (o->stages < 0) {
 			cli__error(p->cmd, "--stages: '%s' is not a stage set; use all or hops",
 				   p->arg);
@@ -124,7 +125,7 @@ void probe_opts__announce(const char *cmd, const struct loader *l)
 	if (every > 1)
 		snprintf(sample, sizeof(sample), "1 packet in %u", every);
 	session__note(cmd, "probes: stages %s, %s%s; maps %s for %d possible CPUs",
-		      loader__stage_set_name(l->stage_set), sample,
+		      stage_set__name(l->stage_set), sample,
 		      l->duty ? ", time-sampled" : "",
 		      probe_memory__fmt(l->memory, mem, sizeof(mem)), l->n_cpus);
 }
