@@ -299,7 +299,11 @@ Test(report, a_known_cost_at_one_port_gets_the_largest_share, .timeout = 120)
 		    "the report adds %.0f ns per packet on '%s'; the calibration says %.0f ns",
 		    added, top->label, cal);
 	else
-		cr_log_warn(
+		/*
+		 * A note about the machine, not about the test: Criterion makes a binary
+		 * that logged a warning exit 1 although every test passed.
+		 */
+		cr_log_info(
 		    "the spin took %.0f ns in place against %.0f ns calibrated: this machine "
 		    "was busy (steal time?); checked against the in-place figure only",
 		    in_situ, cal);
