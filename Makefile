@@ -56,7 +56,7 @@ help:
 	@echo 'make run        (root) deps, build, profile veth-bridge and macvlan under iperf3 TCP'
 	@echo 'make check      (root) deps, build, every test: unit (also under ASan/UBSan), integration, VM'
 	@echo 'make bench      (root) the benchmarks under bench/, figures for docs/PERFORMANCE.md'
-	@echo 'make vmtest     (root) the VM tests on a Debian distro kernel under qemu'
+	@echo 'make vmtest     (root) the VM tests on the Debian kernels 6.1 and 6.12 under qemu (KERNELS=, KERNEL=)'
 	@echo 'make man        regenerate docs/netstage.1 from the option tables'
 	@echo 'V=1             show full commands'
 
@@ -130,7 +130,7 @@ tests: $(UNIT_BINS) $(ASAN_BINS) $(INTEG_BINS) $(OUT)/netstage
 # Every test the project has. Privileged tests run one at a time (-j1).
 check: deps
 	$(Q)$(MAKE) --no-print-directory tests
-	$(Q)scripts/check.sh $(OUT)
+	$(Q)KERNELS='$(KERNELS)' KERNEL='$(KERNEL)' scripts/check.sh $(OUT)
 
 unit: $(UNIT_BINS)
 	$(Q)scripts/check.sh $(OUT) unit
@@ -141,12 +141,14 @@ unit-asan: $(ASAN_BINS)
 integ: $(INTEG_BINS) $(OUT)/netstage
 	$(Q)scripts/check.sh $(OUT) integ
 
-# The VM tests alone: Debian's kernel under qemu (tests/vm/README.md).
-# KERNEL= picks another kernel (package, NAME=VERSION, .deb or folder),
-# VM_TESTS='name glob*' a subset of tests/vm/tests.list.
+# The VM tests alone: Debian's kernels under qemu (tests/vm/README.md), the
+# whole list on each of KERNELS (Debian series, booted one after the other).
+# KERNEL= picks one kernel instead (a series, package, NAME=VERSION, .deb or
+# folder), VM_TESTS='name glob*' a subset of tests/vm/tests.list.
+KERNELS ?= 6.1 6.12
 vmtest: deps
 	$(Q)$(MAKE) --no-print-directory tests
-	$(Q)KERNEL='$(KERNEL)' VM_TESTS='$(VM_TESTS)' scripts/check.sh $(OUT) vm
+	$(Q)KERNELS='$(KERNELS)' KERNEL='$(KERNEL)' VM_TESTS='$(VM_TESTS)' scripts/check.sh $(OUT) vm
 
 # The main job: profile veth+bridge and macvlan (bridge mode) under 5 s of iperf3 TCP each.
 RESULTS ?= results

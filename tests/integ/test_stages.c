@@ -364,6 +364,15 @@ Test(stages, exact_counts_through_nat)
 	};
 
 	exact_counts(TOPO_NAT, -1, e, sizeof(e) / sizeof(e[0]));
+	/*
+	 * The rest of the path was counted exactly above, but what this test is for,
+	 * conntrack and NAT as stages of their own, this kernel cannot show (6.1).
+	 */
+	if (!loader->features.netfilter)
+		cr_skip_test(
+		    "skipped: no netfilter stages on this kernel, only the path around them "
+		    "was counted: %s",
+		    loader->features.netfilter_why);
 }
 
 /*
