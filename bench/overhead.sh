@@ -3,7 +3,7 @@
 # What the stage probes cost. On one veth+bridge container pair, iperf3
 # throughput without probes and with them, in alternating pairs of runs:
 # netstage following every packet, netstage following 1 in 16, and the
-# five-probe bpftrace script of KERNEL-FACTS.md as the peer. Then a pass with
+# five-probe bpftrace script of docs/KERNELS.md as the peer. Then a pass with
 # kernel.bpf_stats_enabled: each program's mean run time beside an empty
 # program on the same hook, and invocations per packet.
 #

@@ -516,7 +516,7 @@ watch_progress() { # qemu pid: returns when qemu has exited or was killed for a 
 
 boot() { # -> qrc
 	say "booting $KDESC ($KVER) under qemu TCG for $(grep -c . "$res/tests") tests (bound ${bound}s, console: $log)"
-	# KVM hangs here at boot (shared/KERNEL-FACTS.md): software emulation only.
+	# KVM hangs here at boot (docs/KERNELS.md): software emulation only.
 	# The command line stays short: unknown words become init's arguments.
 	# shellcheck disable=SC2054 # the commas are qemu's
 	qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 2048 -smp 2
