@@ -39,6 +39,7 @@ VM_LIST=${VM_LIST:-tests/vm/tests.list}
 VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-60}
 VM_BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-180}
 VM_VERBOSE=${VM_VERBOSE:-0}
+VM_TCG_THREAD=${VM_TCG_THREAD:-multi}
 # Loaded at boot from the initramfs: the 9p transport first, then the
 # devices the tests build. Anything else loads on demand from the unpacked
 # package (see init). Dependencies come from modules.dep.
@@ -519,7 +520,7 @@ boot() { # -> qrc
 	# KVM hangs here at boot (docs/KERNELS.md): software emulation only.
 	# The command line stays short: unknown words become init's arguments.
 	# shellcheck disable=SC2054 # the commas are qemu's
-	qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 2048 -smp 2
+	qemu=(qemu-system-x86_64 -accel "tcg,thread=$VM_TCG_THREAD" -cpu max -m 2048 -smp 2
 		-no-user-config -nodefaults -display none -no-reboot
 		-chardev "file,id=con,path=$log" -serial chardev:con
 		-kernel "$VMLINUZ" -initrd "$KDIR/initrd.img"
