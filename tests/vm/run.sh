@@ -21,6 +21,8 @@
 #   VM_STALL           seconds past a test's timeout before a guest that shows no
 #                      progress is ended and booted again once (default 60)
 #   VM_VERBOSE=1       copy the guest's console to stdout as it runs
+#   VM_TCG_THREAD      qemu's TCG threading: single (default: both vCPUs on one
+#                      host thread) or multi (a thread each)
 set -eu
 
 usage() {
@@ -39,7 +41,12 @@ VM_LIST=${VM_LIST:-tests/vm/tests.list}
 VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-60}
 VM_BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-180}
 VM_VERBOSE=${VM_VERBOSE:-0}
-VM_TCG_THREAD=${VM_TCG_THREAD:-multi}
+# One host thread for both vCPUs by default: multi-threaded TCG (one thread
+# a vCPU) let a vCPU run kernel text after another had rewritten it and
+# synchronised every CPU (an int3 oops in handle_softirqs on Debian 6.12,
+# when a BPF detach turned a tracepoint's static key off), and was slower
+# here besides (docs/KERNELS.md).
+VM_TCG_THREAD=${VM_TCG_THREAD:-single}
 # Loaded at boot from the initramfs: the 9p transport first, then the
 # devices the tests build. Anything else loads on demand from the unpacked
 # package (see init). Dependencies come from modules.dep.
