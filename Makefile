@@ -82,7 +82,7 @@ help:
 	@echo 'make check      (root) deps, format-check, build, every test: unit (also under ASan/UBSan), fuzz ($(FUZZ_CHECK_SECONDS) s each), integration, VM'
 	@echo 'make bench      (root) the benchmarks under bench/, figures for docs/PERFORMANCE.md'
 	@echo 'make fuzz       the readers under libFuzzer, FUZZ_SECONDS=$(FUZZ_SECONDS) s each'
-	@echo 'make vmtest     (root) the VM tests on a Debian distro kernel under qemu'
+	@echo 'make vmtest     (root) the VM tests on the Debian kernels 6.1 and 6.12 under qemu (KERNELS=, KERNEL=)'
 	@echo 'make man        regenerate docs/netstage.1 from the option tables'
 	@echo 'make install    the binary and the man page under PREFIX=$(PREFIX) (and DESTDIR)'
 	@echo 'make format-check  clang-format finds nothing to change in the C files'
@@ -180,7 +180,7 @@ fuzz: $(FUZZ_BINS)
 check: deps
 	$(Q)$(MAKE) --no-print-directory format-check
 	$(Q)$(MAKE) --no-print-directory tests
-	$(Q)FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) scripts/check.sh $(OUT)
+	$(Q)FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) KERNELS='$(KERNELS)' KERNEL='$(KERNEL)' scripts/check.sh $(OUT)
 
 unit: $(UNIT_BINS)
 	$(Q)scripts/check.sh $(OUT) unit
@@ -191,12 +191,14 @@ unit-asan: $(ASAN_BINS)
 integ: $(INTEG_BINS) $(OUT)/netstage
 	$(Q)scripts/check.sh $(OUT) integ
 
-# The VM tests alone: Debian's kernel under qemu (tests/vm/README.md).
-# KERNEL= picks another kernel (package, NAME=VERSION, .deb or folder),
-# VM_TESTS='name glob*' a subset of tests/vm/tests.list.
+# The VM tests alone: Debian's kernels under qemu (tests/vm/README.md), the
+# whole list on each of KERNELS (Debian series, booted one after the other).
+# KERNEL= picks one kernel instead (a series, package, NAME=VERSION, .deb or
+# folder), VM_TESTS='name glob*' a subset of tests/vm/tests.list.
+KERNELS ?= 6.1 6.12
 vmtest: deps
 	$(Q)$(MAKE) --no-print-directory tests
-	$(Q)KERNEL='$(KERNEL)' VM_TESTS='$(VM_TESTS)' scripts/check.sh $(OUT) vm
+	$(Q)KERNELS='$(KERNELS)' KERNEL='$(KERNEL)' VM_TESTS='$(VM_TESTS)' scripts/check.sh $(OUT) vm
 
 # The main job: profile veth+bridge and macvlan (bridge mode) under 5 s of iperf3 TCP each.
 RESULTS ?= results

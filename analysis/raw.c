@@ -74,7 +74,11 @@ void raw_reader__close(struct raw_reader *r)
 
 /* ---- grouping events into packets ---- */
 
-#define MAX_STEPS 24
+/*
+ * Steps kept per packet: a NAT or VXLAN path with the module probes (fentry) has
+ * about 30; the rest is counted, and the path says so.
+ */
+#define MAX_STEPS  48
 #define OPEN_SLOTS 65536
 
 struct step {
@@ -87,6 +91,7 @@ struct packet {
 	__u64 skb;
 	__u32 tag;
 	int n;
+	int more; /* steps past MAX_STEPS, not kept */
 	struct step steps[MAX_STEPS];
 };
 
@@ -109,6 +114,8 @@ static void path_text(const struct raw_reader *r, const struct packet *p, char *
 		used += snprintf(buf + used, len - used, "%s%s@%s", i ? " " : "",
 				 stage__name(p->steps[i].stage) ?: "?",
 				 slot_name(r, p->steps[i].slot));
+	if (p->more && used < len)
+		snprintf(buf + used, len - used, " (+%d steps not kept)", p->more);
 }
 
 static int cmp_sig(const void *a, const void *b)
@@ -147,6 +154,8 @@ static void print_packet(const struct raw_reader *r, const struct packet *p, FIL
 		fprintf(out, " %s@%s", stage__name(p->steps[i].stage) ?: "?",
 			slot_name(r, p->steps[i].slot));
 	}
+	if (p->more)
+		fprintf(out, " (+%d steps not kept)", p->more);
 	fputc('\n', out);
 }
 
@@ -167,6 +176,7 @@ static void close_packet(const struct raw_reader *r, struct packet *p, struct si
 	}
 	(*packets)++;
 	p->n = 0;
+	p->more = 0;
 }
 
 int raw_reader__print(struct raw_reader *r, FILE *out, int max_paths)
@@ -208,6 +218,8 @@ int raw_reader__print(struct raw_reader *r, FILE *out, int max_paths)
 		p->tag = e.tag;
 		if (p->n < MAX_STEPS)
 			p->steps[p->n++] = (struct step){ e.stage, e.slot, e.ts };
+		else
+			p->more++;
 	}
 	for (int i = 0; i < n_used; i++) {
 		close_packet(r, open[used[i]], &sigs, &n_sigs, &printed, max_paths, out, &packets);

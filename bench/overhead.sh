@@ -8,7 +8,7 @@
 #   hops         the light stage set, every packet
 #   empty-all    empty programs on the hooks of the full set: its floor
 #   empty-hops   empty programs on the hooks of the light set: its floor
-#   bpftrace     the five-probe bpftrace script (docs/PERFORMANCE.md) as the peer
+#   bpftrace     the five-probe bpftrace script of docs/KERNELS.md as the peer
 # The throughput runs keep bpf_stats off (netstage runs with --no-calibrate).
 # Then a pass with kernel.bpf_stats_enabled: each program's mean run time
 # beside an empty program on the same hook, and invocations per packet; and a

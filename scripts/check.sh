@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Run netstage's tests and tally them from Criterion's TAP reports.
 # Usage: scripts/check.sh BUILD_DIR [unit|asan|fuzz|integ|vm]...   (default: all)
+# The vm suite boots each kernel of KERNELS (default "6.1 6.12", Debian's
+# series) or KERNEL (one kernel) in turn; see tests/vm/README.md.
 # A test that cannot run here says "skipped: <why>" and counts as skipped.
 # fuzz runs each libFuzzer target for FUZZ_SECONDS (default 12) s: one TAP line each.
 set -u
@@ -83,17 +85,33 @@ for suite in $suites; do
 		# Privileged tests share the kernel's state: one at a time.
 		for b in "$out"/tests/integ/test_*; do [ -x "$b" ] && run_bin integ "$b" --jobs 1; done ;;
 	vm)
-		if [ -x tests/vm/run.sh ]; then
-			tests/vm/run.sh "$out" "$tapdir/vm.tap"
+		[ -x tests/vm/run.sh ] || continue
+		# Reports of earlier runs (other kernels) must not stand for this one.
+		rm -f "$tapdir"/vm.tap "$tapdir"/vm-*.tap
+		# The whole list on each kernel, the same binaries: KERNEL= one kernel
+		# (any form run.sh takes), else each Debian series of KERNELS.
+		if [ -n "${KERNEL:-}" ]; then
+			set -- "$KERNEL"
+		else
+			# shellcheck disable=SC2086 # a list of series
+			set -- ${KERNELS:-6.1 6.12}
+		fi
+		for k in "$@"; do
+			name=$(basename "$k" | tr -c 'A-Za-z0-9.+_\n-' '_')
+			tap=$tapdir/vm-$name.tap
+			printf '==> vm on %s\n' "$k"
+			t0=$(date +%s)
+			KERNEL=$k tests/vm/run.sh "$out" "$tap"
 			rc=$?
+			printf '==> vm on %s: %ss\n' "$k" $(($(date +%s) - t0))
 			# grep -c prints 0 and fails when nothing matches: no "|| echo 0".
-			p=$(grep -c '^ok' "$tapdir/vm.tap" 2>/dev/null) p=${p:-0}
-			s=$(grep -c '^ok .*# SKIP' "$tapdir/vm.tap" 2>/dev/null) s=${s:-0}
-			f=$(grep -c '^not ok' "$tapdir/vm.tap" 2>/dev/null) f=${f:-0}
+			p=$(grep -c '^ok' "$tap" 2>/dev/null) p=${p:-0}
+			s=$(grep -c '^ok .*# SKIP' "$tap" 2>/dev/null) s=${s:-0}
+			f=$(grep -c '^not ok' "$tap" 2>/dev/null) f=${f:-0}
 			[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
 			pass=$((pass + p - s)) skip=$((skip + s)) fail=$((fail + f))
-			[ "$f" -eq 0 ] || failed_bins="$failed_bins vm"
-		fi ;;
+			[ "$f" -eq 0 ] || failed_bins="$failed_bins vm-$name"
+		done ;;
 	esac
 done
 

@@ -131,9 +131,13 @@ static void close_flow(struct flow *f)
 struct expect {
 	enum topo_dev_role role;
 	int stage;
-	const char *probe; /* a module function whose fentry/fexit makes it, "netfilter",
-			      "udp_deliver" (UDP's delivery per datagram), or NULL */
-	int nth;	   /* the nth device of that role (the two nodes' wires and tunnels) */
+	/*
+	 * A module function whose fentry/fexit makes it, "!function" where it shows only
+	 * without that function's probe, "netfilter", or NULL. A deliver stage is UDP's
+	 * per datagram: it needs sk_data_ready and sock_recv_length as well.
+	 */
+	const char *probe;
+	int nth; /* the nth device of that role (the two nodes' wires and tunnels) */
 };
 
 static const char *dev_of(const struct expect *e)
@@ -151,14 +155,18 @@ static const char *dev_of(const struct expect *e)
  */
 static bool fires(const struct expect *e)
 {
-	if (e->probe && !strcmp(e->probe, "netfilter"))
-		return loader->features.netfilter;
+	bool tp = e->stage != NS_STAGE_SOCK_ENQUEUE || has_tracepoint("sk_data_ready");
+
 	/* UDP's delivery per datagram: the socket's FIFO, pushed at the enqueue, popped at reads. */
-	if (e->probe && !strcmp(e->probe, "udp_deliver"))
-		return has_tracepoint("sk_data_ready") && has_tracepoint("sock_recv_length");
-	if (e->probe)
-		return strstr(loader->modules, e->probe) != NULL;
-	return e->stage != NS_STAGE_SOCK_ENQUEUE || has_tracepoint("sk_data_ready");
+	if (e->stage == NS_STAGE_DELIVER)
+		tp = has_tracepoint("sk_data_ready") && has_tracepoint("sock_recv_length");
+	if (!e->probe)
+		return tp;
+	if (!strcmp(e->probe, "netfilter"))
+		return loader->features.netfilter;
+	if (e->probe[0] == '!')
+		return tp && !strstr(loader->modules, e->probe + 1);
+	return tp && strstr(loader->modules, e->probe) != NULL;
 }
 
 /*
@@ -276,7 +284,7 @@ Test(stages, exact_counts_on_a_veth_pair)
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_ENQUEUE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_CORE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_SOCK_ENQUEUE, NULL, 0},
-	    {TOPO_DEV_SERVER_IF, NS_STAGE_DELIVER, "udp_deliver", 0},
+	    {TOPO_DEV_SERVER_IF, NS_STAGE_DELIVER, NULL, 0},
 	};
 
 	exact_counts(TOPO_VETH, -1, e, sizeof(e) / sizeof(e[0]));
@@ -302,7 +310,7 @@ Test(stages, exact_counts_through_a_bridge)
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_ENQUEUE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_CORE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_SOCK_ENQUEUE, NULL, 0},
-	    {TOPO_DEV_SERVER_IF, NS_STAGE_DELIVER, "udp_deliver", 0},
+	    {TOPO_DEV_SERVER_IF, NS_STAGE_DELIVER, NULL, 0},
 	};
 
 	exact_counts(TOPO_VETH_BRIDGE, -1, e, sizeof(e) / sizeof(e[0]));
@@ -314,7 +322,7 @@ Test(stages, hops_exact_counts_on_a_veth_pair)
 	    {TOPO_DEV_CLIENT_IF, NS_STAGE_TX_QUEUE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_CORE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_SOCK_ENQUEUE, NULL, 0},
-	    {TOPO_DEV_SERVER_IF, NS_STAGE_DELIVER, "udp_deliver", 0},
+	    {TOPO_DEV_SERVER_IF, NS_STAGE_DELIVER, NULL, 0},
 	};
 
 	exact_hops(TOPO_VETH, -1, e, sizeof(e) / sizeof(e[0]));
@@ -328,7 +336,7 @@ Test(stages, hops_exact_counts_through_a_bridge)
 	    {TOPO_DEV_CLIENT_PORT, NS_STAGE_RX_CORE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_CORE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_SOCK_ENQUEUE, NULL, 0},
-	    {TOPO_DEV_SERVER_IF, NS_STAGE_DELIVER, "udp_deliver", 0},
+	    {TOPO_DEV_SERVER_IF, NS_STAGE_DELIVER, NULL, 0},
 	};
 
 	exact_hops(TOPO_VETH_BRIDGE, -1, e, sizeof(e) / sizeof(e[0]));
@@ -340,7 +348,7 @@ Test(stages, hops_exact_counts_between_macvlans)
 	    {TOPO_DEV_CLIENT_IF, NS_STAGE_TX_QUEUE, NULL, 0},
 	    {TOPO_DEV_LOWER, NS_STAGE_RX_CORE, NULL, 0},
 	    {TOPO_DEV_LOWER, NS_STAGE_SOCK_ENQUEUE, NULL, 0},
-	    {TOPO_DEV_LOWER, NS_STAGE_DELIVER, "udp_deliver", 0},
+	    {TOPO_DEV_LOWER, NS_STAGE_DELIVER, NULL, 0},
 	};
 
 	exact_hops(TOPO_MACVLAN, MACVLAN_MODE_BRIDGE, e, sizeof(e) / sizeof(e[0]));
@@ -350,7 +358,9 @@ Test(stages, hops_exact_counts_between_macvlans)
  * macvlan in bridge mode forwards to the lower device (dev_forward_skb), whose
  * rx_handler hands the packet to the destination macvlan without another
  * tracepoint: the receive side shows on the lower device, and only the
- * module probe on macvlan_handle_frame shows the server's macvlan.
+ * module probe on macvlan_handle_frame shows the server's macvlan. Where it
+ * does (fentry: the Debian kernels), the socket's enqueue is on that macvlan
+ * too (6.12; 6.1 has no sk_data_ready).
  */
 Test(stages, exact_counts_between_macvlans)
 {
@@ -363,8 +373,10 @@ Test(stages, exact_counts_between_macvlans)
 	    {TOPO_DEV_LOWER, NS_STAGE_RX_ENQUEUE, NULL, 0},
 	    {TOPO_DEV_LOWER, NS_STAGE_RX_CORE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_HANDLER, "macvlan_handle_frame", 0},
-	    {TOPO_DEV_LOWER, NS_STAGE_SOCK_ENQUEUE, NULL, 0},
-	    {TOPO_DEV_LOWER, NS_STAGE_DELIVER, "udp_deliver", 0},
+	    {TOPO_DEV_LOWER, NS_STAGE_SOCK_ENQUEUE, "!macvlan_handle_frame", 0},
+	    {TOPO_DEV_LOWER, NS_STAGE_DELIVER, "!macvlan_handle_frame", 0},
+	    {TOPO_DEV_SERVER_IF, NS_STAGE_SOCK_ENQUEUE, "macvlan_handle_frame", 0},
+	    {TOPO_DEV_SERVER_IF, NS_STAGE_DELIVER, "macvlan_handle_frame", 0},
 	};
 
 	exact_counts(TOPO_MACVLAN, MACVLAN_MODE_BRIDGE, e, sizeof(e) / sizeof(e[0]));
@@ -382,7 +394,7 @@ Test(stages, exact_counts_between_ipvlans)
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_ENQUEUE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_CORE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_SOCK_ENQUEUE, NULL, 0},
-	    {TOPO_DEV_SERVER_IF, NS_STAGE_DELIVER, "udp_deliver", 0},
+	    {TOPO_DEV_SERVER_IF, NS_STAGE_DELIVER, NULL, 0},
 	};
 
 	exact_counts(TOPO_IPVLAN, IPVLAN_MODE_L3, e, sizeof(e) / sizeof(e[0]));
@@ -401,7 +413,7 @@ Test(stages, exact_counts_over_loopback)
 	    {TOPO_DEV_CLIENT_IF, NS_STAGE_TX_DONE, NULL, 0},
 	    {TOPO_DEV_CLIENT_IF, NS_STAGE_RX_CORE, NULL, 0},
 	    {TOPO_DEV_CLIENT_IF, NS_STAGE_SOCK_ENQUEUE, NULL, 0},
-	    {TOPO_DEV_CLIENT_IF, NS_STAGE_DELIVER, "udp_deliver", 0},
+	    {TOPO_DEV_CLIENT_IF, NS_STAGE_DELIVER, NULL, 0},
 	};
 
 	exact_counts(TOPO_HOST, -1, e, sizeof(e) / sizeof(e[0]));
@@ -441,10 +453,24 @@ Test(stages, exact_counts_through_nat)
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_ENQUEUE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_CORE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_SOCK_ENQUEUE, NULL, 0},
-	    {TOPO_DEV_SERVER_IF, NS_STAGE_DELIVER, "udp_deliver", 0},
+	    {TOPO_DEV_SERVER_IF, NS_STAGE_DELIVER, NULL, 0},
 	};
 
 	exact_counts(TOPO_NAT, -1, e, sizeof(e) / sizeof(e[0]));
+	/*
+	 * The rest of the path was counted exactly above, but what this test is for,
+	 * conntrack and NAT as stages of their own, this kernel cannot show (6.1).
+	 * Criterion runs no .fini after a skip: tear down first.
+	 */
+	if (!loader->features.netfilter) {
+		char why[sizeof(loader->features.netfilter_why)];
+
+		snprintf(why, sizeof(why), "%s", loader->features.netfilter_why);
+		teardown();
+		cr_skip_test("skipped: no netfilter stages on this kernel, only the path around "
+			     "them was counted: %s",
+			     why);
+	}
 }
 
 /*
@@ -488,7 +514,7 @@ Test(stages, exact_counts_through_vxlan)
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_ENQUEUE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_CORE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_SOCK_ENQUEUE, NULL, 0},
-	    {TOPO_DEV_SERVER_IF, NS_STAGE_DELIVER, "udp_deliver", 0},
+	    {TOPO_DEV_SERVER_IF, NS_STAGE_DELIVER, NULL, 0},
 	};
 
 	exact_counts(TOPO_VXLAN, -1, e, sizeof(e) / sizeof(e[0]));
@@ -641,7 +667,7 @@ Test(stages, time_sampling_counts_add_up_per_window)
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_ENQUEUE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_RX_CORE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_SOCK_ENQUEUE, NULL, 0},
-	    {TOPO_DEV_SERVER_IF, NS_STAGE_DELIVER, "udp_deliver", 0},
+	    {TOPO_DEV_SERVER_IF, NS_STAGE_DELIVER, NULL, 0},
 	};
 	const struct loader_opts o = {.duty_pct = 40, .duty_period_ms = 200};
 	const int n = 3000;

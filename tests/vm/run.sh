@@ -9,14 +9,20 @@
 #                      VM_TESTS="a b*" does the same)
 # Environment:
 #   KERNEL             what to boot (default: linux-image-amd64, resolved by apt):
-#                      a package name (metapackages are followed), NAME=VERSION,
-#                      a .deb file, or a folder with a vmlinuz and lib/modules/<release>/
+#                      a Debian kernel series such as 6.1 or 6.12 (its newest
+#                      linux-image-<series>...-amd64 package), a package name
+#                      (metapackages are followed), NAME=VERSION, a .deb file, or
+#                      a folder with a vmlinuz and lib/modules/<release>/
+#                      (make vmtest and make check run one run.sh per kernel of
+#                      KERNELS, "6.1 6.12" by default)
 #   VM_LIST            the test list (default: tests/vm/tests.list)
 #   VM_TEST_TIMEOUT    seconds a test may take unless its line says timeout=N (default 60)
 #   VM_BOOT_TIMEOUT    seconds for boot, module loading and power off (default 180)
 #   VM_STALL           seconds past a test's timeout before a guest that shows no
 #                      progress is ended and booted again once (default 60)
 #   VM_VERBOSE=1       copy the guest's console to stdout as it runs
+#   VM_TCG_THREAD      qemu's TCG threading: single (default: both vCPUs on one
+#                      host thread) or multi (a thread each)
 set -eu
 
 usage() {
@@ -35,6 +41,12 @@ VM_LIST=${VM_LIST:-tests/vm/tests.list}
 VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-60}
 VM_BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-180}
 VM_VERBOSE=${VM_VERBOSE:-0}
+# One host thread for both vCPUs by default: multi-threaded TCG (one thread
+# a vCPU) let a vCPU run kernel text after another had rewritten it and
+# synchronised every CPU (an int3 oops in handle_softirqs on Debian 6.12,
+# when a BPF detach turned a tracepoint's static key off), and was slower
+# here besides (docs/KERNELS.md).
+VM_TCG_THREAD=${VM_TCG_THREAD:-single}
 # Loaded at boot from the initramfs: the 9p transport first, then the
 # devices the tests build. Anything else loads on demand from the unpacked
 # package (see init). Dependencies come from modules.dep.
@@ -47,12 +59,18 @@ rm -f "$TAP"
 
 say() { printf 'vm: %s\n' "$*" >&2; }
 
+# What the TAP lines start with: vm-<series of the booted kernel>/<test>, so
+# that the reports of several kernels can stand side by side. Until the
+# kernel is known, the series asked for.
+LABEL=vm
+if [[ $KERNEL =~ ^[0-9]+\.[0-9]+$ ]]; then LABEL=vm-$KERNEL; fi
+
 # One TAP line that stands for the whole run: for a run that cannot start.
 tap_single() { # ok|not-ok message
 	{
 		echo "TAP version 13"
 		echo "1..1"
-		if [ "$1" = ok ]; then echo "ok 1 - vm # SKIP $2"; else echo "not ok 1 - vm: $2"; fi
+		if [ "$1" = ok ]; then echo "ok 1 - $LABEL # SKIP $2"; else echo "not ok 1 - $LABEL: $2"; fi
 	} >"$TAP"
 }
 skip_all() {
@@ -125,6 +143,29 @@ unpack_deb() { # deb dir
 	rm -f "$dir/root/boot/"*.efi.signed 2>/dev/null || :
 }
 
+# The package of a Debian kernel series (6.1, 6.12): the one linux-image-amd64
+# depends on when it is of that series (6.1 on Debian 12), else the newest
+# linux-image-<series>.*-amd64-unsigned apt has a candidate for (6.12 on
+# Debian 12: linux-image-6.12.<n>+deb12-amd64-unsigned). Fails when apt
+# knows none.
+series_package() { # series
+	local series=$1 re line name
+	re="^linux-image-${series//./\\.}[.-][0-9]"
+	line=$(resolve_package linux-image-amd64) || line=
+	if [ -n "$line" ] && [[ ${line% *} =~ $re ]]; then
+		echo "${line% *}"
+		return 0
+	fi
+	for name in $(apt-cache pkgnames "linux-image-$series" 2>/dev/null | grep -E "$re" |
+		grep -E -- '-amd64-unsigned$' | grep -vE -- '-(cloud|rt)-amd64' | sort -rV); do
+		if resolve_package "$name" >/dev/null; then
+			echo "$name"
+			return 0
+		fi
+	done
+	return 1
+}
+
 # KDIR, KDESC and MODROOT of package NAME at VERSION.
 set_kdir() { # name version
 	KDIR=$OUT/vm/${1}_$(printf '%s' "$2" | tr -c 'A-Za-z0-9.+~-' '_')
@@ -181,6 +222,15 @@ find_kernel() {
 			name=${spec:-linux-image-amd64}
 			ver=
 			case $name in *=*) ver=${name#*=} name=${name%%=*} ;; esac
+			if [[ $name =~ ^[0-9]+\.[0-9]+$ ]]; then
+				series=$name
+				if ! name=$(series_package "$series"); then
+					apt_update
+					name=$(series_package "$series") ||
+						fail_setup "apt knows no Debian $series kernel (linux-image-amd64's, or linux-image-$series.*-amd64-unsigned); see apt-cache search --names-only '^linux-image-$series'"
+				fi
+				say "kernel $series: $name"
+			fi
 			# Stale or missing package lists: update once and try again.
 			prc=0
 			package_kernel "$name" "$ver" || prc=$?
@@ -204,6 +254,7 @@ find_kernel() {
 			fail_setup "$MODROOT/lib/modules has several releases; keep one per kernel folder"
 	fi
 	[ -n "$KVER" ] || fail_setup "$KDESC has no lib/modules/<release>/: the guest needs the virtio, 9p and network modules"
+	[[ ! $KVER =~ ^([0-9]+\.[0-9]+) ]] || LABEL=vm-${BASH_REMATCH[1]}
 	if [ ! -f "$MODROOT/lib/modules/$KVER/modules.dep" ]; then
 		say "depmod $KVER (makes modules.dep in $MODROOT)"
 		depmod -b "$MODROOT" "$KVER" || fail_setup "depmod -b $MODROOT $KVER failed"
@@ -343,12 +394,14 @@ merge_tap() { # name tapfile
 	local name=$1 f=$2 line st d n=0
 	while IFS= read -r line; do
 		case $line in
+		# Criterion lists the tests a --filter left out as skipped: not run, not skipped.
+		'ok '*'# SKIP test was skipped') ;;
 		'ok'* | 'not ok'*)
 			st=ok
 			case $line in 'not ok'*) st=not-ok line=${line#not ok} ;; *) line=${line#ok} ;; esac
 			line=${line#"${line%%[!0-9 ]*}"}
 			d=${line#- }
-			tap "$st" "vm/$name: $d"
+			tap "$st" "$LABEL/$name: $d"
 			n=$((n + 1))
 			;;
 		'  '*) echo "$line" >>"$TAPBODY" ;;
@@ -364,10 +417,10 @@ report() { # results qemu_rc bound console
 		if [ ! -f "$res/$i.rc" ]; then
 			# guest.sh makes the .out file when it starts the test.
 			if [ -f "$out" ]; then
-				tap not-ok "vm/$name: did not finish: the guest hung or died in it (console log: $log)" \
+				tap not-ok "$LABEL/$name: did not finish: the guest hung or died in it (console log: $log)" \
 					"$(tail_of "$out")"
 			else
-				tap not-ok "vm/$name: not run: the guest stopped before it (console log: $log)"
+				tap not-ok "$LABEL/$name: not run: the guest stopped before it (console log: $log)"
 			fi
 			continue
 		fi
@@ -376,36 +429,36 @@ report() { # results qemu_rc bound console
 		[ ! -s "$res/$i.tap" ] || merge_tap "$name" "$res/$i.tap"
 		if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 			# shellcheck disable=SC2046
-			tap not-ok "vm/$name: timed out after ${TMOS[$i]}s (raise it with timeout=N in the list)" \
+			tap not-ok "$LABEL/$name: timed out after ${TMOS[$i]}s (raise it with timeout=N in the list)" \
 				"$(tail_of "$out")"
 		elif [ "$MERGED" -gt 0 ]; then
 			# A binary that reported its tests but died or failed without
 			# a failing line still fails.
 			[ "$rc" -eq 0 ] || [ $TAPFAIL -gt "$before" ] ||
-				tap not-ok "vm/$name: exited with $rc after its TAP report" "$(tail_of "$out")"
+				tap not-ok "$LABEL/$name: exited with $rc after its TAP report" "$(tail_of "$out")"
 		elif [ "$rc" -eq 0 ]; then
-			tap ok "vm/$name"
+			tap ok "$LABEL/$name"
 		elif [ "$rc" -eq 77 ]; then
 			reason=$(grep -v '^[[:space:]]*$' "$out" | tail -n1 | sed 's/^.*skipped: *//')
-			tap ok "vm/$name # SKIP ${reason:-exit 77}"
+			tap ok "$LABEL/$name # SKIP ${reason:-exit 77}"
 		else
-			tap not-ok "vm/$name: exit $rc" "$(tail_of "$out")"
+			tap not-ok "$LABEL/$name: exit $rc" "$(tail_of "$out")"
 		fi
 	done
 	if [ ! -f "$res/done" ]; then
 		if [ "$interrupted" -eq 1 ]; then
-			tap not-ok "vm: interrupted, guest stopped; console log kept: $log"
+			tap not-ok "$LABEL: interrupted, guest stopped; console log kept: $log"
 		elif [ "$stalled" -eq 1 ]; then
-			tap not-ok "vm: the guest hung (no progress ${VM_STALL}s past a test's timeout) and was ended; console log kept: $log" \
+			tap not-ok "$LABEL: the guest hung (no progress ${VM_STALL}s past a test's timeout) and was ended; console log kept: $log" \
 				"$(tail -n 20 "$log")"
 		elif [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
-			tap not-ok "vm: guest killed after ${bound}s, the bound for this list; console log kept: $log" \
+			tap not-ok "$LABEL: guest killed after ${bound}s, the bound for this list; console log kept: $log" \
 				"$(tail -n 20 "$log")"
 		elif [ ! -f "$res/uname" ]; then
-			tap not-ok "vm: guest did not boot or could not reach the tests (qemu exit $qrc); console log kept: $log" \
+			tap not-ok "$LABEL: guest did not boot or could not reach the tests (qemu exit $qrc); console log kept: $log" \
 				"$(tail -n 20 "$log")"
 		else
-			tap not-ok "vm: guest stopped before the end of the list (qemu exit $qrc); console log kept: $log" \
+			tap not-ok "$LABEL: guest stopped before the end of the list (qemu exit $qrc); console log kept: $log" \
 				"$(tail -n 20 "$log")"
 		fi
 	fi
@@ -473,10 +526,10 @@ watch_progress() { # qemu pid: returns when qemu has exited or was killed for a 
 
 boot() { # -> qrc
 	say "booting $KDESC ($KVER) under qemu TCG for $(grep -c . "$res/tests") tests (bound ${bound}s, console: $log)"
-	# KVM hangs here at boot (shared/KERNEL-FACTS.md): software emulation only.
+	# KVM hangs here at boot (docs/KERNELS.md): software emulation only.
 	# The command line stays short: unknown words become init's arguments.
 	# shellcheck disable=SC2054 # the commas are qemu's
-	qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 2048 -smp 2
+	qemu=(qemu-system-x86_64 -accel "tcg,thread=$VM_TCG_THREAD" -cpu max -m 2048 -smp 2
 		-no-user-config -nodefaults -display none -no-reboot
 		-chardev "file,id=con,path=$log" -serial chardev:con
 		-kernel "$VMLINUZ" -initrd "$KDIR/initrd.img"
