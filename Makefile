@@ -240,17 +240,9 @@ format:
 # Every C file of the tree but the generated vmlinux.h, as .clang-format wants it.
 FORMAT_FILES = $(wildcard analysis/*.[ch] bench/*.[ch] bpf/*.[ch] topo/*.[ch] user/*.[ch] \
 		 tests/*/*.[ch] tests/vm/*/*.[ch])
-# Known exceptions, for now: files being edited elsewhere today, not yet reformatted
-# (issue 14). Format each and drop it from this list once those edits are in.
-FORMAT_EXCEPT := bpf/% user/loader.c user/loader.h user/collect.c user/collect.h \
-		 user/probe_opts.c user/probe_opts.h user/probe_cost.c user/probe_memory.c \
-		 user/probe_memory.h user/duty.c user/cmd_profile.c user/cmd_run.c user/cmd_sweep.c \
-		 user/container.c user/container.h analysis/result.c analysis/result.h \
-		 analysis/raw.c analysis/raw.h tests/integ/test_stages.c tests/unit/test_container.c
 format-check:
-	$(call msg,FORMAT,$(words $(filter-out $(FORMAT_EXCEPT),$(FORMAT_FILES))) files \
-		($(words $(filter $(FORMAT_EXCEPT),$(FORMAT_FILES))) known exceptions))
-	$(Q)$(CLANG_FORMAT) --dry-run --Werror $(filter-out $(FORMAT_EXCEPT),$(FORMAT_FILES)) || \
+	$(call msg,FORMAT,$(words $(FORMAT_FILES)) files)
+	$(Q)$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_FILES) || \
 		{ echo 'format-check: the files above differ from .clang-format; fix them with' \
 		       '`make format FILES="..."`' >&2; exit 1; }
 

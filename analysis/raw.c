@@ -18,15 +18,16 @@ int raw_reader__open(struct raw_reader *r, const char *path, char *err, size_t e
 	}
 	if (gzread(r->gz, &r->h, sizeof(r->h)) != (int)sizeof(r->h) ||
 	    memcmp(r->h.magic, RAW_MAGIC, 8)) {
-		snprintf(err, errlen, "%s: not a netstage raw event file (written by --raw FILE.gz)",
-			 path);
+		snprintf(err, errlen,
+			 "%s: not a netstage raw event file (written by --raw FILE.gz)", path);
 		goto fail;
 	}
 	if (r->h.version != RAW_VERSION || r->h.record_size != sizeof(struct ns_event)) {
 		snprintf(err, errlen,
 			 "%s: raw format version %u with %u-byte records; this netstage reads "
 			 "version %u with %zu-byte records",
-			 path, r->h.version, r->h.record_size, RAW_VERSION, sizeof(struct ns_event));
+			 path, r->h.version, r->h.record_size, RAW_VERSION,
+			 sizeof(struct ns_event));
 		goto fail;
 	}
 	/* Events name their slot in 16 bits: a larger table is damage, not a bigger file. */
@@ -111,9 +112,9 @@ static void path_text(const struct raw_reader *r, const struct packet *p, char *
 
 	buf[0] = '\0';
 	for (int i = 0; i < p->n && used < len; i++)
-		used += snprintf(buf + used, len - used, "%s%s@%s", i ? " " : "",
-				 stage__name(p->steps[i].stage) ?: "?",
-				 slot_name(r, p->steps[i].slot));
+		used +=
+		    snprintf(buf + used, len - used, "%s%s@%s", i ? " " : "",
+			     stage__name(p->steps[i].stage) ?: "?", slot_name(r, p->steps[i].slot));
 	if (p->more && used < len)
 		snprintf(buf + used, len - used, " (+%d steps not kept)", p->more);
 }
@@ -149,8 +150,8 @@ static void print_packet(const struct raw_reader *r, const struct packet *p, FIL
 	fprintf(out, "  packet %#llx/%08x:", (unsigned long long)p->skb, p->tag);
 	for (int i = 0; i < p->n; i++) {
 		if (i)
-			fprintf(out, " +%lluns", (unsigned long long)(p->steps[i].ts -
-								     p->steps[i - 1].ts));
+			fprintf(out, " +%lluns",
+				(unsigned long long)(p->steps[i].ts - p->steps[i - 1].ts));
 		fprintf(out, " %s@%s", stage__name(p->steps[i].stage) ?: "?",
 			slot_name(r, p->steps[i].slot));
 	}
@@ -217,7 +218,7 @@ int raw_reader__print(struct raw_reader *r, FILE *out, int max_paths)
 		p->skb = e.skb;
 		p->tag = e.tag;
 		if (p->n < MAX_STEPS)
-			p->steps[p->n++] = (struct step){ e.stage, e.slot, e.ts };
+			p->steps[p->n++] = (struct step){e.stage, e.slot, e.ts};
 		else
 			p->more++;
 	}

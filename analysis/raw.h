@@ -18,8 +18,8 @@
 struct raw_header {
 	char magic[8];
 	__u32 version;
-	__u32 record_size; /* sizeof(struct ns_event) */
-	__u32 n_slots; /* raw_slot entries that follow */
+	__u32 record_size;  /* sizeof(struct ns_event) */
+	__u32 n_slots;	    /* raw_slot entries that follow */
 	__u32 sample_every; /* events are of 1 packet in N */
 };
 
@@ -27,7 +27,7 @@ struct raw_header {
 struct raw_slot {
 	char ifname[24];
 	char netns[56];
-	__u8 kind; /* enum ns_dev_kind */
+	__u8 kind;	  /* enum ns_dev_kind */
 	__u8 master_kind; /* enum ns_dev_kind of its master, 0xff when none */
 	__u16 n_devices;
 	__u32 ifindex;

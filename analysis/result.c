@@ -201,8 +201,9 @@ static json_object *hist_to_json(const struct ns_hist *h)
 
 static const char *path_name(int path)
 {
-	return path == RESULT_PATH_CLIENT ? "client->server" :
-	       path == RESULT_PATH_SERVER ? "server->client" : NULL;
+	return path == RESULT_PATH_CLIENT   ? "client->server"
+	       : path == RESULT_PATH_SERVER ? "server->client"
+					    : NULL;
 }
 
 static int path_parse(const char *name)
@@ -252,17 +253,17 @@ static json_object *stage_to_json(const struct result *r, const struct stage_sta
 }
 
 static const char *const counter_names[NS_CNT_COUNT] = {
-	[NS_CNT_STARTED] = "started",
-	[NS_CNT_MIDWAY] = "packets",
-	[NS_CNT_EVICTED] = "evicted",
-	[NS_CNT_EXPIRED] = "expired",
-	[NS_CNT_XMIT_UNMATCHED] = "xmit_unmatched",
-	[NS_CNT_IGNORED] = "filtered_out",
-	[NS_CNT_RAW_LOST] = "raw_events_lost",
-	[NS_CNT_SOCK_FULL] = "socket_events_uncounted",
-	[NS_CNT_SAMPLED_OUT] = "sampled_out",
-	[NS_CNT_HIST_FULL] = "histogram_pool_full",
-	[NS_CNT_FIFO_LOST] = "udp_reads_unmatched",
+    [NS_CNT_STARTED] = "started",
+    [NS_CNT_MIDWAY] = "packets",
+    [NS_CNT_EVICTED] = "evicted",
+    [NS_CNT_EXPIRED] = "expired",
+    [NS_CNT_XMIT_UNMATCHED] = "xmit_unmatched",
+    [NS_CNT_IGNORED] = "filtered_out",
+    [NS_CNT_RAW_LOST] = "raw_events_lost",
+    [NS_CNT_SOCK_FULL] = "socket_events_uncounted",
+    [NS_CNT_SAMPLED_OUT] = "sampled_out",
+    [NS_CNT_HIST_FULL] = "histogram_pool_full",
+    [NS_CNT_FIFO_LOST] = "udp_reads_unmatched",
 };
 
 const char *result__counter_name(int counter)
@@ -275,11 +276,23 @@ static const struct {
 	const char *name;
 	size_t off;
 } cpu_fields[] = {
-#define F(x) { #x, offsetof(struct cpu_softirq, x) }
-	F(net_rx_ns),	  F(net_tx_ns),	       F(net_rx_count),		 F(net_tx_count),
-	F(net_rx_raise_delay_ns), F(net_tx_raise_delay_ns), F(net_rx_raises), F(net_rx_covered_ns),
-	F(napi_polls),	  F(napi_work),	       F(napi_budget_hits),	 F(backlog_drops),
-	F(time_squeeze),
+#define F(x)                                                                                       \
+	{                                                                                          \
+#x, offsetof(struct cpu_softirq, x)                                                \
+	}
+    F(net_rx_ns),
+    F(net_tx_ns),
+    F(net_rx_count),
+    F(net_tx_count),
+    F(net_rx_raise_delay_ns),
+    F(net_tx_raise_delay_ns),
+    F(net_rx_raises),
+    F(net_rx_covered_ns),
+    F(napi_polls),
+    F(napi_work),
+    F(napi_budget_hits),
+    F(backlog_drops),
+    F(time_squeeze),
 #undef F
 };
 
@@ -288,7 +301,8 @@ static const struct {
 static void cpu_to_json(json_object *o, const struct cpu_softirq *c)
 {
 	for (size_t i = 0; i < N_CPU_FIELDS; i++)
-		add_u64(o, cpu_fields[i].name, *(const __u64 *)((const char *)c + cpu_fields[i].off));
+		add_u64(o, cpu_fields[i].name,
+			*(const __u64 *)((const char *)c + cpu_fields[i].off));
 	/* What of NET_RX the per-packet stages do not explain: its own stage. */
 	add_u64(o, "net_rx_other_ns",
 		c->net_rx_ns > c->net_rx_covered_ns ? c->net_rx_ns - c->net_rx_covered_ns : 0);
@@ -314,7 +328,8 @@ static json_object *softirq_to_json(const struct softirq_stat *s, double seconds
 		cpu_to_json(cpu, &s->per_cpu[i]);
 		if (seconds > 0)
 			add_dbl(cpu, "net_softirq_share",
-				(s->per_cpu[i].net_rx_ns + s->per_cpu[i].net_tx_ns) / (seconds * 1e9));
+				(s->per_cpu[i].net_rx_ns + s->per_cpu[i].net_tx_ns) /
+				    (seconds * 1e9));
 		json_object_array_add(arr, cpu);
 	}
 	json_object_object_add(o, "per_cpu", arr);
@@ -451,7 +466,10 @@ json_object *result__to_json(const struct result *r)
 		json_object *sj = json_object_new_object();
 
 		add_str(sj, "netns", k->netns);
-		add_str(sj, "protocol", k->protocol == 6 ? "tcp" : k->protocol == 17 ? "udp" : "other");
+		add_str(sj, "protocol",
+			k->protocol == 6    ? "tcp"
+			: k->protocol == 17 ? "udp"
+					    : "other");
 		add_int(sj, "port", k->port);
 		add_u64(sj, "delivered", k->delivered);
 		add_u64(sj, "bytes", k->bytes);
@@ -513,7 +531,7 @@ int result__write(const struct result *r, const char *path, char *err, size_t er
 {
 	json_object *root = result__to_json(r);
 	const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-								JSON_C_TO_STRING_NOSLASHESCAPE);
+								    JSON_C_TO_STRING_NOSLASHESCAPE);
 	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
 	int rc = 0;
 
@@ -551,7 +569,7 @@ static void hist_from_json(json_object *lat, struct ns_hist *h)
 		if (jr_len(b) < 3)
 			continue;
 		h->buckets[hist__bucket(json_object_get_uint64(jr_idx(b, 0)))] +=
-			json_object_get_uint64(jr_idx(b, 2));
+		    json_object_get_uint64(jr_idx(b, 2));
 	}
 }
 
@@ -670,10 +688,11 @@ static void read_rest(json_object *root, struct result *r)
 		cpu_from_json(o, &r->softirq.total);
 		for (int v = 0; v < 2; v++) {
 			json_object *h =
-				jr_array(o, v ? "net_rx_raise_delay_log2" : "net_tx_raise_delay_log2");
+			    jr_array(o, v ? "net_rx_raise_delay_log2" : "net_tx_raise_delay_log2");
 
 			for (size_t i = 0; i < NS_LOG2_SLOTS && i < jr_len(h); i++)
-				r->softirq.raise_delay_log2[v][i] = json_object_get_uint64(jr_idx(h, i));
+				r->softirq.raise_delay_log2[v][i] =
+				    json_object_get_uint64(jr_idx(h, i));
 		}
 		if ((arr = jr_array(o, "per_cpu"))) {
 			size_t n = jr_len(arr);
@@ -711,7 +730,9 @@ static void read_rest(json_object *root, struct result *r)
 		if (!k)
 			break;
 		copy_str(k->netns, sizeof(k->netns), get_str(sj, "netns"));
-		k->protocol = proto && !strcmp(proto, "tcp") ? 6 : proto && !strcmp(proto, "udp") ? 17 : 0;
+		k->protocol = proto && !strcmp(proto, "tcp")   ? 6
+			      : proto && !strcmp(proto, "udp") ? 17
+							       : 0;
 		k->port = jr_int(sj, "port");
 		k->delivered = get_u64(sj, "delivered");
 		k->bytes = get_u64(sj, "bytes");
@@ -809,14 +830,16 @@ int result__read(const char *path, struct result *r, char *err, size_t errlen)
 				 "(was the run interrupted?); run it again",
 				 path, len);
 		else
-			snprintf(err, errlen, "%s: not JSON (%s at byte %zu); give a file written "
+			snprintf(err, errlen,
+				 "%s: not JSON (%s at byte %zu); give a file written "
 				 "by netstage run -o or netstage profile -o",
 				 path, json_tokener_error_desc(e), json_tokener_get_parse_end(tok));
 		rc = -EINVAL;
 		goto out;
 	}
 	if (!json_object_is_type(root, json_type_object)) {
-		snprintf(err, errlen, "%s: the JSON is not an object, so not a netstage result", path);
+		snprintf(err, errlen, "%s: the JSON is not an object, so not a netstage result",
+			 path);
 		rc = -EINVAL;
 		goto out;
 	}

@@ -17,10 +17,10 @@
 
 struct stage_stat {
 	int stage, from; /* enum ns_stage; from is NS_STAGE_NONE for a packet's first stage */
-	int dev_kind; /* enum ns_dev_kind */
+	int dev_kind;	 /* enum ns_dev_kind */
 	int master_kind; /* enum ns_dev_kind of its master, -1 when not enslaved */
 	int hop;
-	int path; /* RESULT_PATH_*: which side the packets started on */
+	int path;      /* RESULT_PATH_*: which side the packets started on */
 	int n_devices; /* devices merged into this entry (more than 1 on large topologies) */
 	char ifname[IFNAMSIZ + 8]; /* its name, or a pattern such as "nst1a2bc*" when merged */
 	char netns[128];
@@ -32,8 +32,8 @@ enum { RESULT_PATH_ANY = -1, RESULT_PATH_CLIENT = 0, RESULT_PATH_SERVER = 1 };
 
 struct drop_stat {
 	char reason[64]; /* the kernel's drop reason, without the SKB_DROP_REASON_ prefix */
-	int stage; /* the packet's last stage before the drop */
-	int path; /* RESULT_PATH_* */
+	int stage;	 /* the packet's last stage before the drop */
+	int path;	 /* RESULT_PATH_* */
 	int dev_kind;
 	char ifname[IFNAMSIZ + 8];
 	__u64 count;
@@ -41,12 +41,13 @@ struct drop_stat {
 
 /* Network softirq time and work of one CPU (or all CPUs summed). */
 struct cpu_softirq {
-	__u64 net_rx_ns, net_tx_ns; /* time inside the softirq */
-	__u64 net_rx_count, net_tx_count; /* runs */
+	__u64 net_rx_ns, net_tx_ns;			    /* time inside the softirq */
+	__u64 net_rx_count, net_tx_count;		    /* runs */
 	__u64 net_rx_raise_delay_ns, net_tx_raise_delay_ns; /* sum of raise -> entry */
-	__u64 net_rx_raises; /* NET_RX raises by followed packets whose delay was measured */
+	__u64 net_rx_raises;	 /* NET_RX raises by followed packets whose delay was measured */
 	__u64 net_rx_covered_ns; /* NET_RX time inside the per-packet CPU stages */
-	__u64 napi_polls, napi_work, napi_budget_hits; /* polls, packets, polls that used their budget */
+	__u64 napi_polls, napi_work,
+	    napi_budget_hits;		   /* polls, packets, polls that used their budget */
 	__u64 backlog_drops, time_squeeze; /* /proc/net/softnet_stat over the same window */
 };
 
@@ -61,7 +62,7 @@ struct softirq_stat {
 struct sock_stat {
 	char netns[128];
 	int protocol; /* IPPROTO_* */
-	int port; /* local port */
+	int port;     /* local port */
 	__u64 delivered, bytes, data_ready, rcvq_full, queue_fail;
 };
 
@@ -97,17 +98,17 @@ struct result_config {
 	int repeat;
 	double duration;
 	bool reverse; /* the server sent the data */
-	bool pinned; /* each pair's client and server ran pinned to CPUs apart */
+	bool pinned;  /* each pair's client and server ran pinned to CPUs apart */
 	__u64 bitrate;
 	int streams_total; /* --streams-total: split over the pairs; 0 when not given */
-	int blksize; /* bytes per write; 0: iperf3's default */
-	int sample; /* the probes followed 1 packet in this many; 0: every packet */
-	char stages[8]; /* the stage set: "all" or "hops" ("" in older results: all) */
-	int duty_pct;	/* time sampling: the probes attached this % of each period; 0: always */
+	int blksize;	   /* bytes per write; 0: iperf3's default */
+	int sample;	   /* the probes followed 1 packet in this many; 0: every packet */
+	char stages[8];	   /* the stage set: "all" or "hops" ("" in older results: all) */
+	int duty_pct;	   /* time sampling: the probes attached this % of each period; 0: always */
 	int duty_period_ms;
-	bool no_probes; /* throughput only, the probes were not attached */
+	bool no_probes;	 /* throughput only, the probes were not attached */
 	char netns[256]; /* profile: the namespaces watched, comma-separated */
-	char run_id[8]; /* run, sweep: the topology's run id (its namespaces' and links' names) */
+	char run_id[8];	 /* run, sweep: the topology's run id (its namespaces' and links' names) */
 };
 
 /*
@@ -116,14 +117,14 @@ struct result_config {
  * calibrated and how well it agrees with the throughput they cost).
  */
 struct probe_cost {
-	bool known;			/* the probes ran and these are filled */
-	__u64 memory_bytes;		/* the maps, as the kernel charges them */
-	int memory_cpus;		/* possible CPUs the per-CPU maps are sized for */
-	double ns_per_packet;		/* probe CPU time per packet seen, hooks included; 0: unknown */
-	double cpu_share;		/* of all CPU time used during the measurement; 0: unknown */
-	double probe_seconds;		/* CPU seconds of probe time, estimated */
-	char method[96];		/* how ns_per_packet was had */
-	__u64 windows;			/* time sampling: windows opened */
+	bool known;	      /* the probes ran and these are filled */
+	__u64 memory_bytes;   /* the maps, as the kernel charges them */
+	int memory_cpus;      /* possible CPUs the per-CPU maps are sized for */
+	double ns_per_packet; /* probe CPU time per packet seen, hooks included; 0: unknown */
+	double cpu_share;     /* of all CPU time used during the measurement; 0: unknown */
+	double probe_seconds; /* CPU seconds of probe time, estimated */
+	char method[96];      /* how ns_per_packet was had */
+	__u64 windows;	      /* time sampling: windows opened */
 };
 
 /*
@@ -134,7 +135,7 @@ struct probe_cost {
 struct pair_stat {
 	int pair;
 	bool ok;
-	bool stopped; /* its test was stopped: iperf3's figures of one side, up to the stop */
+	bool stopped;	 /* its test was stopped: iperf3's figures of one side, up to the stop */
 	char error[256]; /* why it failed */
 	int streams;
 	double start; /* when its test started, s after the clients' release; -1: unknown */
@@ -142,16 +143,16 @@ struct pair_stat {
 	double seconds;
 	double bits_per_second; /* iperf3's goodput at the receiver */
 	double bytes;
-	double packets_per_second; /* the receiving interface's rx packets (skbs) */
+	double packets_per_second;  /* the receiving interface's rx packets (skbs) */
 	double segments_per_second; /* MTU-sized segments those packets carry (estimate) */
 	double device_packets, device_bytes;
-	double retransmits; /* TCP, the sender's */
+	double retransmits;	      /* TCP, the sender's */
 	double lost_packets, packets; /* UDP, the receiver's count */
 	/* over the pair's whole iperf3 test */
 	double run_seconds, run_bits_per_second, run_bytes;
-	double run_device_packets, run_device_bytes; /* the whole load, idle edges included */
+	double run_device_packets, run_device_bytes;  /* the whole load, idle edges included */
 	double lost_percent, jitter_ms, out_of_order; /* UDP */
-	double sender_cpu, receiver_cpu; /* % of one CPU, as iperf3 reports them */
+	double sender_cpu, receiver_cpu;	      /* % of one CPU, as iperf3 reports them */
 };
 
 struct repeat_stat {
@@ -161,18 +162,19 @@ struct repeat_stat {
 	double retransmits;
 	double lost_packets;
 	double sent_packets;
-	/* iperf3's CPU use of its sending and receiving processes, % of one CPU, summed over pairs */
+	/* iperf3's CPU use of its sending and receiving processes, % of one CPU, summed over pairs
+	 */
 	double sender_cpu, receiver_cpu;
 	double bytes, segments_per_second, device_packets, device_bytes;
 	double lost_percent; /* lost / sent, over the pairs */
-	double jitter_ms; /* mean over the pairs */
+	double jitter_ms;    /* mean over the pairs */
 	double out_of_order;
 	double run_bytes, run_device_packets, run_device_bytes; /* sums of the pairs' run figures */
 	/* The window */
-	double seconds; /* its length */
+	double seconds;			 /* its length */
 	double window_start, window_end; /* s after the clients' release */
-	double start_spread; /* latest test start - earliest */
-	bool common_window; /* every measured pair ran throughout it */
+	double start_spread;		 /* latest test start - earliest */
+	bool common_window;		 /* every measured pair ran throughout it */
 	bool starts_known; /* libiperf reported each test's start (else the release was used) */
 	int pairs_measured;
 	int n_pairs;
@@ -186,7 +188,7 @@ struct repeat_stat {
 };
 
 struct throughput {
-	bool present; /* absent for `profile` */
+	bool present;		/* absent for `profile` */
 	double bits_per_second; /* mean over the repeats that measured a pair */
 	double packets_per_second;
 	double stderr_bps; /* standard error of the mean over repeats */
@@ -214,7 +216,7 @@ struct result_system {
 #define RESULT_MAX_MISSING 4
 struct result_interruption {
 	bool interrupted;
-	char signal[8]; /* "SIGINT", "SIGTERM" */
+	char signal[8];	     /* "SIGINT", "SIGTERM" */
 	double load_seconds; /* load measured, over every repetition (planned: repeat x duration) */
 	int repeats_finished; /* repetitions that ran to their end */
 	int n_missing;

@@ -249,9 +249,10 @@ static void print_probes(const struct result *r, FILE *out)
 				n += (double)r->stages[i].hist.count;
 			}
 		if (taken > 0)
-			fprintf(out, "        intervals corrected for the probes' own run time: %.0f ns "
-				     "taken out of an interval on average (the JSON keeps the raw "
-				     "figures)\n",
+			fprintf(out,
+				"        intervals corrected for the probes' own run time: %.0f ns "
+				"taken out of an interval on average (the JSON keeps the raw "
+				"figures)\n",
 				taken / n);
 	}
 	if (r->config.stages[0] && strcmp(r->config.stages, "all"))

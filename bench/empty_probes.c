@@ -54,8 +54,12 @@ int main(int argc, char **argv)
 		bpf_program__set_autoload(skel->progs.e_softirq_raise, false);
 	}
 	if (skel && hops) {
-		struct bpf_program *off[] = {skel->progs.e_tx_start, skel->progs.e_rx_enqueue,
-					     skel->progs.e_tx_done, skel->progs.e_napi_poll, NULL, NULL};
+		struct bpf_program *off[] = {skel->progs.e_tx_start,
+					     skel->progs.e_rx_enqueue,
+					     skel->progs.e_tx_done,
+					     skel->progs.e_napi_poll,
+					     NULL,
+					     NULL};
 
 		if (kallsyms_has("__preempt_count", "pcpu_hot")) {
 			off[4] = skel->progs.e_softirq_entry;

@@ -90,13 +90,13 @@ static __always_inline void ns_khist_add(struct ns_khist *h, __u64 v, __u16 segs
 }
 
 /* Packet layout the programs read (uapi's if_ether.h, ip.h, ipv6.h). */
-#define NS_ETH_P_IP	     0x0800
-#define NS_ETH_P_IPV6	     0x86DD
-#define NS_IPV4_HDR_LEN	     20
-#define NS_IPV6_HDR_LEN	     40
-#define NS_IPV4_PROTO_OFF    9	/* iphdr.protocol */
-#define NS_IPV6_NEXTHDR_OFF  6	/* ipv6hdr.nexthdr */
-#define NS_IPV4_SADDR_LAST   15 /* last byte of iphdr.saddr */
-#define NS_IPV6_SADDR_LAST   23 /* last byte of ipv6hdr.saddr */
+#define NS_ETH_P_IP	    0x0800
+#define NS_ETH_P_IPV6	    0x86DD
+#define NS_IPV4_HDR_LEN	    20
+#define NS_IPV6_HDR_LEN	    40
+#define NS_IPV4_PROTO_OFF   9  /* iphdr.protocol */
+#define NS_IPV6_NEXTHDR_OFF 6  /* ipv6hdr.nexthdr */
+#define NS_IPV4_SADDR_LAST  15 /* last byte of iphdr.saddr */
+#define NS_IPV6_SADDR_LAST  23 /* last byte of ipv6hdr.saddr */
 
 #endif /* NETSTAGE_BITS_BPF_H */

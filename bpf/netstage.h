@@ -159,33 +159,29 @@ static inline __u32 ns_key_hash(__u64 key)
  * needs (a packet's first queueing, each device's receive, the socket
  * enqueue and the delivery, drops) and leaves every other hook unattached.
  */
-enum ns_stage_set {
-	NS_SET_ALL = 0,
-	NS_SET_HOPS,
-	NS_SET_COUNT
-};
+enum ns_stage_set { NS_SET_ALL = 0, NS_SET_HOPS, NS_SET_COUNT };
 
 /*
  * Everything the programs need to know before load, in one place (rodata).
  * The device and namespace tables stay apart: they are tables, not knobs.
  */
 struct ns_config {
-	__u64 max_age_ns;    /* state older than this is a new packet's */
-	__u32 dev_mask;	     /* places of the device table in use - 1 */
-	__u32 netns_mask;    /* places of the namespace table in use - 1 */
-	__u32 pkt_mask;	     /* entries of pkts - 1, a power of two minus one */
-	__u32 sock_mask;     /* entries of socks - 1, a power of two minus one */
-	__u32 n_slots;	     /* histogram slots in use */
-	__u32 hist_pool;     /* entries of hists: histograms handed out as edges first occur */
-	__u32 sample_every;  /* follow 1 packet in N */
-	__u32 sample_pow2;   /* the power of two nearest above it: softirq timing */
-	__u32 raw_every;     /* 0: no raw events; N: events of 1 packet in N */
-	__u16 filter_port;   /* either port of the packet, host order; 0: any */
-	__u8 filter_proto;   /* IPPROTO_TCP or IPPROTO_UDP; 0: any */
-	__u8 n_groups;	     /* 2 keeps the client's and the server's packets apart */
-	__u8 stage_set;	     /* enum ns_stage_set */
-	__u8 direct_reads;   /* packet bytes with plain loads (6.16+), else a helper */
-	__u8 windowed;	     /* time sampling: start packets only while window_open */
+	__u64 max_age_ns;   /* state older than this is a new packet's */
+	__u32 dev_mask;	    /* places of the device table in use - 1 */
+	__u32 netns_mask;   /* places of the namespace table in use - 1 */
+	__u32 pkt_mask;	    /* entries of pkts - 1, a power of two minus one */
+	__u32 sock_mask;    /* entries of socks - 1, a power of two minus one */
+	__u32 n_slots;	    /* histogram slots in use */
+	__u32 hist_pool;    /* entries of hists: histograms handed out as edges first occur */
+	__u32 sample_every; /* follow 1 packet in N */
+	__u32 sample_pow2;  /* the power of two nearest above it: softirq timing */
+	__u32 raw_every;    /* 0: no raw events; N: events of 1 packet in N */
+	__u16 filter_port;  /* either port of the packet, host order; 0: any */
+	__u8 filter_proto;  /* IPPROTO_TCP or IPPROTO_UDP; 0: any */
+	__u8 n_groups;	    /* 2 keeps the client's and the server's packets apart */
+	__u8 stage_set;	    /* enum ns_stage_set */
+	__u8 direct_reads;  /* packet bytes with plain loads (6.16+), else a helper */
+	__u8 windowed;	    /* time sampling: start packets only while window_open */
 	__u8 pad;
 	__u8 slot_group[NS_MAX_SLOTS]; /* the group of a packet starting on a slot */
 };
@@ -210,7 +206,7 @@ struct ns_hist {
 	__u64 cross_cpu; /* intervals whose ends ran on different CPUs */
 	__u32 hop;	 /* hop number of the "to" stage (largest seen) */
 	__u32 pad;
-	__u64 probe_ns;	 /* the probes' own run time taken out of the intervals (raw = sum + it) */
+	__u64 probe_ns; /* the probes' own run time taken out of the intervals (raw = sum + it) */
 	__u64 buckets[NS_HIST_BUCKETS];
 };
 
@@ -273,16 +269,16 @@ enum ns_prog_kind {
 
 /* Per-packet state, one direct-mapped slot per hash of the skb address. */
 struct ns_pkt {
-	__u64 skb;   /* the skb this slot follows; 0 when free */
-	__u64 ts;    /* time of its last stage */
-	__u32 tag;   /* a hash of its content: a reused skb address carries another */
-	__u8 slot;   /* device slot of its last stage */
-	__u8 group;  /* the side it started on (its path): statistics are kept per group */
-	__u8 stage;  /* its last stage, or NS_PKT_IGNORED */
-	__u8 hop;    /* devices crossed so far */
-	__u16 cpu;   /* CPU of its last stage */
-	__u16 segs;  /* wire segments it carries */
-	__u32 netns; /* inode of the namespace of its last stage's device */
+	__u64 skb;	  /* the skb this slot follows; 0 when free */
+	__u64 ts;	  /* time of its last stage */
+	__u32 tag;	  /* a hash of its content: a reused skb address carries another */
+	__u8 slot;	  /* device slot of its last stage */
+	__u8 group;	  /* the side it started on (its path): statistics are kept per group */
+	__u8 stage;	  /* its last stage, or NS_PKT_IGNORED */
+	__u8 hop;	  /* devices crossed so far */
+	__u16 cpu;	  /* CPU of its last stage */
+	__u16 segs;	  /* wire segments it carries */
+	__u32 netns;	  /* inode of the namespace of its last stage's device */
 	__u32 probe_mark; /* its CPU's probe_ns (low 32 bits) at its last stage */
 	__u32 pad;
 };
@@ -354,11 +350,11 @@ struct ns_cpu {
 	__u32 softirq_runs[2]; /* runs so far: with sampling, 1 run in N is timed */
 	__u32 pad2;
 	__u64 rx_skb; /* the packet the receive core works on (rx_core until it is queued) */
-	__u64 drv_poll_entry; /* entry time of a running veth_poll, 0 if none */
-	__u64 covered_ns;     /* NET_RX time in the per-packet CPU stages, ever */
-	__u64 scratch;	      /* where a typed pointer is turned into a number */
-	__u64 probe_ns;	      /* the probes' own cost on this CPU, ever, as calibrated */
-	__u32 self_cost;      /* the running program's own share of it */
+	__u64 drv_poll_entry;  /* entry time of a running veth_poll, 0 if none */
+	__u64 covered_ns;      /* NET_RX time in the per-packet CPU stages, ever */
+	__u64 scratch;	       /* where a typed pointer is turned into a number */
+	__u64 probe_ns;	       /* the probes' own cost on this CPU, ever, as calibrated */
+	__u32 self_cost;       /* the running program's own share of it */
 	__u32 softirq_mark[2]; /* probe_ns at the running softirq's entry */
 	__u32 pad3;
 	__u64 counters[NS_CNT_COUNT];

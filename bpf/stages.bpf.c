@@ -143,7 +143,8 @@ static __always_inline struct ns_cpu *enter(__u32 kind)
 	return c;
 }
 
-/* The probes' own time since a mark on this CPU; across CPUs only the running program's is known. */
+/* The probes' own time since a mark on this CPU; across CPUs only the running program's is known.
+ */
 static __always_inline __u32 probe_since(const struct ns_cpu *c, __u32 mark, bool same_cpu)
 {
 	return same_cpu ? (__u32)c->probe_ns - mark : c->self_cost;
@@ -437,7 +438,7 @@ static __always_inline void emit(__u32 tag, __u64 addr, __u16 slot, __u8 group, 
  * the compare-and-swap; the loser's pool entry stays unused.
  */
 static __always_inline struct ns_khist *hist_of(struct ns_cpu *c, __u32 group, __u32 slot,
-						 __u32 edge)
+						__u32 edge)
 {
 	__u32 k = ((group & (NS_MAX_GROUPS - 1)) * cfg.n_slots + slot) * NS_EDGE_COUNT + edge;
 	__u32 idx, got;
@@ -516,8 +517,7 @@ static __always_inline void interval_of(struct interval *iv, const struct ns_cpu
 }
 
 /* The packet reached stage at now: the next interval starts here. */
-static __always_inline void advance(struct ns_pkt *p, const struct ns_cpu *c, __u8 stage,
-				    __u64 now)
+static __always_inline void advance(struct ns_pkt *p, const struct ns_cpu *c, __u8 stage, __u64 now)
 {
 	p->stage = stage;
 	p->ts = now;
@@ -531,7 +531,7 @@ struct pkt_view {
 	__u32 tag;		   /* 0 until read: only stages where a packet may start need it */
 	__u32 inum;		   /* the device's namespace */
 	__u32 ifindex;
-	__u32 info; /* the device's entry in the table */
+	__u32 info;	  /* the device's entry in the table */
 	bool from_socket; /* a local socket's packet at tx_queue */
 };
 
@@ -1216,7 +1216,8 @@ static __always_inline void on_drop(const struct sk_buff *skb, __u32 reason)
 	n = bpf_map_lookup_elem(&drops, &key);
 	if (n)
 		__sync_fetch_and_add(n, 1);
-	else if (bpf_map_update_elem(&drops, &key, &one, BPF_NOEXIST) && (n = bpf_map_lookup_elem(&drops, &key)))
+	else if (bpf_map_update_elem(&drops, &key, &one, BPF_NOEXIST) &&
+		 (n = bpf_map_lookup_elem(&drops, &key)))
 		__sync_fetch_and_add(n, 1); /* another CPU added the key first */
 	finish(c, p, addr, NS_STAGE_DROP, now, bpf_get_smp_processor_id(), skb->len);
 }

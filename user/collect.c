@@ -283,7 +283,8 @@ static int take_cpus(const struct loader *l, struct collect_prev *pv, struct res
 	if (l->softnet_base && read_softnet(softnet, l->n_cpus) == 0) {
 		for (int c = 0; c < l->n_cpus; c++) {
 			s->per_cpu[c].backlog_drops = softnet[2 * c] - l->softnet_base[2 * c];
-			s->per_cpu[c].time_squeeze = softnet[2 * c + 1] - l->softnet_base[2 * c + 1];
+			s->per_cpu[c].time_squeeze =
+			    softnet[2 * c + 1] - l->softnet_base[2 * c + 1];
 		}
 		memcpy(l->softnet_base, softnet, sizeof(*softnet) * 2 * l->n_cpus);
 	}
@@ -401,7 +402,8 @@ static int take_socks(const struct loader *l, struct collect_prev *pv, struct re
 				}
 				seen = more;
 				seen[at] = v->sk;
-				snprintf(k->netns, sizeof(k->netns), "%.127s", netns_name(l, v->netns));
+				snprintf(k->netns, sizeof(k->netns), "%.127s",
+					 netns_name(l, v->netns));
 				k->protocol = v->protocol;
 				k->port = v->port;
 			}
@@ -423,8 +425,10 @@ out:
 static struct collect_prev *prev_alloc(const struct loader *l)
 {
 	size_t cpus = l->n_cpus, pool = l->skel->rodata->cfg.hist_pool;
-	size_t spans = (size_t)l->n_slots * NS_SPAN_COUNT, socks = l->skel->rodata->cfg.sock_mask + 1;
-	size_t size = sizeof(struct collect_prev) + (pool + spans) * cpus * sizeof(struct ns_khist) +
+	size_t spans = (size_t)l->n_slots * NS_SPAN_COUNT,
+	       socks = l->skel->rodata->cfg.sock_mask + 1;
+	size_t size = sizeof(struct collect_prev) +
+		      (pool + spans) * cpus * sizeof(struct ns_khist) +
 		      cpus * sizeof(struct ns_cpu) + socks * cpus * sizeof(struct ns_sock) +
 		      pool * sizeof(__u32);
 	struct collect_prev *pv = calloc(1, size);

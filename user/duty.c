@@ -5,8 +5,8 @@
  * window closes in two steps: new packets stop starting (window_open = 0),
  * the packets in flight finish during a short drain, then the programs are
  * detached. A window opens a little after they are attached again, once the
- * packets that were in flight while detached have passed. Every packet followed in a window is so followed to its end, and
- * each window's counts add up.
+ * packets that were in flight while detached have passed. Every packet followed in a window is so
+ * followed to its end, and each window's counts add up.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -90,8 +90,9 @@ int loader__duty_prepare(struct loader *l, unsigned int pct, unsigned int period
 	unsigned int period = period_ms ? period_ms : 1000, rest;
 
 	if (pct == 0 || pct >= 100 || period < 10) {
-		snprintf(err, errlen, "time sampling needs a duty of 1 to 99 %% and a period of "
-				      "10 ms or more");
+		snprintf(err, errlen,
+			 "time sampling needs a duty of 1 to 99 %% and a period of "
+			 "10 ms or more");
 		return -EINVAL;
 	}
 	d = calloc(1, sizeof(*d));

@@ -243,7 +243,8 @@ void loader__probe(struct probe_report *pr)
 		    strerror(-err));
 
 	pr->kfree_skb_reason = tp_args(btf, "kfree_skb") >= 3;
-	pr->udp_deliver = tp_args(btf, "sk_data_ready") >= 0 && tp_args(btf, "sock_recv_length") >= 0;
+	pr->udp_deliver =
+	    tp_args(btf, "sk_data_ready") >= 0 && tp_args(btf, "sock_recv_length") >= 0;
 	{
 		struct stages_bpf *skel = stages_bpf__open();
 		struct bpf_program *prog;
@@ -277,10 +278,11 @@ void loader__report_features(const struct probe_report *pr, struct result *r)
 			    pr->kfree_skb_reason ? "" : "kernel before 5.17: drops have no reason");
 	result__add_feature(r, "bpf_stats", pr->bpf_stats, "");
 	result__add_feature(r, "udp_deliver", pr->udp_deliver,
-			    pr->udp_deliver ? ""
-					    : "no sock:sk_data_ready or sock:sock_recv_length (before "
-					      "6.3/6.4): UDP's delivery is counted per socket, without "
-					      "its wait in the queue");
+			    pr->udp_deliver
+				? ""
+				: "no sock:sk_data_ready or sock:sock_recv_length (before "
+				  "6.3/6.4): UDP's delivery is counted per socket, without "
+				  "its wait in the queue");
 	result__add_feature(r, "netfilter", pr->netfilter, pr->netfilter_why);
 	result__add_feature(r, "all_tracepoints", !pr->missing[0],
 			    pr->missing[0] ? pr->missing : "");
@@ -458,8 +460,8 @@ static bool in_hops(const struct loader *l, const struct bpf_program *prog)
 {
 	const struct stages_bpf *skel = l->skel;
 	const struct bpf_program *const keep[] = {
-	    skel->progs.tx_queue,	skel->progs.rx_core,	      skel->progs.sock_enqueue,
-	    skel->progs.sock_enqueue_pc, skel->progs.deliver,	      skel->progs.sock_recv,
+	    skel->progs.tx_queue,	    skel->progs.rx_core,	skel->progs.sock_enqueue,
+	    skel->progs.sock_enqueue_pc,    skel->progs.deliver,	skel->progs.sock_recv,
 	    skel->progs.sock_rcvqueue_full, skel->progs.udp_queue_fail, skel->progs.drop,
 	    skel->progs.drop_noreason,
 	};
@@ -488,8 +490,8 @@ static bool preempt_count_readable(void)
 	while (!found && fgets(line, sizeof(line), f)) {
 		const char *name = strrchr(line, ' ');
 
-		found = name && (!strcmp(name + 1, "__preempt_count\n") ||
-				 !strcmp(name + 1, "pcpu_hot\n"));
+		found = name &&
+			(!strcmp(name + 1, "__preempt_count\n") || !strcmp(name + 1, "pcpu_hot\n"));
 	}
 	fclose(f);
 	return found;
@@ -530,9 +532,8 @@ static void choose_programs(struct loader *l, bool module_probes)
 		}
 	}
 	/* One socket enqueue program: the softirq told by the preempt count, or by the hooks. */
-	bpf_program__set_autoload(l->preempt_count ? l->skel->progs.sock_enqueue
-						   : l->skel->progs.sock_enqueue_pc,
-				  false);
+	bpf_program__set_autoload(
+	    l->preempt_count ? l->skel->progs.sock_enqueue : l->skel->progs.sock_enqueue_pc, false);
 	/* One kfree_skb program, with or without the reason argument. */
 	if (l->features.kfree_skb_reason)
 		bpf_program__set_autoload(l->skel->progs.drop_noreason, false);
@@ -699,7 +700,8 @@ static int slots_needed(const struct topo *t, int max_slots)
 		bool seen = false;
 
 		for (int j = 0; j < i && !seen; j++)
-			seen = t->devs[j].role == t->devs[i].role && t->devs[j].kind == t->devs[i].kind;
+			seen = t->devs[j].role == t->devs[i].role &&
+			       t->devs[j].kind == t->devs[i].kind;
 		n += !seen;
 	}
 	return n;
@@ -720,7 +722,8 @@ static int max_slots_of(const struct loader_opts *o)
 int loader__plan(const struct loader_opts *o, struct probe_memory *m, char *err, size_t errlen)
 {
 	int cpus = o->n_cpus ? o->n_cpus : libbpf_num_possible_cpus();
-	unsigned long long limit = o->memory_limit ? o->memory_limit : probe_memory__default_limit();
+	unsigned long long limit =
+	    o->memory_limit ? o->memory_limit : probe_memory__default_limit();
 	struct probe_memory_in in = {
 	    .n_cpus = cpus > 0 ? cpus : 1,
 	    .n_slots = slots_needed(o->topo, max_slots_of(o)),
@@ -771,7 +774,8 @@ int loader__start(struct loader **out, const struct loader_opts *o, char *err, s
 	l->stage_set = o->stage_set;
 	l->preempt_count = preempt_count_readable();
 	l->no_calibrate = o->no_calibrate;
-	/* Before anything is attached: measuring it runs a hook of its own (cached for the boot). */
+	/* Before anything is attached: measuring it runs a hook of its own (cached for the boot).
+	 */
 	if (loader__hook_cost(&l->hook_ns, &l->stats_ns, false, l->hook_why, sizeof(l->hook_why)))
 		l->hook_ns = -1;
 	l->memory = mem.total;
@@ -813,10 +817,9 @@ int loader__start(struct loader **out, const struct loader_opts *o, char *err, s
 				continue; /* the same as the try before */
 			stages_bpf__destroy(l->skel);
 			l->skel = NULL;
-			rc = open_configured(l, o, pkt_entries, max_slots, tries[i].direct,
-					     tries[i].modules, &mem,
-					     probe_memory__sock_slots(o->topo->n_pairs), err,
-					     errlen);
+			rc = open_configured(
+			    l, o, pkt_entries, max_slots, tries[i].direct, tries[i].modules, &mem,
+			    probe_memory__sock_slots(o->topo->n_pairs), err, errlen);
 			if (rc)
 				goto fail;
 			rc = stages_bpf__load(l->skel);

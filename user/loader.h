@@ -41,16 +41,15 @@ struct loader_opts {
 	int stage_set;		/* enum ns_stage_set */
 	/* Time sampling: the probes attached duty_pct % of every period; 0 or 100: always. */
 	unsigned int duty_pct;
-	unsigned int duty_period_ms;	    /* 0: 1000 */
-	unsigned long long memory_limit;    /* bytes of maps allowed; 0: an eighth of RAM */
-	int n_cpus;			    /* possible CPUs to plan for; 0: this kernel's */
-	bool no_calibrate;		    /* no bpf_stats: the cost is not estimated */
+	unsigned int duty_period_ms;	 /* 0: 1000 */
+	unsigned long long memory_limit; /* bytes of maps allowed; 0: an eighth of RAM */
+	int n_cpus;			 /* possible CPUs to plan for; 0: this kernel's */
+	bool no_calibrate;		 /* no bpf_stats: the cost is not estimated */
 };
 
 /* The map memory the probes would take for these options, without loading anything. */
 struct probe_memory;
-int loader__plan(const struct loader_opts *opts, struct probe_memory *m, char *err,
-		 size_t errlen);
+int loader__plan(const struct loader_opts *opts, struct probe_memory *m, char *err, size_t errlen);
 
 /* A histogram slot: one device, or devices of one role merged on large topologies. */
 struct loader_slot {
@@ -78,9 +77,9 @@ struct loader {
 	int nf_links[16];		  /* netfilter hook links of the NAT stages (fds) */
 	int n_nf_links;
 	int stage_set;
-	bool preempt_count;	   /* the programs read it: the light set needs no softirq hook */
+	bool preempt_count; /* the programs read it: the light set needs no softirq hook */
 	bool no_calibrate;
-	double hook_ns, stats_ns;  /* a hook's own cost (loader__hook_cost); hook_ns < 0: unknown */
+	double hook_ns, stats_ns; /* a hook's own cost (loader__hook_cost); hook_ns < 0: unknown */
 	char hook_why[160];
 	unsigned long long memory; /* bytes of maps, as planned */
 	struct loader_duty *duty;  /* time sampling's thread, or NULL */

@@ -146,7 +146,8 @@ static int measure_hook(double *hook_ns, double *stats_ns, char *err, size_t err
 
 		link = bpf_raw_tracepoint_open(NULL, prog);
 		if (link < 0) {
-			snprintf(err, errlen, "attaching an empty program to task_rename failed: %s",
+			snprintf(err, errlen,
+				 "attaching an empty program to task_rename failed: %s",
 				 strerror(errno));
 			close(prog);
 			return -errno;
@@ -222,7 +223,8 @@ static __u64 packets_seen(const struct loader *l)
 	if (cpus && !bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.cpus), &zero, cpus))
 		for (int c = 0; c < l->n_cpus; c++)
 			n += cpus[c].counters[NS_CNT_STARTED] + cpus[c].counters[NS_CNT_MIDWAY] +
-			     cpus[c].counters[NS_CNT_SAMPLED_OUT] + cpus[c].counters[NS_CNT_IGNORED];
+			     cpus[c].counters[NS_CNT_SAMPLED_OUT] +
+			     cpus[c].counters[NS_CNT_IGNORED];
 	free(cpus);
 	return n;
 }
@@ -234,14 +236,22 @@ static int prog_kind(const struct bpf_program *prog)
 		const char *name;
 		int kind;
 	} kinds[] = {
-	    {"tx_queue", NS_PROG_TX_QUEUE},	  {"tx_start", NS_PROG_TX_START},
-	    {"rx_enqueue", NS_PROG_RX_ENQUEUE},	  {"tx_done", NS_PROG_TX_DONE},
-	    {"rx_core", NS_PROG_RX_CORE},	  {"sock_enqueue", NS_PROG_SOCK_ENQUEUE},
-	    {"sock_enqueue_pc", NS_PROG_SOCK_ENQUEUE}, {"deliver", NS_PROG_DELIVER},
-	    {"sock_recv", NS_PROG_SOCK_RECV},	  {"drop", NS_PROG_DROP},
-	    {"drop_noreason", NS_PROG_DROP},	  {"softirq_entry", NS_PROG_SOFTIRQ},
-	    {"softirq_exit", NS_PROG_SOFTIRQ},	  {"napi_poll", NS_PROG_NAPI},
-	    {"nf_pre", NS_PROG_NETFILTER},	  {"nf_nat", NS_PROG_NETFILTER},
+	    {"tx_queue", NS_PROG_TX_QUEUE},
+	    {"tx_start", NS_PROG_TX_START},
+	    {"rx_enqueue", NS_PROG_RX_ENQUEUE},
+	    {"tx_done", NS_PROG_TX_DONE},
+	    {"rx_core", NS_PROG_RX_CORE},
+	    {"sock_enqueue", NS_PROG_SOCK_ENQUEUE},
+	    {"sock_enqueue_pc", NS_PROG_SOCK_ENQUEUE},
+	    {"deliver", NS_PROG_DELIVER},
+	    {"sock_recv", NS_PROG_SOCK_RECV},
+	    {"drop", NS_PROG_DROP},
+	    {"drop_noreason", NS_PROG_DROP},
+	    {"softirq_entry", NS_PROG_SOFTIRQ},
+	    {"softirq_exit", NS_PROG_SOFTIRQ},
+	    {"napi_poll", NS_PROG_NAPI},
+	    {"nf_pre", NS_PROG_NETFILTER},
+	    {"nf_nat", NS_PROG_NETFILTER},
 	    {"nf_post", NS_PROG_NETFILTER},
 	};
 	const char *name = bpf_program__name(prog);
@@ -346,16 +356,18 @@ static void *calibrate(void *arg)
 			runs += dc;
 			body += dt - dc * k->stats_ns;
 			/* A run's cost inside the intervals: its hook's and its own above empty. */
-			per_prog[i] = dc > 0 ? k->hook_ns + (dt / dc > k->stats_ns ? dt / dc - k->stats_ns
-										 : 0)
-					     : -1;
+			per_prog[i] =
+			    dc > 0
+				? k->hook_ns + (dt / dc > k->stats_ns ? dt / dc - k->stats_ns : 0)
+				: -1;
 		}
 		loader__set_costs(l, per_prog);
 		k->runs_per_packet = runs / (double)(p1 - p0);
 		k->ns_per_packet = (body + runs * k->hook_ns) / (double)(p1 - p0);
-		snprintf(k->method, sizeof(k->method),
-			 "bpf_stats over %.1f s of %llu packets, %.1f runs a packet, %.0f ns a hook",
-			 CAL_MS / 1e3, (unsigned long long)(p1 - p0), k->runs_per_packet, k->hook_ns);
+		snprintf(
+		    k->method, sizeof(k->method),
+		    "bpf_stats over %.1f s of %llu packets, %.1f runs a packet, %.0f ns a hook",
+		    CAL_MS / 1e3, (unsigned long long)(p1 - p0), k->runs_per_packet, k->hook_ns);
 		k->done = true;
 	}
 out:
@@ -373,10 +385,9 @@ int loader__cost_begin(struct loader *l, struct result *r)
 	struct loader_cost *k;
 	pthread_condattr_t attr;
 
-	snprintf(r->config.stages, sizeof(r->config.stages), "%s",
-		 stage_set__name(l->stage_set));
-	r->config.sample = l->skel->rodata->cfg.sample_every > 1 ? l->skel->rodata->cfg.sample_every
-								  : 0;
+	snprintf(r->config.stages, sizeof(r->config.stages), "%s", stage_set__name(l->stage_set));
+	r->config.sample =
+	    l->skel->rodata->cfg.sample_every > 1 ? l->skel->rodata->cfg.sample_every : 0;
 	r->cost.known = true;
 	r->cost.memory_bytes = l->memory;
 	r->cost.memory_cpus = l->n_cpus;

@@ -68,11 +68,11 @@ void probe_memory__plan(const struct probe_memory_in *in, struct probe_memory *m
 	m->drops = hash(NS_DROP_KEYS, sizeof(struct ns_drop_key), sizeof(__u64), cpus);
 	m->events = in->raw ? (16ULL << 20) + PAGE * 4 : PAGE * 4;
 	/* .rodata (config and the device tables) and .bss (the pool's index), mmapable arrays. */
-	m->globals = array(1, sizeof(struct ns_config) + NS_DEV_TABLE * (8 + 4) + NS_NETNS_TABLE * 4,
-			   true) +
-		     array(1, NS_HIST_AT * 4 + 16, true);
-	m->total = m->hists + m->spans + m->pkts + m->cpus + m->socks + m->drops + m->events +
-		   m->globals;
+	m->globals =
+	    array(1, sizeof(struct ns_config) + NS_DEV_TABLE * (8 + 4) + NS_NETNS_TABLE * 4, true) +
+	    array(1, NS_HIST_AT * 4 + 16, true);
+	m->total =
+	    m->hists + m->spans + m->pkts + m->cpus + m->socks + m->drops + m->events + m->globals;
 }
 
 const char *probe_memory__fmt(unsigned long long bytes, char *buf, size_t len)

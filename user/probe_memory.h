@@ -12,10 +12,10 @@
 #include <stddef.h>
 
 struct probe_memory_in {
-	int n_cpus;	     /* possible CPUs */
-	int n_slots;	     /* histogram slots (devices, or roles on large topologies) */
-	int n_groups;	     /* paths kept apart: 1 or 2 */
-	int stage_set;	     /* enum ns_stage_set */
+	int n_cpus;		  /* possible CPUs */
+	int n_slots;		  /* histogram slots (devices, or roles on large topologies) */
+	int n_groups;		  /* paths kept apart: 1 or 2 */
+	int stage_set;		  /* enum ns_stage_set */
 	unsigned int pkt_entries; /* per-packet state slots */
 	unsigned int sock_slots;  /* per-CPU socket places */
 	bool raw;		  /* the raw event ring buffer */

@@ -125,7 +125,6 @@ void probe_opts__announce(const char *cmd, const struct loader *l)
 	if (every > 1)
 		snprintf(sample, sizeof(sample), "1 packet in %u", every);
 	session__note(cmd, "probes: stages %s, %s%s; maps %s for %d possible CPUs",
-		      stage_set__name(l->stage_set), sample,
-		      l->duty ? ", time-sampled" : "",
+		      stage_set__name(l->stage_set), sample, l->duty ? ", time-sampled" : "",
 		      probe_memory__fmt(l->memory, mem, sizeof(mem)), l->n_cpus);
 }

@@ -20,26 +20,31 @@ enum {
 };
 
 #define PROBE_OPTS_SAMPLING                                                                        \
-	{ PROBE_OPT_STAGES, "stages", 0, "all|hops",                                               \
-	  "stage set: all (the full split) or hops (device receives, socket, drops: cheaper)" },   \
-	{ PROBE_OPT_SAMPLE, "sample", 0, "N",                                                      \
-	  "follow 1 packet in N (default 1: every packet); less overhead, same stages" },          \
-	{ PROBE_OPT_DUTY, "duty", 0, "PCT",                                                        \
-	  "time sampling: probes attached PCT % of each period, 1-100 (default 100: always)" },    \
-	{ PROBE_OPT_DUTY_PERIOD, "duty-period", 0, "MS",                                           \
-	  "the period of --duty, 10 to 60000 ms (default 1000)" },                                 \
-	{ PROBE_OPT_MAP_MEMORY, "map-memory", 0, "MB",                                             \
-	  "refuse to load probes whose maps take more (default: an eighth of RAM)" },              \
-	{ PROBE_OPT_NO_CALIBRATE, "no-calibrate", 0, NULL,                                         \
-	  "do not turn bpf_stats on for half a second to estimate the probes' cost" },             \
-	{ PROBE_OPT_RAW, "raw", 0, "FILE.gz",                                                      \
-	  "also write per-packet stage events, gzip (docs/RAW.md); read with report --raw" },      \
-	{ PROBE_OPT_RAW_SAMPLE, "raw-sample", 0, "N",                                              \
-	  "raw events of 1 packet in N (default 16)" }
+	{PROBE_OPT_STAGES, "stages", 0, "all|hops",                                                \
+	 "stage set: all (the full split) or hops (device receives, socket, drops: cheaper)"},     \
+	    {PROBE_OPT_SAMPLE, "sample", 0, "N",                                                   \
+	     "follow 1 packet in N (default 1: every packet); less overhead, same stages"},        \
+	    {PROBE_OPT_DUTY, "duty", 0, "PCT",                                                     \
+	     "time sampling: probes attached PCT % of each period, 1-100 (default 100: always)"},  \
+	    {PROBE_OPT_DUTY_PERIOD, "duty-period", 0, "MS",                                        \
+	     "the period of --duty, 10 to 60000 ms (default 1000)"},                               \
+	    {PROBE_OPT_MAP_MEMORY, "map-memory", 0, "MB",                                          \
+	     "refuse to load probes whose maps take more (default: an eighth of RAM)"},            \
+	    {PROBE_OPT_NO_CALIBRATE, "no-calibrate", 0, NULL,                                      \
+	     "do not turn bpf_stats on for half a second to estimate the probes' cost"},           \
+	    {PROBE_OPT_RAW, "raw", 0, "FILE.gz",                                                   \
+	     "also write per-packet stage events, gzip (docs/RAW.md); read with report --raw"},    \
+	{                                                                                          \
+		PROBE_OPT_RAW_SAMPLE, "raw-sample", 0, "N",                                        \
+		    "raw events of 1 packet in N (default 16)"                                     \
+	}
 
 #define PROBE_OPTS_FILTERS                                                                         \
-	{ PROBE_OPT_PROTOCOL, "protocol", 0, "tcp|udp", "follow only this protocol's packets" },   \
-	{ PROBE_OPT_PORT, "port", 0, "PORT", "follow only packets with this source or destination port" }
+	{PROBE_OPT_PROTOCOL, "protocol", 0, "tcp|udp", "follow only this protocol's packets"},     \
+	{                                                                                          \
+		PROBE_OPT_PORT, "port", 0, "PORT",                                                 \
+		    "follow only packets with this source or destination port"                     \
+	}
 
 struct probe_opts {
 	int stages; /* enum ns_stage_set, or -1: the command's default */

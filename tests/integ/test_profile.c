@@ -125,16 +125,15 @@ Test(profile, watches_a_container_by_its_process_path, .timeout = 60)
 
 	cr_assert_eq(result__read(out, &r, msg, sizeof(msg)), 0, "%s", msg);
 	cr_assert_not(r.throughput.present, "profile drives no load, so has no throughput");
-	cr_expect_eq(stage_total(&r, topo->devs[topo->pairs[0].server_dev].ifname, NS_STAGE_RX_CORE),
-		     200);
+	cr_expect_eq(
+	    stage_total(&r, topo->devs[topo->pairs[0].server_dev].ifname, NS_STAGE_RX_CORE), 200);
 	/* profile watches live containers with the light stage set by default. */
 	cr_expect_str_eq(r.config.stages, "hops");
-	cr_expect_eq(stage_total(&r, topo->devs[topo->pairs[0].client_dev].ifname,
-				 NS_STAGE_TX_QUEUE),
-		     200);
-	cr_expect_eq(stage_total(&r, topo->devs[topo->pairs[0].client_dev].ifname,
-				 NS_STAGE_TX_START),
-		     0, "the light set attaches no driver transmit probe");
+	cr_expect_eq(
+	    stage_total(&r, topo->devs[topo->pairs[0].client_dev].ifname, NS_STAGE_TX_QUEUE), 200);
+	cr_expect_eq(
+	    stage_total(&r, topo->devs[topo->pairs[0].client_dev].ifname, NS_STAGE_TX_START), 0,
+	    "the light set attaches no driver transmit probe");
 	cr_assert_eq(r.n_namespaces, 2);
 	cr_expect_eq(r.namespaces[0].pid, container);
 	cr_expect(strstr(r.namespaces[0].label, "nst-container"), "label: %s",

@@ -300,7 +300,8 @@ static void known_cost(double spin_min_ns, bool at_least_half_a_packet, double t
 		    "the report adds %.0f ns per packet on '%s'; the calibration says %.0f ns",
 		    added, top->label, cal);
 	else
-		/* Criterion makes a binary that logged a warning exit 1 though every test passed. */
+		/* Criterion makes a binary that logged a warning exit 1 though every test passed.
+		 */
 		cr_log_info(
 		    "the spin took %.0f ns in place against %.0f ns calibrated: this machine "
 		    "was busy (steal time?); checked against the in-place figure only",
@@ -326,13 +327,14 @@ Test(report, a_known_cost_at_one_port_gets_the_largest_share, .timeout = 120)
 static void udp_burst(int n)
 {
 	const struct topo_pair *p = &topo->pairs[0];
-	int tx = socket_in(topo, p->client_ns, SOCK_DGRAM), rx = socket_in(topo, p->server_ns,
-									   SOCK_DGRAM);
+	int tx = socket_in(topo, p->client_ns, SOCK_DGRAM),
+	    rx = socket_in(topo, p->server_ns, SOCK_DGRAM);
 	struct sockaddr_in dst = addr4(p->server_ip4, PORT);
 	struct timespec gap = {0, 50 * 1000};
 	char buf[1000] = {0};
 
-	cr_assert_eq(bind(rx, (struct sockaddr *)&dst, sizeof(dst)), 0, "bind: %s", strerror(errno));
+	cr_assert_eq(bind(rx, (struct sockaddr *)&dst, sizeof(dst)), 0, "bind: %s",
+		     strerror(errno));
 	cr_assert_eq(connect(tx, (struct sockaddr *)&dst, sizeof(dst)), 0);
 	for (int i = 0; i < n; i++) {
 		cr_assert_eq(send(tx, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
@@ -464,7 +466,8 @@ Test(report, a_known_cost_of_one_microsecond_is_recovered, .timeout = 180)
 		      0.1 * known[KNOWN_ROUNDS / 2],
 		  "the interval grew %.0f ns per packet; the spin took %.0f ns in place (medians)",
 		  found[KNOWN_ROUNDS / 2], known[KNOWN_ROUNDS / 2]);
-	cr_expect_lt(second, 0.5 * best, "another interval grew %.0f ns against %.0f", second, best);
+	cr_expect_lt(second, 0.5 * best, "another interval grew %.0f ns against %.0f", second,
+		     best);
 	result__free(&base);
 }
 

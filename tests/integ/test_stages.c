@@ -157,7 +157,8 @@ static bool fires(const struct expect *e)
 {
 	bool tp = e->stage != NS_STAGE_SOCK_ENQUEUE || has_tracepoint("sk_data_ready");
 
-	/* UDP's delivery per datagram: the socket's FIFO, pushed at the enqueue, popped at reads. */
+	/* UDP's delivery per datagram: the socket's FIFO, pushed at the enqueue, popped at reads.
+	 */
 	if (e->stage == NS_STAGE_DELIVER)
 		tp = has_tracepoint("sk_data_ready") && has_tracepoint("sock_recv_length");
 	if (!e->probe)
@@ -328,7 +329,8 @@ Test(stages, hops_exact_counts_on_a_veth_pair)
 	exact_hops(TOPO_VETH, -1, e, sizeof(e) / sizeof(e[0]));
 }
 
-/* The bridge's own port transmits without a stage of the light set: its queueing is not the first. */
+/* The bridge's own port transmits without a stage of the light set: its queueing is not the first.
+ */
 Test(stages, hops_exact_counts_through_a_bridge)
 {
 	static const struct expect e[] = {
@@ -734,8 +736,7 @@ Test(stages, planned_map_memory_is_what_the_kernel_charges)
 	struct bpf_map *map;
 
 	up(TOPO_VETH_BRIDGE, -1, NULL);
-	bpf_object__for_each_map(map, loader->skel->obj)
-		charged += memlock(bpf_map__fd(map));
+	bpf_object__for_each_map(map, loader->skel->obj) charged += memlock(bpf_map__fd(map));
 	cr_expect(charged * 10 >= loader->memory * 9 && charged * 10 <= loader->memory * 11,
 		  "planned %llu bytes, the kernel charges %llu", loader->memory, charged);
 }

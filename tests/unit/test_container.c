@@ -12,15 +12,15 @@ struct cg_case {
 ParameterizedTestParameters(container, short_names)
 {
 	static struct cg_case cases[] = {
-		{ "/system.slice/docker-0123456789abcdef0123456789.scope", "docker 0123456789ab" },
-		{ "/machine.slice/libpod-fedcba9876543210fedc.scope", "libpod fedcba987654" },
-		{ "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1.slice/"
-		  "cri-containerd-abcdef012345abcdef.scope",
-		  "cri-containerd abcdef012345" },
-		{ "/kubepods/besteffort/pod1/0123456789abcdef0123", "container 0123456789ab" },
-		{ "/docker/89abcdef0123456789abcdef", "container 89abcdef0123" },
-		{ "/user.slice/user-0.slice/session-1.scope", "" },
-		{ "/", "" },
+	    {"/system.slice/docker-0123456789abcdef0123456789.scope", "docker 0123456789ab"},
+	    {"/machine.slice/libpod-fedcba9876543210fedc.scope", "libpod fedcba987654"},
+	    {"/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1.slice/"
+	     "cri-containerd-abcdef012345abcdef.scope",
+	     "cri-containerd abcdef012345"},
+	    {"/kubepods/besteffort/pod1/0123456789abcdef0123", "container 0123456789ab"},
+	    {"/docker/89abcdef0123456789abcdef", "container 89abcdef0123"},
+	    {"/user.slice/user-0.slice/session-1.scope", ""},
+	    {"/", ""},
 	};
 	return cr_make_param_array(struct cg_case, cases, sizeof(cases) / sizeof(cases[0]));
 }
