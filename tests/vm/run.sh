@@ -44,8 +44,8 @@ VM_VERBOSE=${VM_VERBOSE:-0}
 # One host thread for both vCPUs by default: multi-threaded TCG (one thread
 # a vCPU) let a vCPU run kernel text after another had rewritten it and
 # synchronised every CPU (an int3 oops in handle_softirqs on Debian 6.12,
-# when a BPF detach turned a tracepoint's static key off), and was slower
-# here besides (docs/KERNELS.md).
+# when a BPF detach turned a tracepoint's static key off), and was no
+# faster on this shared 2-core machine (docs/KERNELS.md).
 VM_TCG_THREAD=${VM_TCG_THREAD:-single}
 # Loaded at boot from the initramfs: the 9p transport first, then the
 # devices the tests build. Anything else loads on demand from the unpacked
