@@ -49,9 +49,15 @@ static void up(enum topo_kind kind, int mode, const struct loader_opts *extra)
 	cr_assert_eq(collect__begin(loader), 0);
 }
 
+/* Before the probes are loaded too: the kernel's BTF tells. */
 static bool has_tracepoint(const char *tp)
 {
-	return !strstr(loader->features.missing, tp);
+	struct probe_report pr;
+
+	if (loader)
+		return !strstr(loader->features.missing, tp);
+	loader__probe(&pr);
+	return !strstr(pr.missing, tp);
 }
 
 struct flow {
