@@ -606,15 +606,21 @@ static __always_inline bool start(struct ns_cpu *c, struct ns_pkt *p, struct pkt
 {
 	const struct sk_buff *skb = v->skb;
 	struct interval iv = {};
+	bool closed;
 	__u64 now;
 
 	if (!skb)
 		return false;
-	if (cfg.windowed && !*(volatile __u32 *)&window_open)
-		return false;
+	closed = cfg.windowed && !*(volatile __u32 *)&window_open;
 	if (!v->tag)
 		v->tag = content_tag(skb);
-	if (!sampled(v->tag) || ((cfg.filter_proto || cfg.filter_port) && !flow_matches(skb))) {
+	/*
+	 * Left out: by the sampling, a filter, or a closed time-sampling window. The
+	 * mark also ends what its slot held of an earlier packet at this address,
+	 * which a later stage found by address alone would otherwise go on with.
+	 */
+	if (closed || !sampled(v->tag) ||
+	    ((cfg.filter_proto || cfg.filter_port) && !flow_matches(skb))) {
 		if (!p)
 			p = pkt_victim(v->addr, 0);
 		if (p) {
@@ -622,6 +628,8 @@ static __always_inline bool start(struct ns_cpu *c, struct ns_pkt *p, struct pkt
 			p->tag = v->tag;
 			p->stage = NS_PKT_IGNORED;
 		}
+		if (closed)
+			return false;
 		if (sampled(v->tag))
 			count(c, NS_CNT_IGNORED);
 		else
