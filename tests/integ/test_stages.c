@@ -208,9 +208,19 @@ static void check_exact(const struct result *r, const struct expect *e, int n_e,
 	}
 	cr_expect_eq(r->counters[NS_CNT_STARTED], n);
 	cr_expect_eq(r->counters[NS_CNT_MIDWAY], 0);
-	cr_expect_eq(r->counters[NS_CNT_EVICTED], 0, "%llu evicted, %llu expired",
-		     (unsigned long long)r->counters[NS_CNT_EVICTED],
-		     (unsigned long long)r->counters[NS_CNT_EXPIRED]);
+	/*
+	 * Without sk_data_ready (6.1) a datagram's state outlives it at its last
+	 * rx_core, so a later one hashing to its full set takes its place: counted,
+	 * and rare. Where the socket's FIFO ends each state at its read, none.
+	 */
+	if (has_tracepoint("sk_data_ready"))
+		cr_expect_eq(r->counters[NS_CNT_EVICTED], 0, "%llu evicted, %llu expired",
+			     (unsigned long long)r->counters[NS_CNT_EVICTED],
+			     (unsigned long long)r->counters[NS_CNT_EXPIRED]);
+	else
+		cr_expect_leq(r->counters[NS_CNT_EVICTED], n / 100, "%llu evicted, %llu expired",
+			      (unsigned long long)r->counters[NS_CNT_EVICTED],
+			      (unsigned long long)r->counters[NS_CNT_EXPIRED]);
 	cr_expect_eq(r->n_drops, 0);
 }
 
