@@ -401,18 +401,22 @@ struct ns_sock {
 #define NS_FIFO_LEN 1024 /* a power of two */
 struct ns_fifo_entry {
 	__u64 ts;  /* when it was queued; 0: not followed */
-	__u64 skb; /* its address, to end its state at the read */
-	__u32 seq; /* its place: entry i holds seq i mod NS_FIFO_LEN */
-	__u32 tag;
+	__u32 seq; /* its place + 1 (0: never pushed): entry i holds seq i mod NS_FIFO_LEN */
 	__u8 slot;
 	__u8 group;
 	__u8 hop;
 	__u8 cpu_lo; /* low byte of the enqueuing CPU: reads on another CPU are cross_cpu */
-	__u32 pad;
-};
+}; /* 16 bytes: four to a cache line, the one thing that crosses between the CPUs */
+/*
+ * The softirq that pushes and the reader that pops run on different CPUs:
+ * each end's counter has a cache line of its own, so that only an entry
+ * crosses between them.
+ */
 struct ns_fifo {
-	__u32 head; /* next to pop */
-	__u32 tail; /* next to push */
+	__u32 head; /* next to pop: the reader's */
+	__u32 pad_head[15];
+	__u32 tail; /* next to push: the enqueuing softirq's */
+	__u32 pad_tail[15];
 	struct ns_fifo_entry e[NS_FIFO_LEN];
 };
 

@@ -611,7 +611,12 @@ static __always_inline bool start(struct ns_cpu *c, struct ns_pkt *p, struct pkt
 
 	if (!skb)
 		return false;
-	closed = cfg.windowed && !*(volatile __u32 *)&window_open;
+	/*
+	 * Time sampling starts a packet only where one may enter (tx_queue,
+	 * rx_core): one first seen inside a hop was in flight when its window
+	 * opened, and would not add up in it.
+	 */
+	closed = cfg.windowed && (!*(volatile __u32 *)&window_open || !tag_stage(stage));
 	if (!v->tag)
 		v->tag = content_tag(skb);
 	/*
@@ -718,6 +723,15 @@ static __always_inline bool on_stage(struct ns_cpu *c, struct pkt_view *v, __u8 
 	/* Left out at its first stage: nothing more to do, not even a clock read. */
 	if (p && p->stage == NS_PKT_IGNORED && same_packet(p, v))
 		return false;
+	/*
+	 * A stage inside a hop (no tag read) goes on with the state its address
+	 * finds when that state is the step just before on this CPU (an interval
+	 * of CPU time, ns_edge_is_cpu). Anything else may be an earlier packet's
+	 * state, parked at a reused address: its content decides.
+	 */
+	if (p && !v->tag && v->skb && p->stage != NS_PKT_IGNORED &&
+	    !(p->cpu == cpu && ns_edge_is_cpu(stage, p->stage)))
+		v->tag = content_tag(v->skb);
 	/* The light set keeps only a packet's first queueing. */
 	if (cfg.stage_set == NS_SET_HOPS && stage == NS_STAGE_TX_QUEUE && p && same_packet(p, v) &&
 	    !terminal(p->stage) && !resent(p, stage, v->inum))
@@ -992,12 +1006,10 @@ static __always_inline void fifo_push(const struct ns_sock *s, const struct sock
 			f->head = seq + 1 - queued;
 	}
 	e = &f->e[seq & (NS_FIFO_LEN - 1)];
-	e->seq = seq;
+	e->seq = seq + 1;
 	e->ts = p ? now : 0;
 	if (!p)
 		return;
-	e->skb = p->skb;
-	e->tag = p->tag;
 	e->slot = p->slot;
 	e->group = p->group;
 	e->hop = p->hop;
@@ -1115,14 +1127,14 @@ static __always_inline void fifo_pop(struct ns_cpu *c, struct sock *sk, int flag
 	struct interval iv = {};
 	struct ns_fifo_entry *e;
 	struct ns_fifo *f;
-	struct ns_pkt *p;
 	__u32 seq, cpu;
+	__s32 behind;
 	__u64 now;
 
 	if (flags & NS_MSG_PEEK)
 		return;
 	f = bpf_sk_storage_get(&fifos, sk, 0, 0);
-	if (!f || f->head == f->tail)
+	if (!f)
 		return;
 	/*
 	 * Time sampling: datagrams queued while detached have no entry and are
@@ -1137,9 +1149,19 @@ static __always_inline void fifo_pop(struct ns_cpu *c, struct sock *sk, int flag
 		else if (held < queued + 1)
 			return; /* a datagram queued while detached */
 	}
-	seq = __sync_fetch_and_add(&f->head, 1);
+	/*
+	 * The entry says by its sequence number (+ 1: 0 is "never pushed") whether
+	 * it is the datagram at the head, one not pushed yet (nothing to pop: the
+	 * tail, on the pushing CPU's line, is not read), or one a deeper queue
+	 * pushed over it.
+	 */
+	seq = f->head;
 	e = &f->e[seq & (NS_FIFO_LEN - 1)];
-	if (e->seq != seq) {
+	behind = (__s32)(e->seq - (seq + 1));
+	if (behind < 0)
+		return;
+	__sync_fetch_and_add(&f->head, 1);
+	if (behind > 0) {
 		count(c, NS_CNT_FIFO_LOST);
 		return;
 	}
@@ -1147,12 +1169,11 @@ static __always_inline void fifo_pop(struct ns_cpu *c, struct sock *sk, int flag
 		return;
 	now = bpf_ktime_get_ns();
 	cpu = bpf_get_smp_processor_id();
-	/* Its state ends here; a slot still holding it is free again. */
-	p = pkt_find(e->skb);
-	if (p && p->tag == e->tag && p->stage == NS_STAGE_SOCK_ENQUEUE) {
-		finish(c, p, e->skb, NS_STAGE_DELIVER, now, cpu, 0);
-		return;
-	}
+	/*
+	 * The datagram's state is left as it is (parked at sock_enqueue, a place
+	 * another packet may take): writing it here would pull its cache line
+	 * over from the softirq's CPU once more.
+	 */
 	iv.slot = e->slot;
 	iv.group = e->group;
 	iv.to = NS_STAGE_DELIVER;
