@@ -384,6 +384,26 @@ static void anomaly_section(struct strbuf *b, const struct anomaly *a, char tag)
 	}
 }
 
+/* Which stage set made the table, and how much of the probes' own time was taken out. */
+static void probe_note(struct strbuf *b, const struct result *r)
+{
+	double taken = 0, n = 0;
+
+	for (int i = 0; i < r->n_stages; i++)
+		if (r->stages[i].from != NS_STAGE_NONE) {
+			taken += (double)r->stages[i].hist.probe_ns;
+			n += (double)r->stages[i].hist.count;
+		}
+	strbuf__printf(b, "<p class=\"note\">Stages %s",
+		       r->config.stages[0] ? r->config.stages : "all");
+	if (taken > 0)
+		strbuf__printf(b,
+			       "; intervals corrected for the probes' own run time: %.0f ns taken "
+			       "out of an interval on average (the JSON keeps the raw figures)",
+			       taken / n);
+	strbuf__printf(b, ".</p>");
+}
+
 static void stage_tables(struct strbuf *b, const struct html_input *in)
 {
 	strbuf__printf(b, "<h2>Stage entries</h2>\n");
@@ -434,7 +454,9 @@ static void stage_tables(struct strbuf *b, const struct html_input *in)
 				       !entry && stage__is_cpu(st->stage, st->from));
 				strbuf__printf(b, "</tr>\n");
 			}
-			strbuf__printf(b, "</table></details>\n");
+			strbuf__printf(b, "</table>");
+			probe_note(b, r);
+			strbuf__printf(b, "</details>\n");
 		}
 	}
 }
