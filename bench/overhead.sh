@@ -245,7 +245,8 @@ stats_pass() { # label netstage-args proto
 echo
 echo "bpf_stats (a pass of its own: the statistics cost time themselves)"
 sysctl -qw kernel.bpf_stats_enabled=1
-for proto in $protos; do
+# STATS_SETS=... picks the stage sets of this pass (default: all, 1 in 16, hops; none: skip it).
+for proto in $( [ "${STATS_SETS:-all}" = none ] || echo $protos); do
 	stats_pass "all, every packet" "--no-calibrate --stages all" "$proto"
 	stats_pass "all, 1 in 16" "--no-calibrate --stages all --sample 16" "$proto"
 	stats_pass "hops, every packet" "--no-calibrate --stages hops" "$proto"
@@ -271,7 +272,7 @@ for proto in $protos; do
 		p1=$(rx_packets)
 		stop_agent
 		jq -r --arg b "$base" --arg w "$with" --arg pk "$((p1 - p0))" --arg s "$secs" --arg p "$proto" '
-			.probe_cost as $c | ($pk | tonumber) / ($s | tonumber) as $pps |
+			.probe_cost as $c | (($pk | tonumber) / ($s | tonumber)) as $pps |
 			(1 - ($w | tonumber) / ($b | tonumber)) as $measured |
 			($c.ns_per_packet * $pps / 1e9) as $predicted |
 			"  \($p): measured cost \($measured * 1000 | round / 1000), estimated \($predicted * 1000 | round / 1000) (\($c.ns_per_packet | round) ns a packet at \($pps | round) packets/s; estimate/measured \(if $measured > 0 then ($predicted / $measured * 100 | round / 100) else "-" end)); \($c.method)"' \
