@@ -182,9 +182,10 @@ static pid_t start_profile(const char *out, const char *table)
 		dup2(fds[1], STDERR_FILENO);
 		dup2(t, STDOUT_FILENO);
 		close(fds[0]);
+		/* The full stage set: the counts below are checked at every stage. */
 		execl("build/netstage", "netstage", "profile", "--container", srv, "--container",
-		      cli, "--duration", "0", "--protocol", "udp", "--port", "5201", "-o", out,
-		      (char *)NULL);
+		      cli, "--duration", "0", "--protocol", "udp", "--port", "5201", "--stages",
+		      "all", "-o", out, (char *)NULL);
 		_exit(127);
 	}
 	close(fds[1]);
