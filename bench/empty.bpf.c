@@ -87,3 +87,24 @@ int b_hash(void *ctx)
 		bpf_map_update_elem(&block_hash, &k, &z, BPF_ANY);
 	return 0;
 }
+
+/*
+ * Socket storage (the UDP delivery FIFO's home): a get, creating on first
+ * use, and one update, on the hook the FIFO pops on; beside e_sock_recv.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct block_val);
+} block_sk SEC(".maps");
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(b_sk_storage, struct sock *sk, int ret, int flags)
+{
+	struct block_val *v = bpf_sk_storage_get(&block_sk, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+
+	if (v)
+		v->a++;
+	return 0;
+}

@@ -410,9 +410,12 @@ struct ns_fifo_entry {
 /*
  * The softirq that pushes and the reader that pops run on different CPUs:
  * each end's counter has a cache line of its own, so that only an entry
- * crosses between them.
+ * crosses between them. The first line is left to the kernel: the storage's
+ * own header (its map pointer, which every lookup reads) ends right before
+ * the value, and a counter written beside it made each push and pop miss.
  */
 struct ns_fifo {
+	__u32 pad_header[16];
 	__u32 head; /* next to pop: the reader's */
 	__u32 pad_head[15];
 	__u32 tail; /* next to push: the enqueuing softirq's */
