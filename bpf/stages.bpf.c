@@ -251,8 +251,16 @@ static __always_inline __u32 tag_mix(const __u64 ipw[2], const __u64 w[2])
 	}
 	w0 &= proto == IPPROTO_UDP ? 0x0000ffff00000000ULL : 0xffffffff00000000ULL;
 	h = (__u32)(ip ^ (w0 >> 32) ^ w[1] ^ (w[1] >> 29)) ^ proto;
-	h *= 0x9E3779B1U;
-	h ^= h >> 15;
+	/*
+	 * murmur3's finaliser: the inputs are nearly sequential (IP ids, sequence
+	 * numbers, numbered payloads), and the sampling takes the tags below a
+	 * threshold, so every input bit must reach the high bits.
+	 */
+	h ^= h >> 16;
+	h *= 0x85EBCA6BU;
+	h ^= h >> 13;
+	h *= 0xC2B2AE35U;
+	h ^= h >> 16;
 	return h | 1; /* 0 means "no tag" */
 }
 
