@@ -760,8 +760,6 @@ static __always_inline bool on_stage(struct ns_cpu *c, struct pkt_view *v, __u8 
 	 */
 	if (!p || !same_packet(p, v) || now - p->ts > cfg.max_age_ns || terminal(p->stage) ||
 	    resent(p, stage, v->inum)) {
-		if (p && p->skb != v->addr)
-			p = NULL;
 		return start(c, p, v, slot, stage, cpu);
 	}
 

@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -179,6 +180,32 @@ static inline unsigned long long stage_total(const struct result *r, const char 
 	for (int i = 0; i < r->n_stages; i++)
 		if (r->stages[i].stage == stage && !strcmp(r->stages[i].ifname, ifname))
 			n += r->stages[i].hist.count;
+	return n;
+}
+
+/* The BPF programs a process holds (its fdinfo's prog_id), each once: for leak checks scoped to it.
+ */
+static inline int prog_ids_of(pid_t pid, unsigned int *ids, int max)
+{
+	char cmd[128], line[256];
+	int n = 0;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "cat /proc/%d/fdinfo/* 2>/dev/null", (int)pid);
+	f = popen(cmd, "r");
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned int id;
+		bool seen = false;
+
+		if (sscanf(line, "prog_id: %u", &id) != 1)
+			continue;
+		for (int i = 0; i < n; i++)
+			seen |= ids[i] == id;
+		if (!seen && n < max)
+			ids[n++] = id;
+	}
+	pclose(f);
 	return n;
 }
 

@@ -349,31 +349,6 @@ Test(cli_run, help_and_version)
 	cr_assert(strstr(o.err, "unknown command 'nosuchcommand'"));
 }
 
-/* The BPF programs process pid holds (its program and link descriptors name them). */
-static int prog_ids_of(pid_t pid, unsigned int *ids, int max)
-{
-	char cmd[128], line[256];
-	int n = 0;
-	FILE *f;
-
-	snprintf(cmd, sizeof(cmd), "cat /proc/%d/fdinfo/* 2>/dev/null", (int)pid);
-	f = popen(cmd, "r");
-	cr_assert_not_null(f);
-	while (fgets(line, sizeof(line), f)) {
-		unsigned int id;
-		bool seen = false;
-
-		if (sscanf(line, "prog_id: %u", &id) != 1)
-			continue;
-		for (int i = 0; i < n; i++)
-			seen |= ids[i] == id;
-		if (!seen && n < max)
-			ids[n++] = id;
-	}
-	pclose(f);
-	return n;
-}
-
 /* Nothing of run run_id is left: namespaces, links, the BPF programs its process held. */
 static void assert_run_left_nothing(const char *run_id, const unsigned int *ids, int n_ids)
 {

@@ -682,8 +682,8 @@ Test(stages, sampling_follows_the_same_packets_at_every_stage)
 	else
 		cr_expect(r.counters[NS_CNT_SAMPLED_OUT] + at_start >= (unsigned long long)n &&
 			      r.counters[NS_CNT_SAMPLED_OUT] + at_start <= n + n / 100,
-		     "%llu sampled out and %llu followed of %d",
-		     (unsigned long long)r.counters[NS_CNT_SAMPLED_OUT], at_start, n);
+			  "%llu sampled out and %llu followed of %d",
+			  (unsigned long long)r.counters[NS_CNT_SAMPLED_OUT], at_start, n);
 	close_flow(&f);
 	result__free(&r);
 }
