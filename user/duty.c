@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <bpf/libbpf.h>
+#include "user/clock.h"
 #include "user/loader.h"
 #include "stages.skel.h"
 
@@ -27,23 +28,12 @@ struct loader_duty {
 	int error;		    /* -errno of a failed attach, which ends the sampling */
 };
 
-static void deadline_in(struct timespec *ts, unsigned int ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 /* Sleep ms unless told to stop; true if stopped. Called with the lock held. */
 static bool nap(struct loader_duty *d, unsigned int ms)
 {
 	struct timespec ts;
 
-	deadline_in(&ts, ms);
+	clock__deadline(&ts, ms);
 	while (!d->stop && pthread_cond_timedwait(&d->wake, &d->lock, &ts) != ETIMEDOUT)
 		;
 	return d->stop;

@@ -26,6 +26,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "user/clock.h"
 #include "user/loader.h"
 #include "analysis/stage.h"
 #include "stages.skel.h"
@@ -61,14 +62,6 @@ int probe_cost__empty_tracing(enum bpf_attach_type type, int btf_id, int btf_obj
 	int prog = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, 2, &opts);
 
 	return prog < 0 ? -errno : prog;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* CPU time every CPU spent busy (not idle, not waiting for I/O), in clock ticks. */
@@ -302,13 +295,7 @@ static bool nap(struct loader_cost *k, unsigned int ms)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	clock__deadline(&ts, ms);
 	while (!k->stop && pthread_cond_timedwait(&k->wake, &k->lock, &ts) != ETIMEDOUT)
 		;
 	return k->stop;
