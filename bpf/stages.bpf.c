@@ -14,532 +14,14 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include "netstage.h"
-#include "bits.bpf.h"
+#include "maps.bpf.h"
+#include "cpu.bpf.h"
+#include "devices.bpf.h"
+#include "tag.bpf.h"
+#include "pkt_state.bpf.h"
+#include "record.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-/* Set by the loader before load (user/loader.c). */
-const volatile struct ns_config cfg = {};
-const volatile __u64 dev_keys[NS_DEV_TABLE] = {};
-const volatile __u32 dev_infos[NS_DEV_TABLE] = {};
-const volatile __u32 netns_keys[NS_NETNS_TABLE] = {};
-
-/* Written by userspace while the programs run. */
-__u32 window_open = 0; /* time sampling (cfg.windowed): new packets start only while set */
-
-/* The calibrated cost of a program's run, its hook's included, by kind (user/probe_cost.c). */
-__u32 prog_cost_ns[NS_PROG_KINDS] = {};
-
-/* Handed out by the programs: where each (group, slot, edge) histogram lives in hists. */
-__u32 hist_at[NS_HIST_AT] = {};
-__u32 hist_next = 0;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1); /* sized by the loader */
-	__type(key, __u32);
-	__type(value, struct ns_pkt);
-} pkts SEC(".maps");
-
-/* Per CPU, cumulative: no other CPU writes an entry, so no atomics; userspace takes differences. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1); /* cfg.hist_pool, sized by the loader */
-	__type(key, __u32);
-	__type(value, struct ns_khist);
-} hists SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1); /* slots * NS_SPAN_COUNT, sized by the loader */
-	__type(key, __u32);
-	__type(value, struct ns_khist);
-} spans SEC(".maps");
-
-/* Drops are rare: one shared table, added to atomically. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, NS_DROP_KEYS);
-	__type(key, struct ns_drop_key);
-	__type(value, __u64);
-} drops SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct ns_cpu);
-} cpus SEC(".maps");
-
-/* Per CPU: the softirq and the reader of a socket run on different CPUs; no shared line. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1); /* cfg.sock_mask + 1, sized by the loader */
-	__type(key, __u32);
-	__type(value, struct ns_sock);
-} socks SEC(".maps");
-
-/* UDP sockets' datagram FIFOs (netstage.h), allocated as a watched socket first receives. */
-struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct ns_fifo);
-} fifos SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4096); /* sized by the loader when raw events are on */
-} events SEC(".maps");
-
-/*
- * Is this CPU serving a softirq (in_serving_softirq())? From the preempt
- * count, per CPU: __preempt_count on 6.1 and since 6.15, pcpu_hot's between.
- * A socket enqueue is the receive softirq's packet only there, which the
- * light stage set tells without the softirq hooks.
- */
-extern int __preempt_count __ksym __weak;
-struct pcpu_hot {
-	int preempt_count;
-} __attribute__((preserve_access_index));
-extern struct pcpu_hot pcpu_hot __ksym __weak;
-#define NS_SOFTIRQ_OFFSET 0x100 /* SOFTIRQ_OFFSET: 1 << SOFTIRQ_SHIFT (8) */
-#define NS_MSG_PEEK	  2	/* MSG_PEEK */
-
-static __always_inline bool serving_softirq(void)
-{
-	int pc;
-
-	if (&__preempt_count)
-		pc = *(int *)bpf_this_cpu_ptr(&__preempt_count);
-	else if (&pcpu_hot)
-		pc = ((struct pcpu_hot *)bpf_this_cpu_ptr(&pcpu_hot))->preempt_count;
-	else
-		return true; /* cannot tell: the state's own checks decide */
-	return pc & NS_SOFTIRQ_OFFSET;
-}
-
-/* which is a constant at every call: the verifier sees the bound. */
-#define count(c, which) ((c)->counters[(which)]++)
-
-static __always_inline struct ns_cpu *this_cpu(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&cpus, &zero);
-}
-
-/* A program starts: its CPU's state, with the program's own cost counted (netstage.h). */
-static __always_inline struct ns_cpu *enter(__u32 kind)
-{
-	struct ns_cpu *c = this_cpu();
-	__u32 cost;
-
-	if (!c)
-		return NULL;
-	cost = prog_cost_ns[kind]; /* kind is a constant at every call */
-	c->probe_ns += cost;
-	c->self_cost = cost;
-	return c;
-}
-
-/* The probes' own time since a mark on this CPU; across CPUs only the running program's is known.
- */
-static __always_inline __u32 probe_since(const struct ns_cpu *c, __u32 mark, bool same_cpu)
-{
-	return same_cpu ? (__u32)c->probe_ns - mark : c->self_cost;
-}
-
-/*
- * The verifier refuses shifts on a typed pointer, and a 6.18 kernel types
- * even skb->head as untrusted memory; a pointer stored in a map value reads
- * back as a plain number, which costs less than bpf_probe_read_kernel. The
- * CPU's own state, looked up anyway, holds it.
- */
-static __always_inline __u64 ptr_value(struct ns_cpu *c, const void *ptr)
-{
-	*(const void **)&c->scratch = ptr;
-	return *(volatile __u64 *)&c->scratch;
-}
-
-/* Is the device (netns inode, ifindex) watched? Its packed info in *info. */
-static __always_inline bool key_watched(__u32 inum, __u32 ifindex, __u32 *info)
-{
-	__u64 key = NS_DEV_KEY(inum, ifindex);
-	__u32 h = ns_key_hash(key);
-
-#pragma unroll
-	for (int i = 0; i < NS_DEV_PROBES; i++) {
-		__u32 at = (h + i) & cfg.dev_mask & (NS_DEV_TABLE - 1);
-
-		if (dev_keys[at] == key) {
-			*info = dev_infos[at];
-			return true;
-		}
-		if (!dev_keys[at])
-			return false;
-	}
-	return false;
-}
-
-static __always_inline bool dev_watched(const struct net_device *dev, __u32 *info, __u32 *inum)
-{
-	if (!dev)
-		return false;
-	*inum = dev->nd_net.net->ns.inum;
-	return key_watched(*inum, dev->ifindex, info);
-}
-
-static __always_inline bool netns_watched(__u32 inum)
-{
-	__u32 h = ns_key_hash(inum);
-
-#pragma unroll
-	for (int i = 0; i < NS_DEV_PROBES; i++) {
-		__u32 at = (h + i) & cfg.netns_mask & (NS_NETNS_TABLE - 1);
-
-		if (netns_keys[at] == inum)
-			return true;
-		if (!netns_keys[at])
-			return false;
-	}
-	return false;
-}
-
-/* Copy n packet bytes: a plain load where the kernel allows it, else a helper call. */
-static __always_inline void read_bytes(void *dst, __u32 n, const unsigned char *src)
-{
-	if (cfg.direct_reads) {
-		if (n == 16) {
-			((__u64 *)dst)[0] = ((const __u64 *)src)[0];
-			((__u64 *)dst)[1] = ((const __u64 *)src)[1];
-		} else if (n == 4) {
-			*(__u32 *)dst = *(const __u32 *)src;
-		} else if (n == 2) {
-			*(__u16 *)dst = *(const __u16 *)src;
-		} else {
-			*(__u8 *)dst = *src;
-		}
-		return;
-	}
-	bpf_probe_read_kernel(dst, n, src);
-}
-
-/*
- * A tag of the packet's content: its IPv4 identification and fragment field,
- * its protocol, and from its transport header what neither routing nor NAT
- * rewrites: TCP's sequence and acknowledgement numbers, flags and window
- * (bytes 4..15), UDP's length and first 8 payload bytes. Ports and
- * checksums are left out (DNAT and SNAT rewrite them), as are TTL and the IP
- * checksum. The tag is the same at every stage of the packet, through
- * netfilter's NAT too, and differs between packets, so it tells a reused skb
- * address from the same packet, and picks the sample: skb addresses cycle
- * through a few hundred slab objects per flow, far too few to sample by.
- */
-static __always_inline __u32 tag_mix(const __u64 ipw[2], const __u64 w[2])
-{
-	__u64 w0 = w[0], ip = 0;
-	__u8 proto;
-	__u32 h;
-
-	/* Little-endian words: byte k of a header is bits 8k..8k+7 of word k / 8. */
-	if ((ipw[0] & 0xf0) == 0x40) {
-		ip = (ipw[0] >> 32) & 0xffffffffULL; /* IPv4 id and fragment field */
-		proto = ipw[1] >> 8;		     /* byte 9 */
-	} else {
-		proto = ipw[0] >> 48; /* IPv6's next header, byte 6 */
-	}
-	w0 &= proto == IPPROTO_UDP ? 0x0000ffff00000000ULL : 0xffffffff00000000ULL;
-	/*
-	 * The words are chained by a multiply, not xor-ed: two counters that
-	 * move together (an IP id and a numbered payload, a sequence and an
-	 * acknowledgement number) cancel in an xor, and packets at a reused
-	 * address would then share a tag. 0x9E3779B1 is 2^32 / golden ratio.
-	 */
-	h = (proto ^ (__u32)ip) * 0x9E3779B1U;
-	h = (h ^ (__u32)(w0 >> 32)) * 0x9E3779B1U;
-	h = (h ^ (__u32)w[1]) * 0x9E3779B1U;
-	h ^= (__u32)(w[1] >> 32);
-	/*
-	 * murmur3's finaliser: the inputs are nearly sequential (IP ids, sequence
-	 * numbers, numbered payloads), and the sampling takes the tags below a
-	 * threshold, so every input bit must reach the high bits.
-	 */
-	h ^= h >> 16;
-	h *= 0x85EBCA6BU;
-	h ^= h >> 13;
-	h *= 0xC2B2AE35U;
-	h ^= h >> 16;
-	return h | 1; /* 0 means "no tag" */
-}
-
-/*
- * Where the transport header starts, from the IP header itself: the skb's
- * own transport offset is stale on some paths (a VXLAN packet decapsulated
- * and handed on by netif_rx keeps the outer UDP header's).
- */
-static __always_inline __u16 transport_of(__u16 nh, const __u64 ipw[2])
-{
-	__u16 ihl = (ipw[0] & 0x0f) * 4;
-
-	/* IPv6: past the fixed header (an extension header, if any, is what is hashed). */
-	if ((ipw[0] & 0xf0) != 0x40)
-		return nh + NS_IPV6_HDR_LEN;
-	return nh + (ihl < NS_IPV4_HDR_LEN ? NS_IPV4_HDR_LEN : ihl);
-}
-
-/*
- * A tunnel's encapsulation (VXLAN) sets the inner headers' offsets and the
- * encapsulation flag; the tag is taken from the inner packet then, so that
- * a packet keeps its tag from the container through the tunnel and out.
- */
-static __always_inline __u32 content_tag(const struct sk_buff *skb)
-{
-	const unsigned char *head = skb->head;
-	__u16 nh = skb->network_header;
-	__u64 w[2] = {}, ipw[2] = {};
-
-	if (BPF_CORE_READ_BITFIELD(skb, encapsulation))
-		nh = skb->inner_network_header;
-	read_bytes(ipw, sizeof(ipw), head + nh);
-	read_bytes(w, sizeof(w), head + transport_of(nh, ipw));
-	return tag_mix(ipw, w);
-}
-
-/*
- * 1 in N by the tag's value: tag * N / 2^32 is 0 for a fraction 1/N of tags.
- * A multiply, where `tag % N` would be a divide (N is a load-time constant
- * the JIT still divides by); and any M >= N picks a subset of N's choice,
- * so raw events of 1 in M are always of followed packets.
- */
-static __always_inline bool one_in(__u32 tag, __u32 n)
-{
-	return ((__u64)tag * n) >> 32 == 0;
-}
-
-static __always_inline bool sampled(__u32 tag)
-{
-	return cfg.sample_every <= 1 || one_in(tag, cfg.sample_every);
-}
-
-/* Wire segments of a GSO packet (1 for others), from its shared info. */
-static __always_inline __u16 wire_segs(const struct sk_buff *skb)
-{
-	struct skb_shared_info *shinfo = (void *)(skb->head + skb->end);
-	__u16 segs = 0;
-
-	read_bytes(&segs, sizeof(segs), (const unsigned char *)&shinfo->gso_segs);
-	return segs ? segs : 1;
-}
-
-/* Does the packet belong to the protocol/port filter? Read only when a filter is set. */
-static __always_inline bool flow_matches(const struct sk_buff *skb)
-{
-	__u8 proto = 0;
-	__u16 ports[2] = {};
-
-	if (skb->protocol == bpf_htons(NS_ETH_P_IP))
-		read_bytes(&proto, 1, skb->head + skb->network_header + NS_IPV4_PROTO_OFF);
-	else if (skb->protocol == bpf_htons(NS_ETH_P_IPV6))
-		read_bytes(&proto, 1, skb->head + skb->network_header + NS_IPV6_NEXTHDR_OFF);
-	if (cfg.filter_proto && proto != cfg.filter_proto)
-		return false;
-	if (!cfg.filter_port)
-		return true;
-	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
-		return false;
-	read_bytes(ports, sizeof(ports), skb->head + skb->transport_header);
-	return bpf_ntohs(ports[0]) == cfg.filter_port || bpf_ntohs(ports[1]) == cfg.filter_port;
-}
-
-/*
- * The per-packet state is 2-way set-associative: a skb address hashes to a
- * set of two adjacent slots (one cache line). Heavily reused addresses
- * colliding in one slot would otherwise take turns evicting each other.
- */
-static __always_inline __u32 pkt_set(__u64 addr)
-{
-	/* skbs come from a slab of 256-byte objects: drop the low bits, mix the rest. */
-	return ((__u32)(((addr >> 8) * 0x9E3779B97F4A7C15ULL) >> 32) & cfg.pkt_mask) & ~1U;
-}
-
-/* The two slots of a set; both NULL only if the map is missing. */
-static __always_inline bool pkt_pair(__u64 addr, struct ns_pkt **a, struct ns_pkt **b)
-{
-	__u32 idx = pkt_set(addr), idx1 = idx + 1;
-
-	*a = bpf_map_lookup_elem(&pkts, &idx);
-	*b = bpf_map_lookup_elem(&pkts, &idx1);
-	return *a && *b;
-}
-
-/* The slot following this skb address, or NULL. */
-static __always_inline struct ns_pkt *pkt_find(__u64 addr)
-{
-	struct ns_pkt *a, *b;
-
-	if (!pkt_pair(addr, &a, &b))
-		return NULL;
-	return a->skb == addr ? a : b->skb == addr ? b : NULL;
-}
-
-static __always_inline bool terminal(__u8 stage)
-{
-	return stage == NS_STAGE_DELIVER || stage == NS_STAGE_DROP;
-}
-
-/* A slot another packet may take without losing one in transit. */
-static __always_inline bool reusable(const struct ns_pkt *p, __u64 addr, __u64 now)
-{
-	return p->skb == addr || !p->skb || p->stage == NS_PKT_IGNORED || terminal(p->stage) ||
-	       (now && now - p->ts > cfg.max_age_ns);
-}
-
-/*
- * Where to start following a packet: its own slot, a free or finished one,
- * or the older. now is 0 for a packet only marked as ignored: it never
- * evicts one in transit, only one parked in a socket's queue (that loses
- * its deliver stage, which a UDP datagram's state never reaches).
- */
-static __always_inline struct ns_pkt *pkt_victim(__u64 addr, __u64 now)
-{
-	struct ns_pkt *a, *b;
-
-	if (!pkt_pair(addr, &a, &b))
-		return NULL;
-	if (reusable(a, addr, now))
-		return a;
-	if (reusable(b, addr, now))
-		return b;
-	if (now)
-		return a->ts <= b->ts ? a : b;
-	if (a->stage == NS_STAGE_SOCK_ENQUEUE)
-		return a;
-	return b->stage == NS_STAGE_SOCK_ENQUEUE ? b : NULL;
-}
-
-static __always_inline void emit(__u32 tag, __u64 addr, __u16 slot, __u8 group, __u8 stage,
-				 __u8 from, __u8 hop, __u64 now, __u32 len, __u32 inum,
-				 __u32 ifindex)
-{
-	struct ns_event *e;
-
-	if (!cfg.raw_every || !one_in(tag, cfg.raw_every))
-		return;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		struct ns_cpu *c = this_cpu();
-
-		if (c)
-			count(c, NS_CNT_RAW_LOST);
-		return;
-	}
-	e->ts = now;
-	e->skb = addr;
-	e->netns = inum;
-	e->ifindex = ifindex;
-	e->len = len;
-	e->slot = slot;
-	e->cpu = bpf_get_smp_processor_id();
-	e->stage = stage;
-	e->from = from;
-	e->hop = hop;
-	e->group = group;
-	e->tag = tag;
-	bpf_ringbuf_submit(e, 0);
-}
-
-/*
- * The histogram of (group, slot, edge): handed out from the pool the first
- * time the edge occurs there. Two CPUs racing for a new one agree through
- * the compare-and-swap; the loser's pool entry stays unused.
- */
-static __always_inline struct ns_khist *hist_of(struct ns_cpu *c, __u32 group, __u32 slot,
-						__u32 edge)
-{
-	__u32 k = ((group & (NS_MAX_GROUPS - 1)) * cfg.n_slots + slot) * NS_EDGE_COUNT + edge;
-	__u32 idx, got;
-
-	if (k >= NS_HIST_AT)
-		return NULL;
-	idx = hist_at[k];
-	if (!idx) {
-		idx = __sync_fetch_and_add(&hist_next, 1) + 1;
-		if (idx > cfg.hist_pool)
-			idx = NS_HIST_FULL;
-		got = __sync_val_compare_and_swap(&hist_at[k], 0, idx);
-		if (got)
-			idx = got;
-	}
-	if (idx == NS_HIST_FULL) {
-		count(c, NS_CNT_HIST_FULL);
-		return NULL;
-	}
-	idx--;
-	return bpf_map_lookup_elem(&hists, &idx);
-}
-
-/* An interval of a packet, as the histograms keep it. */
-struct interval {
-	__u64 delta;
-	__u32 corr; /* the probes' own time inside it (netstage.h) */
-	__u16 slot;
-	__u16 segs;
-	__u8 group;
-	__u8 to;
-	__u8 from;
-	__u8 hop;
-	bool cross_cpu;
-};
-
-static __always_inline void record(struct ns_cpu *c, const struct interval *iv)
-{
-	struct ns_khist *h;
-	__u64 corr;
-
-	/*
-	 * Another CPU may have moved the state on between our read of its time
-	 * and now: a "negative" interval is such a race, not a measurement.
-	 */
-	if ((__s64)iv->delta < 0)
-		return;
-	h = hist_of(c, iv->group, iv->slot, NS_EDGE(iv->to, iv->from));
-	if (!h)
-		return;
-	corr = iv->corr < iv->delta ? iv->corr : iv->delta;
-	ns_khist_add(h, iv->delta - corr, iv->segs, iv->hop, iv->cross_cpu);
-	h->probe_ns += corr;
-	/* CPU stages inside NET_RX: what is left of the softirq is its own stage. */
-	if (cfg.stage_set == NS_SET_ALL && !iv->cross_cpu && c->softirq_entry[1] &&
-	    ns_edge_is_cpu(iv->to, iv->from))
-		c->covered_ns += iv->delta - corr;
-}
-
-/*
- * The interval of a packet from its last stage to stage `to` at now, where
- * it last was (slot, hop), with the probes' own time inside it.
- */
-static __always_inline void interval_of(struct interval *iv, const struct ns_cpu *c,
-					const struct ns_pkt *p, __u8 to, __u64 now, bool same_cpu)
-{
-	iv->slot = p->slot;
-	iv->group = p->group;
-	iv->to = to;
-	iv->from = p->stage;
-	iv->hop = p->hop;
-	iv->segs = p->segs;
-	iv->delta = now - p->ts;
-	iv->cross_cpu = !same_cpu;
-	iv->corr = probe_since(c, p->probe_mark, same_cpu);
-}
-
-/* The packet reached stage at now: the next interval starts here. */
-static __always_inline void advance(struct ns_pkt *p, const struct ns_cpu *c, __u8 stage, __u64 now)
-{
-	p->stage = stage;
-	p->ts = now;
-	p->probe_mark = (__u32)c->probe_ns;
-}
 
 /* What a stage needs to know of a packet and its device. */
 struct pkt_view {
@@ -695,23 +177,14 @@ static __always_inline bool start(struct ns_cpu *c, struct ns_pkt *p, struct pkt
 	iv.from = NS_STAGE_NONE;
 	iv.segs = p->segs;
 	record(c, &iv);
-	emit(v->tag, v->addr, slot, p->group, stage, NS_STAGE_NONE, 0, now, skb->len, v->inum,
-	     v->ifindex);
+	emit(&iv,
+	     &(struct event_src){.addr = v->addr,
+				 .tag = v->tag,
+				 .len = skb->len,
+				 .inum = v->inum,
+				 .ifindex = v->ifindex},
+	     now);
 	return true;
-}
-
-/*
- * A packet received in one namespace can be transmitted again only by
- * forwarding inside that namespace (a bridge). Transmitted from another, it
- * is a new packet that happens to look the same (a duplicate ACK on a
- * reused skb address).
- */
-static __always_inline bool resent(const struct ns_pkt *p, __u8 stage, __u32 inum)
-{
-	return stage == NS_STAGE_TX_QUEUE && p->netns != inum &&
-	       (p->stage == NS_STAGE_RX_CORE || p->stage == NS_STAGE_SOCK_ENQUEUE ||
-		p->stage == NS_STAGE_RX_SOFTIRQ || p->stage == NS_STAGE_RX_ENQUEUE ||
-		p->stage == NS_STAGE_RX_HANDLER);
 }
 
 /* Does the slot follow this very packet? Without a tag (a stage inside a hop), by address. */
@@ -727,6 +200,7 @@ static __always_inline bool same_packet(const struct ns_pkt *p, const struct pkt
 static __always_inline bool on_stage(struct ns_cpu *c, struct pkt_view *v, __u8 stage,
 				     struct ns_xmit_frame *frame)
 {
+	struct event_src src = {};
 	struct interval iv = {};
 	struct ns_pkt *p;
 	__u64 now;
@@ -789,6 +263,10 @@ static __always_inline bool on_stage(struct ns_cpu *c, struct pkt_view *v, __u8 
 	iv.group = p->group;
 	iv.hop = hop;
 	iv.segs = p->segs;
+	src.addr = v->addr;
+	src.tag = p->tag;
+	src.inum = v->inum;
+	src.ifindex = v->ifindex;
 	if (stage == NS_STAGE_RX_CORE) {
 		/*
 		 * The packet waited for a NET_RX softirq that began after it was
@@ -800,8 +278,7 @@ static __always_inline bool on_stage(struct ns_cpu *c, struct pkt_view *v, __u8 
 			iv.delta = c->softirq_entry[1] - p->ts;
 			iv.corr = cpu == p->cpu ? c->softirq_mark[1] - p->probe_mark : 0;
 			record(c, &iv);
-			emit(p->tag, v->addr, slot, p->group, NS_STAGE_RX_SOFTIRQ, from, hop,
-			     c->softirq_entry[1], 0, v->inum, v->ifindex);
+			emit(&iv, &src, c->softirq_entry[1]);
 			from = NS_STAGE_RX_SOFTIRQ;
 			p->ts = c->softirq_entry[1];
 			if (cpu == p->cpu)
@@ -815,7 +292,7 @@ static __always_inline bool on_stage(struct ns_cpu *c, struct pkt_view *v, __u8 
 	iv.cross_cpu = cpu != p->cpu;
 	iv.corr = probe_since(c, p->probe_mark, !iv.cross_cpu);
 	record(c, &iv);
-	emit(p->tag, v->addr, slot, p->group, stage, from, hop, now, 0, v->inum, v->ifindex);
+	emit(&iv, &src, now);
 	p->ts = now;
 	p->probe_mark = (__u32)c->probe_ns;
 	p->slot = slot;
@@ -911,7 +388,10 @@ static __always_inline void xmit_returned(struct ns_cpu *c, __u64 addr,
 	iv.slot = f->slot; /* the device whose transmit returned */
 	iv.hop = f->hop;
 	record(c, &iv);
-	emit(p->tag, addr, f->slot, p->group, stage, p->stage, f->hop, now, len, inum, ifindex);
+	emit(&iv,
+	     &(struct event_src){
+		 .addr = addr, .tag = p->tag, .len = len, .inum = inum, .ifindex = ifindex},
+	     now);
 	advance(p, c, stage, now);
 }
 
@@ -950,7 +430,7 @@ int BPF_PROG(rx_core, struct sk_buff *skb)
 /* A socket of a watched namespace: its cumulative counts. */
 static __always_inline struct ns_sock *sock_stats(struct ns_cpu *c, const struct sock *sk)
 {
-	__u32 inum = sk->__sk_common.skc_net.net->ns.inum, idx, idx1;
+	__u32 inum = sk->__sk_common.skc_net.net->ns.inum;
 	struct ns_sock *a, *b, *s;
 	__u16 proto;
 	__u64 addr;
@@ -962,11 +442,8 @@ static __always_inline struct ns_sock *sock_stats(struct ns_cpu *c, const struct
 	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
 		return NULL;
 	addr = ptr_value(c, sk);
-	idx = (ns_key_hash(addr >> 6) & cfg.sock_mask) & ~1U;
-	idx1 = idx + 1;
-	a = bpf_map_lookup_elem(&socks, &idx);
-	b = bpf_map_lookup_elem(&socks, &idx1);
-	if (!a || !b)
+	/* Sockets are 64-byte aligned objects: drop the low bits. */
+	if (!set_pair(&socks, (ns_key_hash(addr >> 6) & cfg.sock_mask) & ~1U, &a, &b))
 		return NULL;
 	if (a->sk == addr)
 		return a;
@@ -1061,8 +538,8 @@ static __always_inline void data_ready(const struct sock *sk, bool in_softirq)
 		now = bpf_ktime_get_ns();
 		interval_of(&iv, c, p, NS_STAGE_SOCK_ENQUEUE, now, true);
 		record(c, &iv);
-		emit(p->tag, c->rx_skb, p->slot, p->group, NS_STAGE_SOCK_ENQUEUE, p->stage, p->hop,
-		     now, 0, p->netns, 0);
+		emit(&iv, &(struct event_src){.addr = c->rx_skb, .tag = p->tag, .inum = p->netns},
+		     now);
 		advance(p, c, NS_STAGE_SOCK_ENQUEUE, now);
 		fifo_push(s, sk, p, now);
 	} else {
@@ -1099,7 +576,8 @@ static __always_inline void finish(struct ns_cpu *c, struct ns_pkt *p, __u64 add
 
 	interval_of(&iv, c, p, stage, now, cpu == p->cpu);
 	record(c, &iv);
-	emit(p->tag, addr, p->slot, p->group, stage, p->stage, p->hop, now, len, p->netns, 0);
+	emit(&iv, &(struct event_src){.addr = addr, .tag = p->tag, .len = len, .inum = p->netns},
+	     now);
 	advance(p, c, stage, now);
 	p->cpu = cpu;
 }

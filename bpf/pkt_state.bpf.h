@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The per-packet state: where a packet's slot is, which slot a new packet
+ * takes, and what a slot's stage says of the packet. */
+#ifndef NETSTAGE_PKT_STATE_BPF_H
+#define NETSTAGE_PKT_STATE_BPF_H
+
+#include "maps.bpf.h"
+
+/*
+ * The per-packet state is 2-way set-associative: a skb address hashes to a
+ * set of two adjacent slots (one cache line). Heavily reused addresses
+ * colliding in one slot would otherwise take turns evicting each other.
+ */
+static __always_inline __u32 pkt_set(__u64 addr)
+{
+	/* skbs come from a slab of 256-byte objects: drop the low bits, mix the rest. */
+	return ((__u32)(((addr >> 8) * 0x9E3779B97F4A7C15ULL) >> 32) & cfg.pkt_mask) & ~1U;
+}
+
+/* The two slots of a set; both NULL only if the map is missing. */
+static __always_inline bool pkt_pair(__u64 addr, struct ns_pkt **a, struct ns_pkt **b)
+{
+	return set_pair(&pkts, pkt_set(addr), a, b);
+}
+
+/* The slot following this skb address, or NULL. */
+static __always_inline struct ns_pkt *pkt_find(__u64 addr)
+{
+	struct ns_pkt *a, *b;
+
+	if (!pkt_pair(addr, &a, &b))
+		return NULL;
+	return a->skb == addr ? a : b->skb == addr ? b : NULL;
+}
+
+static __always_inline bool terminal(__u8 stage)
+{
+	return stage == NS_STAGE_DELIVER || stage == NS_STAGE_DROP;
+}
+
+/* A slot another packet may take without losing one in transit. */
+static __always_inline bool reusable(const struct ns_pkt *p, __u64 addr, __u64 now)
+{
+	return p->skb == addr || !p->skb || p->stage == NS_PKT_IGNORED || terminal(p->stage) ||
+	       (now && now - p->ts > cfg.max_age_ns);
+}
+
+/*
+ * Where to start following a packet: its own slot, a free or finished one,
+ * or the older. now is 0 for a packet only marked as ignored: it never
+ * evicts one in transit, only one parked in a socket's queue (that loses
+ * its deliver stage, which a UDP datagram's state never reaches).
+ */
+static __always_inline struct ns_pkt *pkt_victim(__u64 addr, __u64 now)
+{
+	struct ns_pkt *a, *b;
+
+	if (!pkt_pair(addr, &a, &b))
+		return NULL;
+	if (reusable(a, addr, now))
+		return a;
+	if (reusable(b, addr, now))
+		return b;
+	if (now)
+		return a->ts <= b->ts ? a : b;
+	if (a->stage == NS_STAGE_SOCK_ENQUEUE)
+		return a;
+	return b->stage == NS_STAGE_SOCK_ENQUEUE ? b : NULL;
+}
+
+/*
+ * A packet received in one namespace can be transmitted again only by
+ * forwarding inside that namespace (a bridge). Transmitted from another, it
+ * is a new packet that happens to look the same (a duplicate ACK on a
+ * reused skb address).
+ */
+static __always_inline bool resent(const struct ns_pkt *p, __u8 stage, __u32 inum)
+{
+	return stage == NS_STAGE_TX_QUEUE && p->netns != inum &&
+	       (p->stage == NS_STAGE_RX_CORE || p->stage == NS_STAGE_SOCK_ENQUEUE ||
+		p->stage == NS_STAGE_RX_SOFTIRQ || p->stage == NS_STAGE_RX_ENQUEUE ||
+		p->stage == NS_STAGE_RX_HANDLER);
+}
+
+#endif /* NETSTAGE_PKT_STATE_BPF_H */
