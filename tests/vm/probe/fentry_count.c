@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fentry_count FUNC IFNAME -- COMMAND [ARG]...
+ * fentry_count [--time] FUNC IFNAME -- COMMAND [ARG]...
  *
  * Attach fentry and fexit to the module function FUNC (a transmit function
  * taking (skb, dev)), run COMMAND, then print how often FUNC ran on the
- * device IFNAME: "entries=N exits=N tx_ok=N". A VM test helper: it proves
- * that module-function probes load, attach and count exactly on a distro
- * kernel (tests/vm/cases/fentry_count.sh).
+ * device IFNAME ("*": any device): "entries=N exits=N tx_ok=N". With --time,
+ * also " timed=N mean_ns=X": its mean time from entry to exit. A VM test
+ * helper: it proves that module-function probes load, attach and count
+ * exactly on a distro kernel (tests/vm/cases/fentry_count.sh), and times a
+ * function with nothing nested (tests/vm/cases/xmit_truth.sh).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -28,10 +31,16 @@ int main(int argc, char **argv)
 {
 	struct fentry_count_bpf *skel = NULL;
 	int err, status, rc = 1;
+	bool timing = false;
 	pid_t pid;
 
+	if (argc > 1 && !strcmp(argv[1], "--time")) {
+		timing = true;
+		argv++;
+		argc--;
+	}
 	if (argc < 5 || strcmp(argv[3], "--") != 0) {
-		fprintf(stderr, "usage: %s FUNC IFNAME -- COMMAND [ARG]...\n", argv[0]);
+		fprintf(stderr, "usage: fentry_count [--time] FUNC IFNAME -- COMMAND [ARG]...\n");
 		return 2;
 	}
 	if (strlen(argv[2]) >= 16) {
@@ -46,7 +55,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fentry_count: cannot open the BPF object: %s\n", strerror(errno));
 		return 1;
 	}
-	strncpy((char *)skel->rodata->ifname, argv[2], 15);
+	if (!strcmp(argv[2], "*"))
+		skel->rodata->any_dev = true;
+	else
+		strncpy((char *)skel->rodata->ifname, argv[2], 15);
 	err = bpf_program__set_attach_target(skel->progs.on_entry, 0, argv[1]);
 	if (!err)
 		err = bpf_program__set_attach_target(skel->progs.on_exit, 0, argv[1]);
@@ -85,8 +97,12 @@ int main(int argc, char **argv)
 		perror("fentry_count: waitpid");
 		goto out;
 	}
-	printf("entries=%llu exits=%llu tx_ok=%llu\n", (unsigned long long)skel->bss->entries,
+	printf("entries=%llu exits=%llu tx_ok=%llu", (unsigned long long)skel->bss->entries,
 	       (unsigned long long)skel->bss->exits, (unsigned long long)skel->bss->exits_tx_ok);
+	if (timing)
+		printf(" timed=%llu mean_ns=%.1f", (unsigned long long)skel->bss->timed,
+		       skel->bss->timed ? (double)skel->bss->time_ns / skel->bss->timed : 0.0);
+	printf("\n");
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		rc = 0;
 	} else {
