@@ -54,7 +54,8 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror 
 bpf_cc = $(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@ && $(LLVM_STRIP) -g $@
 
 # The user side: everything but main.c goes into a library the tests link too.
-LIB_SRCS := $(wildcard topo/*.c) $(filter-out user/main.c,$(wildcard user/*.c)) $(wildcard analysis/*.c)
+LIB_SRCS := $(wildcard topo/*.c) $(wildcard user/*.c) $(filter-out user/cli/main.c,$(wildcard user/cli/*.c)) \
+	    $(wildcard analysis/*.c)
 LIB_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(LIB_SRCS))
 ASAN_OBJS := $(patsubst %.c,$(OUT)/asan/%.o,$(LIB_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -119,7 +120,7 @@ $(OUT)/libnetstage-asan.a: $(ASAN_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(OUT)/netstage: $(OUT)/obj/user/main.o $(OUT)/libnetstage.a
+$(OUT)/netstage: $(OUT)/obj/user/cli/main.o $(OUT)/libnetstage.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
 
@@ -239,6 +240,7 @@ format:
 
 # Every C file of the tree but the generated vmlinux.h, as .clang-format wants it.
 FORMAT_FILES = $(wildcard analysis/*.[ch] bench/*.[ch] bpf/*.[ch] topo/*.[ch] user/*.[ch] \
+		 user/cli/*.[ch] \
 		 tests/*/*.[ch] tests/vm/*/*.[ch])
 format-check:
 	$(call msg,FORMAT,$(words $(FORMAT_FILES)) files)

@@ -7,7 +7,7 @@
 #ifndef NETSTAGE_COLLECT_H
 #define NETSTAGE_COLLECT_H
 
-#include "user/loader.h"
+#include "user/probes.h"
 #include "analysis/result.h"
 
 /* Mark the start of the first snapshot's window (the kernel's softnet counters). */

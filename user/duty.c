@@ -15,7 +15,7 @@
 #include <time.h>
 #include <bpf/libbpf.h>
 #include "user/clock.h"
-#include "user/loader.h"
+#include "user/probes.h"
 #include "stages.skel.h"
 
 struct loader_duty {

@@ -8,9 +8,9 @@
 #ifndef NETSTAGE_EXPERIMENT_H
 #define NETSTAGE_EXPERIMENT_H
 
-#include "user/cli.h"
-#include "user/load.h"
-#include "user/loader.h"
+#include "user/cli/cli.h"
+#include "user/traffic.h"
+#include "user/probes.h"
 #include "user/metrics_server.h"
 #include "topo/topo.h"
 #include "analysis/result.h"

@@ -27,7 +27,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "user/clock.h"
-#include "user/loader.h"
+#include "user/probes.h"
 #include "analysis/stage.h"
 #include "stages.skel.h"
 

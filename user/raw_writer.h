@@ -6,7 +6,7 @@
 #ifndef NETSTAGE_RAW_WRITER_H
 #define NETSTAGE_RAW_WRITER_H
 
-#include "user/loader.h"
+#include "user/probes.h"
 
 struct raw_writer;
 

@@ -8,7 +8,7 @@
 #define NETSTAGE_SWEEP_H
 
 #include <stdbool.h>
-#include "user/load.h"
+#include "user/traffic.h"
 #include "topo/topo.h"
 #include "analysis/result.h"
 

@@ -22,7 +22,7 @@
 #include <netinet/ip_icmp.h>
 #include <sys/socket.h>
 #include "topo/topo.h"
-#include "user/loader.h"
+#include "user/probes.h"
 #include "analysis/result.h"
 
 /* Skip (never pass) when the test cannot run here. */

@@ -8,7 +8,7 @@
 #include <criterion/parameterized.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include "user/load.h"
+#include "user/traffic.h"
 
 static char *slurp(const char *path)
 {

@@ -8,9 +8,9 @@
 #include <sys/utsname.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
-#include "user/cli.h"
-#include "user/commands.h"
-#include "user/loader.h"
+#include "user/cli/cli.h"
+#include "user/cli/commands.h"
+#include "user/probes.h"
 #include "analysis/stage.h"
 #include "user/probe_memory.h"
 #include "topo/topo.h"

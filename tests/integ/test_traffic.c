@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include "user/load.h"
+#include "user/traffic.h"
 
 static struct topo *up(int pairs)
 {

@@ -5,7 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include "user/cli.h"
+#include "user/cli/cli.h"
 
 bool cli_verbose;
 

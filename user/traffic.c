@@ -20,7 +20,7 @@
 #include <sys/wait.h>
 #include <json-c/json.h>
 #include <iperf_api.h>
-#include "user/load.h"
+#include "user/traffic.h"
 #include "user/clock.h"
 
 #define DEFAULT_PORT	   5201

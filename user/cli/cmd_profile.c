@@ -9,13 +9,13 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include "user/cli.h"
-#include "user/commands.h"
+#include "user/cli/cli.h"
+#include "user/cli/commands.h"
 #include "user/container.h"
 #include "user/collect.h"
-#include "user/loader.h"
+#include "user/probes.h"
 #include "user/metrics_server.h"
-#include "user/probe_opts.h"
+#include "user/cli/probe_args.h"
 #include "user/raw_writer.h"
 #include "user/session.h"
 #include "user/sysinfo.h"

@@ -3,8 +3,8 @@
 #ifndef NETSTAGE_PROBE_OPTS_H
 #define NETSTAGE_PROBE_OPTS_H
 
-#include "user/cli.h"
-#include "user/loader.h"
+#include "user/cli/cli.h"
+#include "user/probes.h"
 
 enum {
 	PROBE_OPT_SAMPLE = 300,

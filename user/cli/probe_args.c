@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
 #include <netinet/in.h>
-#include "user/probe_opts.h"
+#include "user/cli/probe_args.h"
 #include "analysis/stage.h"
 #include "user/probe_memory.h"
 #include "user/session.h"

@@ -11,8 +11,8 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include "user/loader.h"
-#include "user/cli.h"
+#include "user/probes.h"
+#include "user/cli/cli.h"
 #include "user/probe_memory.h"
 #include "stages.skel.h"
 
