@@ -11,8 +11,8 @@
 #include "analysis/result.h"
 
 /* Mark the start of the first snapshot's window (the kernel's softnet counters). */
-int collect__begin(struct loader *l);
+int collect__begin(struct probes *l);
 /* Everything since the last snapshot into r (stages, spans, drops, sockets, softirq). */
-int collect__snapshot(struct loader *l, struct result *r);
+int collect__snapshot(struct probes *l, struct result *r);
 
 #endif /* NETSTAGE_COLLECT_H */

@@ -150,13 +150,13 @@ struct hook_ctx {
 	const struct topo *t;
 	int rep;
 	/* --listen: where tick() puts its snapshots */
-	struct loader *l;
+	struct probes *l;
 	struct result *r;
 	double *mark;
 	int live_rc;
 };
 
-static int snapshot(const struct experiment *e, struct loader *l, struct result *r,
+static int snapshot(const struct experiment *e, struct probes *l, struct result *r,
 		    struct repeat_stat *rs, double seconds);
 
 static int counters(void *ctx, int pair, __u64 *packets, __u64 *bytes)
@@ -290,7 +290,7 @@ static void repeat_figures(struct repeat_stat *rs, const struct load_window *w)
  * The probes' figures since the last snapshot, added to r (through the metrics
  * server's lock when it serves r); a short account added to rs.
  */
-static int snapshot(const struct experiment *e, struct loader *l, struct result *r,
+static int snapshot(const struct experiment *e, struct probes *l, struct result *r,
 		    struct repeat_stat *rs, double seconds)
 {
 	struct result tmp = {0};
@@ -368,7 +368,7 @@ static void describe_stop(const struct experiment *e, struct result *r, bool pro
 		add_missing(r, "repetitions %d to %d were not run", started + 1, e->repeat);
 }
 
-int experiment__run(const struct experiment *e, const struct topo *t, struct loader *l,
+int experiment__run(const struct experiment *e, const struct topo *t, struct probes *l,
 		    struct result *r)
 {
 	int n = t->n_pairs, rc = 0, mtu = topo__container_mtu(&t->spec);
@@ -411,7 +411,7 @@ int experiment__run(const struct experiment *e, const struct topo *t, struct loa
 		rc = snapshot(&(struct experiment){0}, l, &scratch, NULL, 0);
 		result__free(&scratch);
 		if (!rc)
-			rc = loader__cost_begin(l, r);
+			rc = probes__cost_begin(l, r);
 		if (rc)
 			goto out;
 		mark = now_s();
@@ -421,7 +421,7 @@ int experiment__run(const struct experiment *e, const struct topo *t, struct loa
 		struct load_window w;
 
 		h.rep = rep + 1;
-		rc = load__run(&spec, pairs, n, &hooks, &session_stop, res, &w);
+		rc = traffic__run(&spec, pairs, n, &hooks, &session_stop, res, &w);
 		session__progress_done();
 		/* Stopped after the release: what the pairs measured until then is kept. */
 		if (rc && !(rc == -EINTR && w.stopped))
@@ -460,7 +460,7 @@ int experiment__run(const struct experiment *e, const struct topo *t, struct loa
 	}
 out:
 	if (l)
-		loader__cost_end(l, r);
+		probes__cost_end(l, r);
 	if (rc == -EINTR)
 		describe_stop(e, r, l != NULL);
 	load__free(res, n);

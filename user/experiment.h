@@ -88,7 +88,7 @@ void experiment__config(const struct experiment *e, const struct topo_spec *spec
  * to the stop, the probes' profile of both, and r->stop says what is
  * missing), or another -errno.
  */
-int experiment__run(const struct experiment *e, const struct topo *t, struct loader *l,
+int experiment__run(const struct experiment *e, const struct topo *t, struct probes *l,
 		    struct result *r);
 
 /* Wire-sized segments in a receiving interface's count (GSO packets carry several). */

@@ -675,9 +675,9 @@ static int room_for_fds(int n)
 	return rl.rlim_cur >= need ? 0 : -EMFILE;
 }
 
-int load__run(const struct load_spec *spec, const struct load_pair *pairs, int n,
-	      const struct load_hooks *hooks, volatile sig_atomic_t *stop, struct load_result *res,
-	      struct load_window *win)
+int traffic__run(const struct load_spec *spec, const struct load_pair *pairs, int n,
+		 const struct load_hooks *hooks, volatile sig_atomic_t *stop,
+		 struct load_result *res, struct load_window *win)
 {
 	int port = spec->port ? spec->port : DEFAULT_PORT;
 	int barrier[2] = {-1, -1}, rc;

@@ -6,8 +6,8 @@
  * a barrier. The figures of every pair are restricted to the window in which
  * all measured pairs ran (docs/EXPERIMENTS.md says how).
  */
-#ifndef NETSTAGE_LOAD_H
-#define NETSTAGE_LOAD_H
+#ifndef NETSTAGE_TRAFFIC_H
+#define NETSTAGE_TRAFFIC_H
 
 #include <signal.h>
 #include <stdbool.h>
@@ -123,16 +123,16 @@ struct load_hooks {
  * what was measured until the stop (win->stopped; results[i].stopped): each
  * running client is asked for iperf3's report so far.
  */
-int load__run(const struct load_spec *spec, const struct load_pair *pairs, int n,
-	      const struct load_hooks *hooks, volatile sig_atomic_t *stop,
-	      struct load_result *results, struct load_window *win);
+int traffic__run(const struct load_spec *spec, const struct load_pair *pairs, int n,
+		 const struct load_hooks *hooks, volatile sig_atomic_t *stop,
+		 struct load_result *results, struct load_window *win);
 
-/* Free what load__run allocated in results[0..n-1]. */
+/* Free what traffic__run allocated in results[0..n-1]. */
 void load__free(struct load_result *results, int n);
 
 /*
  * Parse an iperf3 client JSON document (with the server's output, as
- * load__run asks for it) into r: totals and intervals. 0, or -errno with
+ * traffic__run asks for it) into r: totals and intervals. 0, or -errno with
  * r->error saying why (iperf3's own error when it gave one).
  */
 int load__parse_json(const char *json, enum load_proto proto, bool reverse, struct load_result *r);
@@ -152,4 +152,4 @@ void load__interval_sum(const struct load_interval *iv, int n, double a, double 
  */
 void load__window(struct load_result *res, int n, bool reverse, struct load_window *win);
 
-#endif /* NETSTAGE_LOAD_H */
+#endif /* NETSTAGE_TRAFFIC_H */

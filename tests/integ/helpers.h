@@ -32,7 +32,7 @@ static inline void need_root_and_probes(void)
 
 	if (geteuid() != 0)
 		cr_skip_test("skipped: needs root (network namespaces and BPF)");
-	loader__probe(&pr);
+	probes__probe(&pr);
 	if (!pr.btf || !pr.tp_btf)
 		cr_skip_test("skipped: kernel cannot run tp_btf probes: %s",
 			     !pr.btf ? pr.btf_why : pr.tp_btf_why);

@@ -259,7 +259,7 @@ Test(cli_sweep, the_modes_against_host, .timeout = 180)
 	char cmd[512];
 
 	need_root_and_probes();
-	loader__probe(&pr);
+	probes__probe(&pr);
 	fresh(dir);
 	cr_assert_eq(sh(NETSTAGE " sweep --kinds host,veth-bridge,macvlan,nat,vxlan --pairs 1 "
 				 "--proto udp --mtu 1500 --bitrate 200M --repeat 1 --duration 1 "

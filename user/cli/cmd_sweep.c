@@ -88,7 +88,7 @@ const struct cli_cmd *const sweep_cli = &cmd; /* for the manual page */
 struct sweep_args {
 	struct sweep_matrix m;
 	struct experiment e;
-	struct probe_opts probe;
+	struct probe_args probe;
 	bool no_probes, raw, resume, dry_run;
 	const char *dir;
 };
@@ -140,7 +140,7 @@ static int parse(int argc, char **argv, struct sweep_args *a, bool *help)
 		if (!handled && (id == PROBE_OPT_SAMPLE || id == PROBE_OPT_RAW_SAMPLE ||
 				 id == PROBE_OPT_STAGES || id == PROBE_OPT_MAP_MEMORY ||
 				 id == PROBE_OPT_NO_CALIBRATE))
-			handled = probe_opts__handle(&p, id, &a->probe);
+			handled = probe_args__handle(&p, id, &a->probe);
 		if (handled < 0)
 			return -1;
 		if (handled)
@@ -419,7 +419,7 @@ static void mark_group(struct sweep_run *s, int from, int to, int state, const c
 }
 
 /* Measure point i on topology t; 0, -EINTR, or -errno (its row says why). */
-static int measure(struct sweep_run *s, int i, const struct topo *t, struct loader *l,
+static int measure(struct sweep_run *s, int i, const struct topo *t, struct probes *l,
 		   const struct probe_report *pr)
 {
 	const struct sweep_args *a = s->a;
@@ -495,9 +495,9 @@ static int run_group(struct sweep_run *s, int from, int to)
 				 .mtu = p->mtu,
 				 .layout = sweep__layout(&a->m, p->topo_kind)};
 	struct topo_err terr = {{0}};
-	struct loader_opts lo = {0};
+	struct probes_opts lo = {0};
 	struct probe_report pr;
-	struct loader *l = NULL;
+	struct probes *l = NULL;
 	struct topo *t = NULL;
 	char err[512];
 	int rc;
@@ -511,12 +511,12 @@ static int run_group(struct sweep_run *s, int from, int to)
 		return session_stop ? -EINTR : rc;
 	}
 	if (!a->no_probes) {
-		struct probe_opts po = a->probe;
+		struct probe_args po = a->probe;
 
 		po.raw = a->raw ? "per point" : NULL;
 		lo.topo = t;
-		probe_opts__apply(&po, &lo);
-		rc = loader__start(&l, &lo, err, sizeof(err));
+		probe_args__apply(&po, &lo);
+		rc = probes__start(&l, &lo, err, sizeof(err));
 		if (!rc)
 			rc = collect__begin(l);
 		if (rc) {
@@ -526,7 +526,7 @@ static int run_group(struct sweep_run *s, int from, int to)
 		}
 		pr = l->features;
 	} else {
-		loader__probe(&pr);
+		probes__probe(&pr);
 	}
 	for (int i = from; i < to && !session_stop; i++) {
 		if (s->st[i].state != P_TODO)
@@ -538,7 +538,7 @@ static int run_group(struct sweep_run *s, int from, int to)
 	}
 	rc = session_stop ? -EINTR : 0;
 out:
-	loader__destroy(l);
+	probes__destroy(l);
 	topo__down(t);
 	return rc;
 }
@@ -678,7 +678,7 @@ int cmd_sweep(int argc, char **argv)
 					 .layout = sweep__layout(&a.m, pts[i].topo_kind)};
 		char err[512];
 
-		if (probe_opts__check_memory(&a.probe, &spec, err, sizeof(err))) {
+		if (probe_args__check_memory(&a.probe, &spec, err, sizeof(err))) {
 			cli__error(&cmd, "%s: %s", pts[i].name, err);
 			free(pts);
 			return 1;
