@@ -438,7 +438,7 @@ int experiment__run(const struct experiment *e, const struct topo *t, struct pro
 		rs->stopped = w.stopped;
 		rs->stopped_at = w.stopped_at;
 		tp->n_repeats++;
-		load__free(res, n);
+		iperf__free(res, n);
 		if (rs->pairs_measured < n)
 			session__note(e->cmd, "repeat %d: %d of %d pairs measured%s", rep + 1,
 				      rs->pairs_measured, n,
@@ -463,7 +463,7 @@ out:
 		probes__cost_end(l, r);
 	if (rc == -EINTR)
 		describe_stop(e, r, l != NULL);
-	load__free(res, n);
+	iperf__free(res, n);
 	throughput__aggregate(tp);
 	free(pairs);
 	free(res);

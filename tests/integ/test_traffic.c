@@ -55,7 +55,7 @@ Test(load, a_server_that_cannot_listen_fails_its_pair_alone, .timeout = 60)
 	cr_assert(strstr(res[1].error, "server exited before listening"), "%s", res[1].error);
 	cr_assert_eq(w.measured, 1);
 	cr_assert(w.common);
-	load__free(res, 2);
+	iperf__free(res, 2);
 	topo__down(t);
 }
 
@@ -74,7 +74,7 @@ Test(load, a_client_error_is_iperf3s_own_words, .timeout = 60)
 	cr_assert(res[0].ok, "%s", res[0].error);
 	cr_assert_not(res[1].ok);
 	cr_assert(strstr(res[1].error, "iperf3: unable to connect"), "%s", res[1].error);
-	load__free(res, 2);
+	iperf__free(res, 2);
 	topo__down(t);
 }
 
@@ -150,7 +150,7 @@ Test(load, a_stuck_server_is_named_and_stalls_nobody, .timeout = 90)
 	/* The others' window is theirs: two pairs measured together. */
 	cr_assert_eq(w.measured, 2);
 	cr_assert(w.common);
-	load__free(res, 3);
+	iperf__free(res, 3);
 	topo__down(t);
 }
 
@@ -202,6 +202,6 @@ Test(load, a_stopped_load_keeps_what_the_clients_measured, .timeout = 60)
 			     res[i].win_bytes);
 		cr_assert_leq(res[i].win_end, w.stopped_at + 0.5);
 	}
-	load__free(res, 2);
+	iperf__free(res, 2);
 	topo__down(t);
 }
