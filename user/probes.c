@@ -12,7 +12,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "user/probes.h"
-#include "user/cli/cli.h"
+#include "user/session.h"
 #include "user/probe_memory.h"
 #include "stages.skel.h"
 
@@ -23,7 +23,7 @@
 static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	(void)level;
-	if (!cli_verbose && !getenv("NETSTAGE_VERBOSE"))
+	if (!session_verbose && !getenv("NETSTAGE_VERBOSE"))
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }

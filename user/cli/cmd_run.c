@@ -12,7 +12,7 @@
 #include "user/cli/cli.h"
 #include "user/cli/commands.h"
 #include "user/collect.h"
-#include "user/experiment.h"
+#include "user/cli/experiment_args.h"
 #include "user/cli/probe_args.h"
 #include "user/raw_writer.h"
 #include "user/probes.h"
@@ -112,7 +112,7 @@ static int parse(int argc, char **argv, struct run_args *a, bool *help)
 		int handled = probe_args__handle(&p, id, &a->probe);
 
 		if (!handled)
-			handled = experiment__handle_opt(&p, id, &a->e, &a->no_probes);
+			handled = experiment_args__handle(&p, id, &a->e, &a->no_probes);
 		if (handled < 0)
 			return -1;
 		if (handled)
@@ -224,7 +224,7 @@ static int parse(int argc, char **argv, struct run_args *a, bool *help)
 				 "drop --sample/--raw or --no-probes");
 		return -1;
 	}
-	return experiment__check_pairs(&cmd, &a->e, a->spec.pairs);
+	return experiment_args__check_pairs(&cmd, &a->e, a->spec.pairs);
 }
 
 static void progress(void *ctx, int rep, int repeat, int elapsed, int duration)

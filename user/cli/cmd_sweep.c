@@ -16,7 +16,7 @@
 #include "user/clock.h"
 #include "user/cli/commands.h"
 #include "user/collect.h"
-#include "user/experiment.h"
+#include "user/cli/experiment_args.h"
 #include "user/probes.h"
 #include "user/cli/probe_args.h"
 #include "user/raw_writer.h"
@@ -135,7 +135,7 @@ static int parse(int argc, char **argv, struct sweep_args *a, bool *help)
 	a->m.layout = TOPO_LOCAL;
 	cli__init(&p, &cmd, argc, argv);
 	while ((id = cli__next(&p)) > 0) {
-		int handled = experiment__handle_opt(&p, id, &a->e, &a->no_probes);
+		int handled = experiment_args__handle(&p, id, &a->e, &a->no_probes);
 
 		if (!handled && (id == PROBE_OPT_SAMPLE || id == PROBE_OPT_RAW_SAMPLE ||
 				 id == PROBE_OPT_STAGES || id == PROBE_OPT_MAP_MEMORY ||
@@ -235,10 +235,11 @@ static int parse(int argc, char **argv, struct sweep_args *a, bool *help)
 		return -1;
 	}
 	for (int i = 0; i < a->m.n_pairs; i++)
-		if (experiment__check_pairs(&cmd, &a->e, a->m.pairs[i]))
+		if (experiment_args__check_pairs(&cmd, &a->e, a->m.pairs[i]))
 			return -1;
 	if (!a->m.n_pairs && a->e.streams_total &&
-	    (experiment__check_pairs(&cmd, &a->e, 1) || experiment__check_pairs(&cmd, &a->e, 128)))
+	    (experiment_args__check_pairs(&cmd, &a->e, 1) ||
+	     experiment_args__check_pairs(&cmd, &a->e, 128)))
 		return -1;
 	return 0;
 }
