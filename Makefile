@@ -153,10 +153,13 @@ $(OUT)/tests/integ/%.skel.h: $(OUT)/tests/integ/%.bpf.o
 
 $(patsubst %.c,$(OUT)/obj/%.o,$(INTEG_SRCS)): | $(INTEG_SKELS)
 
+# test_capture fails netstage's own allocations in turn: its calls to calloc go to the test's.
+$(OUT)/tests/integ/test_capture: EXTRA_TEST_LIBS := -Wl,--wrap=calloc
+
 $(OUT)/tests/integ/%: $(OUT)/obj/tests/integ/%.o $(OUT)/libnetstage.a
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) $(TEST_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) $(TEST_LIBS) $(EXTRA_TEST_LIBS) -o $@
 
 $(OUT)/fuzz/obj/%.o: %.c
 	$(call msg,CC-FUZZ,$@)

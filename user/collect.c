@@ -453,13 +453,22 @@ static struct collect_prev *prev_alloc(const struct probes *l)
 }
 
 /* The first snapshot covers everything since the programs were attached. */
-int collect__begin(struct probes *l)
+int collect__begin(struct probes *l, char *err, size_t errlen)
 {
+	int rc;
+
 	l->softnet_base = calloc(2 * l->n_cpus, sizeof(*l->softnet_base));
 	l->prev = prev_alloc(l);
-	if (!l->softnet_base || !l->prev)
+	if (!l->softnet_base || !l->prev) {
+		snprintf(err, errlen,
+			 "out of memory for the collection's copy of the probes' maps (%d CPUs)",
+			 l->n_cpus);
 		return -ENOMEM;
-	return read_softnet(l->softnet_base, l->n_cpus);
+	}
+	rc = read_softnet(l->softnet_base, l->n_cpus);
+	if (rc)
+		snprintf(err, errlen, "/proc/net/softnet_stat: cannot read it: %s", strerror(-rc));
+	return rc;
 }
 
 int collect__snapshot(struct probes *l, struct result *r)

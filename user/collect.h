@@ -10,8 +10,11 @@
 #include "user/probes.h"
 #include "analysis/result.h"
 
-/* Mark the start of the first snapshot's window (the kernel's softnet counters). */
-int collect__begin(struct probes *l);
+/*
+ * Mark the start of the first snapshot's window (the kernel's softnet
+ * counters). 0, or -errno with err saying why.
+ */
+int collect__begin(struct probes *l, char *err, size_t errlen);
 /* Everything since the last snapshot into r (stages, spans, drops, sockets, softirq). */
 int collect__snapshot(struct probes *l, struct result *r);
 

@@ -87,7 +87,7 @@ int probes__duty_prepare(struct probes *l, unsigned int pct, unsigned int period
 	}
 	d = calloc(1, sizeof(*d));
 	if (!d) {
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, "time sampling: out of memory");
 		return -ENOMEM;
 	}
 	d->on_ms = period * pct / 100;

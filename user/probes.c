@@ -405,6 +405,7 @@ static int fill_dev_table(struct probes *l, const int *dev_slot, char *err, size
 	int rc = 0, n_ns = 0;
 
 	if (!keys || !table || !at) {
+		snprintf(err, errlen, "out of memory for the probes' device table");
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -643,7 +644,7 @@ static int open_configured(struct probes *l, const struct probes_opts *o, unsign
 	}
 	dev_slot = calloc(o->topo->n_devs ? o->topo->n_devs : 1, sizeof(*dev_slot));
 	if (!dev_slot) {
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, "out of memory for the probes' histogram slots");
 		return -ENOMEM;
 	}
 	rc = assign_slots(l, max_slots, dev_slot, err, errlen);
@@ -767,7 +768,7 @@ int probes__start(struct probes **out, const struct probes_opts *o, char *err, s
 		return rc;
 	l = calloc(1, sizeof(*l));
 	if (!l) {
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, "out of memory for the probes' state");
 		return -ENOMEM;
 	}
 	l->topo = o->topo;

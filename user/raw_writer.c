@@ -76,8 +76,10 @@ int raw_writer__start(struct raw_writer **out, struct probes *l, const char *pat
 	int rc;
 
 	*out = NULL;
-	if (!w)
+	if (!w) {
+		snprintf(err, errlen, "%s: out of memory for the raw event writer", path);
 		return -ENOMEM;
+	}
 	w->gz = gzopen(path, "wb6");
 	if (!w->gz) {
 		rc = errno ? -errno : -EIO;

@@ -7,7 +7,7 @@
 #include <unistd.h>
 #include "user/sweep.h"
 #include "user/clock.h"
-#include "user/collect.h"
+#include "user/capture.h"
 #include "user/raw_writer.h"
 #include "user/session.h"
 #include "user/sysinfo.h"
@@ -460,9 +460,7 @@ static int run_group(struct sweep_run *s, int from, int to)
 	if (!a->no_probes) {
 		lo = a->probes;
 		lo.topo = t;
-		rc = probes__start(&l, &lo, err, sizeof(err));
-		if (!rc)
-			rc = collect__begin(l);
+		rc = capture__start(&l, NULL, &lo, NULL, err, sizeof(err));
 		if (rc) {
 			session__note(a->e.cmd, "%s: %s", p->name, err);
 			mark_group(s, from, to, SWEEP_ERROR, err);

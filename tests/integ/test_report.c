@@ -243,7 +243,7 @@ static void known_cost(double spin_min_ns, bool at_least_half_a_packet, double t
 	cr_assert_eq(topo__up(&spec, &topo, &terr), 0, "topo up: %s", terr.msg);
 	o.topo = topo;
 	cr_assert_eq(probes__start(&loader, &o, err, sizeof(err)), 0, "loader: %s", err);
-	cr_assert_eq(collect__begin(loader), 0);
+	cr_assert_eq(collect__begin(loader, err, sizeof(err)), 0, "collect: %s", err);
 	measured_run(&base);
 
 	spin_ns = spin_min_ns;
@@ -416,7 +416,7 @@ Test(report, a_known_cost_of_one_microsecond_is_recovered, .timeout = 180)
 	cr_assert_eq(topo__up(&spec, &topo, &terr), 0, "topo up: %s", terr.msg);
 	o.topo = topo;
 	cr_assert_eq(probes__start(&loader, &o, err, sizeof(err)), 0, "loader: %s", err);
-	cr_assert_eq(collect__begin(loader), 0);
+	cr_assert_eq(collect__begin(loader, err, sizeof(err)), 0, "collect: %s", err);
 	udp_burst(n);
 	cr_assert_eq(collect__snapshot(loader, &base), 0);
 	for (int round = 0; round < KNOWN_ROUNDS; round++) {

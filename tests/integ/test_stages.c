@@ -47,7 +47,7 @@ static void up(enum topo_kind kind, int mode, const struct probes_opts *extra)
 	cr_assert_eq(topo__up(&spec, &topo, &err), 0, "topo up: %s", err.msg);
 	o.topo = topo;
 	cr_assert_eq(probes__start(&loader, &o, msg, sizeof(msg)), 0, "loader: %s", msg);
-	cr_assert_eq(collect__begin(loader), 0);
+	cr_assert_eq(collect__begin(loader, msg, sizeof(msg)), 0, "collect: %s", msg);
 }
 
 /* Before the probes are loaded too: the kernel's BTF tells. */

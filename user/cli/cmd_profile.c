@@ -12,6 +12,7 @@
 #include "user/cli/cli.h"
 #include "user/cli/commands.h"
 #include "user/container.h"
+#include "user/capture.h"
 #include "user/collect.h"
 #include "user/probes.h"
 #include "user/metrics_server.h"
@@ -223,11 +224,7 @@ int cmd_profile(int argc, char **argv)
 	session__catch_signals();
 	lo.topo = t;
 	probe_args__apply(&po, &lo);
-	rc = probes__start(&l, &lo, err, sizeof(err));
-	if (!rc)
-		rc = collect__begin(l);
-	if (!rc && po.raw)
-		rc = raw_writer__start(&raw, l, po.raw, err, sizeof(err));
+	rc = capture__start(&l, &raw, &lo, po.raw, err, sizeof(err));
 	if (rc) {
 		cli__error(&cmd, "%s", err);
 		goto out;

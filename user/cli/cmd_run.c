@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include "user/cli/cli.h"
 #include "user/cli/commands.h"
-#include "user/collect.h"
+#include "user/capture.h"
 #include "user/cli/experiment_args.h"
 #include "user/cli/probe_args.h"
 #include "user/raw_writer.h"
@@ -296,11 +296,7 @@ int cmd_run(int argc, char **argv)
 	if (!a.no_probes) {
 		lo.topo = t;
 		probe_args__apply(&a.probe, &lo);
-		rc = probes__start(&l, &lo, err, sizeof(err));
-		if (!rc)
-			rc = collect__begin(l);
-		if (!rc && a.probe.raw)
-			rc = raw_writer__start(&raw, l, a.probe.raw, err, sizeof(err));
+		rc = capture__start(&l, &raw, &lo, a.probe.raw, err, sizeof(err));
 		if (rc) {
 			cli__error(&cmd, "%s", err);
 			goto out;
