@@ -73,20 +73,21 @@ FUZZ_SECONDS ?= 60
 FUZZ_CHECK_SECONDS ?= 12
 
 .PHONY: all help deps run check unit unit-asan integ vmtest bench clean format format-check \
-	tests man install fuzz
+	layers-check tests man install fuzz
 all: $(OUT)/netstage
 
 help:
 	@echo 'make            build $(BUILD)/netstage'
 	@echo 'make deps       install the Debian packages netstage needs, mount tracefs and bpffs'
 	@echo 'make run        (root) deps, build, profile veth-bridge and macvlan under iperf3 TCP'
-	@echo 'make check      (root) deps, format-check, build, every test: unit (also under ASan/UBSan), fuzz ($(FUZZ_CHECK_SECONDS) s each), integration, VM'
+	@echo 'make check      (root) deps, format-check, layers-check, build, every test: unit (also under ASan/UBSan), fuzz ($(FUZZ_CHECK_SECONDS) s each), integration, VM'
 	@echo 'make bench      (root) the benchmarks under bench/, figures for docs/PERFORMANCE.md'
 	@echo 'make fuzz       the readers under libFuzzer, FUZZ_SECONDS=$(FUZZ_SECONDS) s each'
 	@echo 'make vmtest     (root) the VM tests on the Debian kernels 6.1 and 6.12 under qemu (KERNELS=, KERNEL=)'
 	@echo 'make man        regenerate docs/netstage.1 from the option tables'
 	@echo 'make install    the binary and the man page under PREFIX=$(PREFIX) (and DESTDIR)'
 	@echo 'make format-check  clang-format finds nothing to change in the C files'
+	@echo 'make layers-check  the engine includes nothing of user/cli/, analysis/ nothing of either'
 	@echo 'V=1             show full commands'
 
 deps:
@@ -182,7 +183,7 @@ fuzz: $(FUZZ_BINS)
 
 # Every test the project has, after the format check. Privileged tests run one at a time (-j1).
 check: deps
-	$(Q)$(MAKE) --no-print-directory format-check
+	$(Q)$(MAKE) --no-print-directory format-check layers-check
 	$(Q)$(MAKE) --no-print-directory tests
 	$(Q)FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) KERNELS='$(KERNELS)' KERNEL='$(KERNEL)' scripts/check.sh $(OUT)
 
@@ -250,6 +251,15 @@ format-check:
 	$(Q)$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_FILES) || \
 		{ echo 'format-check: the files above differ from .clang-format; fix them with' \
 		       '`make format FILES="..."`' >&2; exit 1; }
+
+# Data flows one way (README.md, Layout): the engine (topo/, user/) includes nothing of the
+# command line (user/cli/), and analysis/ nothing of either.
+layers-check:
+	$(call msg,LAYERS,user/cli -> user -> analysis)
+	$(Q)bad=$$(grep -ln '#include "user/cli/' topo/*.[ch] user/*.[ch] analysis/*.[ch]; \
+		   grep -ln '#include "\(user\|topo\)/' analysis/*.[ch]); \
+	if [ -n "$$bad" ]; then \
+		echo "layers-check: these include a layer above their own:" $$bad >&2; exit 1; fi
 
 # DESTDIR stages the install for a package; PREFIX is where it will live.
 install: all
