@@ -400,8 +400,9 @@ struct ns_sock {
  */
 #define NS_FIFO_LEN 1024 /* a power of two */
 struct ns_fifo_entry {
-	__u64 ts;  /* when it was queued; 0: not followed */
-	__u32 seq; /* its place + 1 (0: never pushed): entry i holds seq i mod NS_FIFO_LEN */
+	__u64 ts;  /* when it was queued */
+	__u32 seq; /* its place + 1, written for followed datagrams only: entry i holds seq i mod
+		      NS_FIFO_LEN */
 	__u8 slot;
 	__u8 group;
 	__u8 hop;
@@ -416,8 +417,9 @@ struct ns_fifo_entry {
  */
 struct ns_fifo {
 	__u32 pad_header[16];
-	__u32 head; /* next to pop: the reader's */
-	__u32 pad_head[15];
+	__u32 head;	 /* next to pop: the reader's */
+	__u32 tail_seen; /* the reader's last read of tail: pushes below it need no new read */
+	__u32 pad_head[14];
 	__u32 tail; /* next to push: the enqueuing softirq's */
 	__u32 pad_tail[15];
 	struct ns_fifo_entry e[NS_FIFO_LEN];

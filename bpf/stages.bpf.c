@@ -250,7 +250,16 @@ static __always_inline __u32 tag_mix(const __u64 ipw[2], const __u64 w[2])
 		proto = ipw[0] >> 48; /* IPv6's next header, byte 6 */
 	}
 	w0 &= proto == IPPROTO_UDP ? 0x0000ffff00000000ULL : 0xffffffff00000000ULL;
-	h = (__u32)(ip ^ (w0 >> 32) ^ w[1] ^ (w[1] >> 29)) ^ proto;
+	/*
+	 * The words are chained by a multiply, not xor-ed: two counters that
+	 * move together (an IP id and a numbered payload, a sequence and an
+	 * acknowledgement number) cancel in an xor, and packets at a reused
+	 * address would then share a tag. 0x9E3779B1 is 2^32 / golden ratio.
+	 */
+	h = (proto ^ (__u32)ip) * 0x9E3779B1U;
+	h = (h ^ (__u32)(w0 >> 32)) * 0x9E3779B1U;
+	h = (h ^ (__u32)w[1]) * 0x9E3779B1U;
+	h ^= (__u32)(w[1] >> 32);
 	/*
 	 * murmur3's finaliser: the inputs are nearly sequential (IP ids, sequence
 	 * numbers, numbered payloads), and the sampling takes the tags below a
@@ -1011,15 +1020,21 @@ static __always_inline void fifo_push(const struct ns_sock *s, const struct sock
 		if (seq + 1 - f->head > queued)
 			f->head = seq + 1 - queued;
 	}
-	e = &f->e[seq & (NS_FIFO_LEN - 1)];
-	e->seq = seq + 1;
-	e->ts = p ? now : 0;
+	/*
+	 * A datagram not followed takes its place and nothing else: its entry is
+	 * left as it was, so that no cache line crosses to the reader for it.
+	 */
 	if (!p)
 		return;
+	e = &f->e[seq & (NS_FIFO_LEN - 1)];
+	e->ts = now;
 	e->slot = p->slot;
 	e->group = p->group;
 	e->hop = p->hop;
 	e->cpu_lo = p->cpu;
+	/* The reader trusts the fields once it sees the sequence number: it is stored last. */
+	asm volatile("" ::: "memory");
+	e->seq = seq + 1;
 }
 
 static __always_inline void data_ready(const struct sock *sk, bool in_softirq)
@@ -1157,22 +1172,29 @@ static __always_inline void fifo_pop(struct ns_cpu *c, struct sock *sk, int flag
 	}
 	/*
 	 * The entry says by its sequence number (+ 1: 0 is "never pushed") whether
-	 * it is the datagram at the head, one not pushed yet (nothing to pop: the
-	 * tail, on the pushing CPU's line, is not read), or one a deeper queue
-	 * pushed over it.
+	 * it is the followed datagram at the head, or one a deeper queue pushed
+	 * over it. Anything older is a datagram not followed (its entry is not
+	 * written), or one whose push has not run yet: the tail tells which, and
+	 * is read again only when the head has caught up with its last reading
+	 * (it sits on the pushing CPU's line).
 	 */
 	seq = f->head;
 	e = &f->e[seq & (NS_FIFO_LEN - 1)];
 	behind = (__s32)(e->seq - (seq + 1));
-	if (behind < 0)
+	if (behind < 0) {
+		if ((__s32)(seq - f->tail_seen) >= 0) {
+			f->tail_seen = *(volatile __u32 *)&f->tail;
+			if ((__s32)(seq - f->tail_seen) >= 0)
+				return; /* not pushed yet */
+		}
+		__sync_fetch_and_add(&f->head, 1);
 		return;
+	}
 	__sync_fetch_and_add(&f->head, 1);
 	if (behind > 0) {
 		count(c, NS_CNT_FIFO_LOST);
 		return;
 	}
-	if (!e->ts)
-		return;
 	now = bpf_ktime_get_ns();
 	cpu = bpf_get_smp_processor_id();
 	/*
