@@ -54,7 +54,8 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror 
 bpf_cc = $(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@ && $(LLVM_STRIP) -g $@
 
 # The user side: everything but main.c goes into a library the tests link too.
-LIB_SRCS := $(wildcard topo/*.c) $(filter-out user/main.c,$(wildcard user/*.c)) $(wildcard analysis/*.c)
+LIB_SRCS := $(wildcard topo/*.c) $(wildcard user/*.c) $(filter-out user/cli/main.c,$(wildcard user/cli/*.c)) \
+	    $(wildcard analysis/*.c)
 LIB_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(LIB_SRCS))
 ASAN_OBJS := $(patsubst %.c,$(OUT)/asan/%.o,$(LIB_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -72,20 +73,21 @@ FUZZ_SECONDS ?= 60
 FUZZ_CHECK_SECONDS ?= 12
 
 .PHONY: all help deps run check unit unit-asan integ vmtest bench clean format format-check \
-	tests man install fuzz
+	layers-check tests man install fuzz
 all: $(OUT)/netstage
 
 help:
 	@echo 'make            build $(BUILD)/netstage'
 	@echo 'make deps       install the Debian packages netstage needs, mount tracefs and bpffs'
 	@echo 'make run        (root) deps, build, profile veth-bridge and macvlan under iperf3 TCP'
-	@echo 'make check      (root) deps, format-check, build, every test: unit (also under ASan/UBSan), fuzz ($(FUZZ_CHECK_SECONDS) s each), integration, VM'
+	@echo 'make check      (root) deps, format-check, layers-check, build, every test: unit (also under ASan/UBSan), fuzz ($(FUZZ_CHECK_SECONDS) s each), integration, VM'
 	@echo 'make bench      (root) the benchmarks under bench/, figures for docs/PERFORMANCE.md'
 	@echo 'make fuzz       the readers under libFuzzer, FUZZ_SECONDS=$(FUZZ_SECONDS) s each'
 	@echo 'make vmtest     (root) the VM tests on the Debian kernels 6.1 and 6.12 under qemu (KERNELS=, KERNEL=)'
 	@echo 'make man        regenerate docs/netstage.1 from the option tables'
 	@echo 'make install    the binary and the man page under PREFIX=$(PREFIX) (and DESTDIR)'
 	@echo 'make format-check  clang-format finds nothing to change in the C files'
+	@echo 'make layers-check  the engine includes nothing of user/cli/, analysis/ nothing of either'
 	@echo 'V=1             show full commands'
 
 deps:
@@ -119,7 +121,7 @@ $(OUT)/libnetstage-asan.a: $(ASAN_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(OUT)/netstage: $(OUT)/obj/user/main.o $(OUT)/libnetstage.a
+$(OUT)/netstage: $(OUT)/obj/user/cli/main.o $(OUT)/libnetstage.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
 
@@ -152,10 +154,13 @@ $(OUT)/tests/integ/%.skel.h: $(OUT)/tests/integ/%.bpf.o
 
 $(patsubst %.c,$(OUT)/obj/%.o,$(INTEG_SRCS)): | $(INTEG_SKELS)
 
+# test_capture fails netstage's own allocations in turn: its calls to calloc go to the test's.
+$(OUT)/tests/integ/test_capture: EXTRA_TEST_LIBS := -Wl,--wrap=calloc
+
 $(OUT)/tests/integ/%: $(OUT)/obj/tests/integ/%.o $(OUT)/libnetstage.a
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) $(TEST_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) $(TEST_LIBS) $(EXTRA_TEST_LIBS) -o $@
 
 $(OUT)/fuzz/obj/%.o: %.c
 	$(call msg,CC-FUZZ,$@)
@@ -178,7 +183,7 @@ fuzz: $(FUZZ_BINS)
 
 # Every test the project has, after the format check. Privileged tests run one at a time (-j1).
 check: deps
-	$(Q)$(MAKE) --no-print-directory format-check
+	$(Q)$(MAKE) --no-print-directory format-check layers-check
 	$(Q)$(MAKE) --no-print-directory tests
 	$(Q)FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) KERNELS='$(KERNELS)' KERNEL='$(KERNEL)' scripts/check.sh $(OUT)
 
@@ -239,12 +244,22 @@ format:
 
 # Every C file of the tree but the generated vmlinux.h, as .clang-format wants it.
 FORMAT_FILES = $(wildcard analysis/*.[ch] bench/*.[ch] bpf/*.[ch] topo/*.[ch] user/*.[ch] \
+		 user/cli/*.[ch] \
 		 tests/*/*.[ch] tests/vm/*/*.[ch])
 format-check:
 	$(call msg,FORMAT,$(words $(FORMAT_FILES)) files)
 	$(Q)$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_FILES) || \
 		{ echo 'format-check: the files above differ from .clang-format; fix them with' \
 		       '`make format FILES="..."`' >&2; exit 1; }
+
+# Data flows one way (README.md, Layout): the engine (topo/, user/) includes nothing of the
+# command line (user/cli/), and analysis/ nothing of either.
+layers-check:
+	$(call msg,LAYERS,user/cli -> user -> analysis)
+	$(Q)bad=$$(grep -ln '#include "user/cli/' topo/*.[ch] user/*.[ch] analysis/*.[ch]; \
+		   grep -ln '#include "\(user\|topo\)/' analysis/*.[ch]); \
+	if [ -n "$$bad" ]; then \
+		echo "layers-check: these include a layer above their own:" $$bad >&2; exit 1; fi
 
 # DESTDIR stages the install for a package; PREFIX is where it will live.
 install: all

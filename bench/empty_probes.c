@@ -5,7 +5,7 @@
  * With --blocks it also loads the building-block programs (b_*); without, the
  * hooks carry only empty programs, the floor of the throughput runs. With
  * --hops only the hooks of netstage's light stage set (--stages hops): the
- * softirq's two among them where netstage needs them (user/loader.c: the
+ * softirq's two among them where netstage needs them (user/probes.c: the
  * kernel lists no preempt count in kallsyms).
  */
 #include <signal.h>

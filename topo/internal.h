@@ -61,7 +61,7 @@ struct topo_extra {
 
 /* nat: what the client of pair p connects to (the host's address on its link, a port per pair). */
 #define TOPO_NAT_PORT_BASE   20000
-#define TOPO_NAT_SERVER_PORT 5201 /* iperf3's, where DNAT sends: load.c's default port */
+#define TOPO_NAT_SERVER_PORT 5201 /* iperf3's, where DNAT sends: traffic.c's default port */
 /* vxlan: the overlay's parameters; the underlay is 198.19.0.0/24 on the wire. */
 #define TOPO_VXLAN_VNI	    42
 #define TOPO_VXLAN_PORT	    4789

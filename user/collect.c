@@ -19,7 +19,7 @@
 #include "analysis/hist.h"
 #include "stages.skel.h"
 
-/* What the previous snapshot read: one block, freed by loader__destroy. */
+/* What the previous snapshot read: one block, freed by probes__destroy. */
 struct collect_prev {
 	struct ns_khist *hists; /* [pool][cpu] */
 	struct ns_khist *spans; /* [slot * NS_SPAN_COUNT][cpu] */
@@ -32,7 +32,7 @@ struct collect_prev {
 	__u32 *pool_key; /* pool index -> (group, slot, edge) key + 1 (0: unused) */
 };
 
-static void describe_slot(const struct loader *l, int slot, struct stage_stat *s)
+static void describe_slot(const struct probes *l, int slot, struct stage_stat *s)
 {
 	const struct topo *t = l->topo;
 	const struct topo_dev *d = &t->devs[l->slots[slot].dev];
@@ -45,7 +45,7 @@ static void describe_slot(const struct loader *l, int slot, struct stage_stat *s
 	snprintf(s->netns, sizeof(s->netns), "%.127s", ns->name[0] ? ns->name : ns->path);
 }
 
-static const char *netns_name(const struct loader *l, __u32 inum)
+static const char *netns_name(const struct probes *l, __u32 inum)
 {
 	for (int i = 0; i < l->topo->n_ns; i++)
 		if (l->topo->ns[i].inum == inum)
@@ -101,7 +101,7 @@ static bool khist_window(const struct ns_khist *cur, struct ns_khist *prev, int 
 }
 
 /* Read per-CPU histogram entry key into vals; the window since the last read into *h. */
-static int read_khist(const struct loader *l, int fd, __u32 key, struct ns_khist *vals,
+static int read_khist(const struct probes *l, int fd, __u32 key, struct ns_khist *vals,
 		      struct ns_khist *prev, struct ns_hist *h, bool *any)
 {
 	if (bpf_map_lookup_elem(fd, &key, vals))
@@ -111,7 +111,7 @@ static int read_khist(const struct loader *l, int fd, __u32 key, struct ns_khist
 }
 
 /* Which (group, slot, edge) each pool entry holds, from the programs' index. */
-static void map_pool(const struct loader *l, struct collect_prev *pv)
+static void map_pool(const struct probes *l, struct collect_prev *pv)
 {
 	const __u32 *at = l->skel->bss->hist_at;
 	__u32 n = (__u32)l->n_groups * l->n_slots * NS_EDGE_COUNT;
@@ -124,7 +124,7 @@ static void map_pool(const struct loader *l, struct collect_prev *pv)
 	}
 }
 
-static int take_hists(const struct loader *l, struct collect_prev *pv, struct result *r)
+static int take_hists(const struct probes *l, struct collect_prev *pv, struct result *r)
 {
 	int fd = bpf_map__fd(l->skel->maps.hists);
 	struct ns_khist *vals = calloc(l->n_cpus, sizeof(*vals));
@@ -166,7 +166,7 @@ out:
 	return rc;
 }
 
-static int take_spans(const struct loader *l, struct collect_prev *pv, struct result *r)
+static int take_spans(const struct probes *l, struct collect_prev *pv, struct result *r)
 {
 	int fd = bpf_map__fd(l->skel->maps.spans);
 	struct ns_khist *vals = calloc(l->n_cpus, sizeof(*vals));
@@ -226,7 +226,7 @@ static int read_softnet(unsigned long long *out, int n_cpus)
 }
 
 /* Softirq and counters: the per-CPU state's cumulative part, as differences. */
-static int take_cpus(const struct loader *l, struct collect_prev *pv, struct result *r)
+static int take_cpus(const struct probes *l, struct collect_prev *pv, struct result *r)
 {
 	struct ns_cpu *cpus = calloc(l->n_cpus, sizeof(*cpus));
 	unsigned long long *softnet = calloc(2 * l->n_cpus, sizeof(*softnet));
@@ -322,7 +322,7 @@ static __u64 drop_window(struct collect_prev *pv, const struct ns_drop_key *k, _
 	return now - before;
 }
 
-static int take_drops(const struct loader *l, struct collect_prev *pv, struct result *r)
+static int take_drops(const struct probes *l, struct collect_prev *pv, struct result *r)
 {
 	int fd = bpf_map__fd(l->skel->maps.drops);
 	struct ns_drop_key key, next, *prev = NULL;
@@ -343,7 +343,7 @@ static int take_drops(const struct loader *l, struct collect_prev *pv, struct re
 		if (!d)
 			return -ENOMEM;
 		describe_slot(l, key.slot, &where);
-		loader__drop_reason(l, key.reason, d->reason, sizeof(d->reason));
+		probes__drop_reason(l, key.reason, d->reason, sizeof(d->reason));
 		d->stage = key.stage;
 		d->path = l->n_groups > 1 ? key.group : RESULT_PATH_ANY;
 		d->dev_kind = where.dev_kind;
@@ -354,7 +354,7 @@ static int take_drops(const struct loader *l, struct collect_prev *pv, struct re
 }
 
 /* The sockets: one entry per socket, its counts since the last snapshot, summed over CPUs. */
-static int take_socks(const struct loader *l, struct collect_prev *pv, struct result *r)
+static int take_socks(const struct probes *l, struct collect_prev *pv, struct result *r)
 {
 	int fd = bpf_map__fd(l->skel->maps.socks);
 	struct ns_sock *vals = calloc(l->n_cpus, sizeof(*vals));
@@ -421,8 +421,8 @@ out:
 	return rc;
 }
 
-/* One allocation for everything the last snapshot read (loader__destroy frees it). */
-static struct collect_prev *prev_alloc(const struct loader *l)
+/* One allocation for everything the last snapshot read (probes__destroy frees it). */
+static struct collect_prev *prev_alloc(const struct probes *l)
 {
 	size_t cpus = l->n_cpus, pool = l->skel->rodata->cfg.hist_pool;
 	size_t spans = (size_t)l->n_slots * NS_SPAN_COUNT,
@@ -453,16 +453,25 @@ static struct collect_prev *prev_alloc(const struct loader *l)
 }
 
 /* The first snapshot covers everything since the programs were attached. */
-int collect__begin(struct loader *l)
+int collect__begin(struct probes *l, char *err, size_t errlen)
 {
+	int rc;
+
 	l->softnet_base = calloc(2 * l->n_cpus, sizeof(*l->softnet_base));
 	l->prev = prev_alloc(l);
-	if (!l->softnet_base || !l->prev)
+	if (!l->softnet_base || !l->prev) {
+		snprintf(err, errlen,
+			 "out of memory for the collection's copy of the probes' maps (%d CPUs)",
+			 l->n_cpus);
 		return -ENOMEM;
-	return read_softnet(l->softnet_base, l->n_cpus);
+	}
+	rc = read_softnet(l->softnet_base, l->n_cpus);
+	if (rc)
+		snprintf(err, errlen, "/proc/net/softnet_stat: cannot read it: %s", strerror(-rc));
+	return rc;
 }
 
-int collect__snapshot(struct loader *l, struct result *r)
+int collect__snapshot(struct probes *l, struct result *r)
 {
 	struct collect_prev *pv = l->prev;
 	int rc;

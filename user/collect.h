@@ -7,12 +7,15 @@
 #ifndef NETSTAGE_COLLECT_H
 #define NETSTAGE_COLLECT_H
 
-#include "user/loader.h"
+#include "user/probes.h"
 #include "analysis/result.h"
 
-/* Mark the start of the first snapshot's window (the kernel's softnet counters). */
-int collect__begin(struct loader *l);
+/*
+ * Mark the start of the first snapshot's window (the kernel's softnet
+ * counters). 0, or -errno with err saying why.
+ */
+int collect__begin(struct probes *l, char *err, size_t errlen);
 /* Everything since the last snapshot into r (stages, spans, drops, sockets, softirq). */
-int collect__snapshot(struct loader *l, struct result *r);
+int collect__snapshot(struct probes *l, struct result *r);
 
 #endif /* NETSTAGE_COLLECT_H */

@@ -15,10 +15,10 @@
 #include <time.h>
 #include <bpf/libbpf.h>
 #include "user/clock.h"
-#include "user/loader.h"
+#include "user/probes.h"
 #include "stages.skel.h"
 
-struct loader_duty {
+struct probes_duty {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
@@ -29,7 +29,7 @@ struct loader_duty {
 };
 
 /* Sleep ms unless told to stop; true if stopped. Called with the lock held. */
-static bool nap(struct loader_duty *d, unsigned int ms)
+static bool nap(struct probes_duty *d, unsigned int ms)
 {
 	struct timespec ts;
 
@@ -41,12 +41,12 @@ static bool nap(struct loader_duty *d, unsigned int ms)
 
 static void *duty_loop(void *arg)
 {
-	struct loader *l = arg;
-	struct loader_duty *d = l->duty;
+	struct probes *l = arg;
+	struct probes_duty *d = l->duty;
 	volatile __u32 *open = &l->skel->bss->window_open;
 
 	pthread_mutex_lock(&d->lock);
-	/* The first window: loader__start attached the programs already. */
+	/* The first window: probes__start attached the programs already. */
 	for (;;) {
 		/*
 		 * Packets whose earlier stages ran while detached must pass before
@@ -73,10 +73,10 @@ static void *duty_loop(void *arg)
 	return NULL;
 }
 
-int loader__duty_prepare(struct loader *l, unsigned int pct, unsigned int period_ms, char *err,
+int probes__duty_prepare(struct probes *l, unsigned int pct, unsigned int period_ms, char *err,
 			 size_t errlen)
 {
-	struct loader_duty *d;
+	struct probes_duty *d;
 	unsigned int period = period_ms ? period_ms : 1000, rest;
 
 	if (pct == 0 || pct >= 100 || period < 10) {
@@ -87,7 +87,7 @@ int loader__duty_prepare(struct loader *l, unsigned int pct, unsigned int period
 	}
 	d = calloc(1, sizeof(*d));
 	if (!d) {
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, "time sampling: out of memory");
 		return -ENOMEM;
 	}
 	d->on_ms = period * pct / 100;
@@ -107,9 +107,9 @@ int loader__duty_prepare(struct loader *l, unsigned int pct, unsigned int period
 	return 0;
 }
 
-int loader__duty_start(struct loader *l, char *err, size_t errlen)
+int probes__duty_start(struct probes *l, char *err, size_t errlen)
 {
-	struct loader_duty *d = l->duty;
+	struct probes_duty *d = l->duty;
 	pthread_condattr_t attr;
 	int rc;
 
@@ -128,7 +128,7 @@ int loader__duty_start(struct loader *l, char *err, size_t errlen)
 	return 0;
 }
 
-unsigned long long loader__duty_windows(const struct loader *l)
+unsigned long long probes__duty_windows(const struct probes *l)
 {
 	unsigned long long n;
 
@@ -140,9 +140,9 @@ unsigned long long loader__duty_windows(const struct loader *l)
 	return n;
 }
 
-void loader__duty_stop(struct loader *l)
+void probes__duty_stop(struct probes *l)
 {
-	struct loader_duty *d = l ? l->duty : NULL;
+	struct probes_duty *d = l ? l->duty : NULL;
 
 	if (!d)
 		return;

@@ -25,82 +25,6 @@ void experiment__defaults(struct experiment *e)
 	e->repeat = 1;
 }
 
-int experiment__handle_opt(const struct cli_parser *p, int id, struct experiment *e,
-			   bool *no_probes)
-{
-	long v;
-
-	switch (id) {
-	case EXP_OPT_DURATION:
-		if (cli__int(p, 1, 3600, &v))
-			return -1;
-		e->load.duration_s = v;
-		return 1;
-	case EXP_OPT_REPEAT:
-		if (cli__int(p, 1, 100, &v))
-			return -1;
-		e->repeat = v;
-		return 1;
-	case EXP_OPT_STREAMS:
-		if (cli__int(p, 1, LOAD_MAX_STREAMS, &v))
-			return -1;
-		e->load.streams = v;
-		return 1;
-	case EXP_OPT_STREAMS_TOTAL:
-		if (cli__int(p, 1, LOAD_MAX_STREAMS * TOPO_MAX_PAIRS, &v))
-			return -1;
-		e->streams_total = v;
-		return 1;
-	case EXP_OPT_BITRATE:
-		if (cli__rate(p, (unsigned long long *)&e->load.bitrate))
-			return -1;
-		return 1;
-	case EXP_OPT_BLKSIZE:
-		if (cli__int(p, 1, 1 << 20, &v))
-			return -1;
-		e->load.blksize = v;
-		return 1;
-	case EXP_OPT_REVERSE:
-		e->load.reverse = true;
-		return 1;
-	case EXP_OPT_NO_PROBES:
-		*no_probes = true;
-		return 1;
-	case EXP_OPT_NO_PIN:
-		e->load.no_pin = true;
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-int experiment__check_pairs(const struct cli_cmd *cmd, const struct experiment *e, int pairs)
-{
-	if (!e->streams_total)
-		return 0;
-	if (e->load.streams > 1) {
-		cli__error(cmd,
-			   "--streams and --streams-total both say how many streams; give one");
-		return -1;
-	}
-	if (e->streams_total < pairs) {
-		cli__error(cmd,
-			   "--streams-total %d cannot be split over %d pairs: every pair needs a "
-			   "stream; give at least %d",
-			   e->streams_total, pairs, pairs);
-		return -1;
-	}
-	if (e->streams_total > LOAD_MAX_STREAMS * pairs) {
-		cli__error(cmd,
-			   "--streams-total %d over %d pair%s is more than iperf3's %d streams per "
-			   "client; give at most %d",
-			   e->streams_total, pairs, pairs == 1 ? "" : "s", LOAD_MAX_STREAMS,
-			   LOAD_MAX_STREAMS * pairs);
-		return -1;
-	}
-	return 0;
-}
-
 int experiment__streams(int total, int n, int i)
 {
 	if (total <= 0 || n <= 0)
@@ -150,13 +74,13 @@ struct hook_ctx {
 	const struct topo *t;
 	int rep;
 	/* --listen: where tick() puts its snapshots */
-	struct loader *l;
+	struct probes *l;
 	struct result *r;
 	double *mark;
 	int live_rc;
 };
 
-static int snapshot(const struct experiment *e, struct loader *l, struct result *r,
+static int snapshot(const struct experiment *e, struct probes *l, struct result *r,
 		    struct repeat_stat *rs, double seconds);
 
 static int counters(void *ctx, int pair, __u64 *packets, __u64 *bytes)
@@ -290,7 +214,7 @@ static void repeat_figures(struct repeat_stat *rs, const struct load_window *w)
  * The probes' figures since the last snapshot, added to r (through the metrics
  * server's lock when it serves r); a short account added to rs.
  */
-static int snapshot(const struct experiment *e, struct loader *l, struct result *r,
+static int snapshot(const struct experiment *e, struct probes *l, struct result *r,
 		    struct repeat_stat *rs, double seconds)
 {
 	struct result tmp = {0};
@@ -368,7 +292,7 @@ static void describe_stop(const struct experiment *e, struct result *r, bool pro
 		add_missing(r, "repetitions %d to %d were not run", started + 1, e->repeat);
 }
 
-int experiment__run(const struct experiment *e, const struct topo *t, struct loader *l,
+int experiment__run(const struct experiment *e, const struct topo *t, struct probes *l,
 		    struct result *r)
 {
 	int n = t->n_pairs, rc = 0, mtu = topo__container_mtu(&t->spec);
@@ -411,7 +335,7 @@ int experiment__run(const struct experiment *e, const struct topo *t, struct loa
 		rc = snapshot(&(struct experiment){0}, l, &scratch, NULL, 0);
 		result__free(&scratch);
 		if (!rc)
-			rc = loader__cost_begin(l, r);
+			rc = probes__cost_begin(l, r);
 		if (rc)
 			goto out;
 		mark = now_s();
@@ -421,7 +345,7 @@ int experiment__run(const struct experiment *e, const struct topo *t, struct loa
 		struct load_window w;
 
 		h.rep = rep + 1;
-		rc = load__run(&spec, pairs, n, &hooks, &session_stop, res, &w);
+		rc = traffic__run(&spec, pairs, n, &hooks, &session_stop, res, &w);
 		session__progress_done();
 		/* Stopped after the release: what the pairs measured until then is kept. */
 		if (rc && !(rc == -EINTR && w.stopped))
@@ -438,7 +362,7 @@ int experiment__run(const struct experiment *e, const struct topo *t, struct loa
 		rs->stopped = w.stopped;
 		rs->stopped_at = w.stopped_at;
 		tp->n_repeats++;
-		load__free(res, n);
+		iperf__free(res, n);
 		if (rs->pairs_measured < n)
 			session__note(e->cmd, "repeat %d: %d of %d pairs measured%s", rep + 1,
 				      rs->pairs_measured, n,
@@ -460,10 +384,10 @@ int experiment__run(const struct experiment *e, const struct topo *t, struct loa
 	}
 out:
 	if (l)
-		loader__cost_end(l, r);
+		probes__cost_end(l, r);
 	if (rc == -EINTR)
 		describe_stop(e, r, l != NULL);
-	load__free(res, n);
+	iperf__free(res, n);
 	throughput__aggregate(tp);
 	free(pairs);
 	free(res);

@@ -27,7 +27,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "user/clock.h"
-#include "user/loader.h"
+#include "user/probes.h"
 #include "analysis/stage.h"
 #include "stages.skel.h"
 
@@ -38,7 +38,7 @@
 #define CAL_MS		500
 #define CAL_MIN_PACKETS 1000
 
-struct loader_cost {
+struct probes_cost {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
@@ -181,7 +181,7 @@ static void boot_id(char *buf, size_t len)
 	}
 }
 
-int loader__hook_cost(double *hook_ns, double *stats_ns, bool fresh, char *err, size_t errlen)
+int probes__hook_cost(double *hook_ns, double *stats_ns, bool fresh, char *err, size_t errlen)
 {
 	char boot[64], cached[64];
 	FILE *f;
@@ -207,7 +207,7 @@ int loader__hook_cost(double *hook_ns, double *stats_ns, bool fresh, char *err, 
 }
 
 /* Packets the programs saw at their first stage, followed or not, over every CPU. */
-static __u64 packets_seen(const struct loader *l)
+static __u64 packets_seen(const struct probes *l)
 {
 	struct ns_cpu *cpus = calloc(l->n_cpus, sizeof(*cpus));
 	__u32 zero = 0;
@@ -256,7 +256,7 @@ static int prog_kind(const struct bpf_program *prog)
 	return t == BPF_TRACE_FENTRY || t == BPF_TRACE_FEXIT ? NS_PROG_MODULE : NS_PROG_OTHER;
 }
 
-void loader__set_costs(struct loader *l, const double *per_prog)
+void probes__set_costs(struct probes *l, const double *per_prog)
 {
 	double sum[NS_PROG_KINDS] = {0};
 	int n[NS_PROG_KINDS] = {0}, i = 0;
@@ -277,7 +277,7 @@ void loader__set_costs(struct loader *l, const double *per_prog)
 }
 
 /* Run counts and times of every loaded program, in the skeleton's order. */
-static void prog_stats(const struct loader *l, __u64 *cnt, __u64 *ns)
+static void prog_stats(const struct probes *l, __u64 *cnt, __u64 *ns)
 {
 	struct bpf_program *prog;
 	int i = 0;
@@ -291,7 +291,7 @@ static void prog_stats(const struct loader *l, __u64 *cnt, __u64 *ns)
 	}
 }
 
-static bool nap(struct loader_cost *k, unsigned int ms)
+static bool nap(struct probes_cost *k, unsigned int ms)
 {
 	struct timespec ts;
 
@@ -304,8 +304,8 @@ static bool nap(struct loader_cost *k, unsigned int ms)
 /* Half a second of bpf_stats once the traffic flows; again later if too little flowed. */
 static void *calibrate(void *arg)
 {
-	struct loader *l = arg;
-	struct loader_cost *k = l->cost;
+	struct probes *l = arg;
+	struct probes_cost *k = l->cost;
 	int n = l->skel->skeleton->prog_cnt;
 	__u64 *c0 = calloc(n, sizeof(__u64)), *t0 = calloc(n, sizeof(__u64));
 	__u64 *c1 = calloc(n, sizeof(__u64)), *t1 = calloc(n, sizeof(__u64));
@@ -348,7 +348,7 @@ static void *calibrate(void *arg)
 				? k->hook_ns + (dt / dc > k->stats_ns ? dt / dc - k->stats_ns : 0)
 				: -1;
 		}
-		loader__set_costs(l, per_prog);
+		probes__set_costs(l, per_prog);
 		k->runs_per_packet = runs / (double)(p1 - p0);
 		k->ns_per_packet = (body + runs * k->hook_ns) / (double)(p1 - p0);
 		snprintf(
@@ -367,9 +367,9 @@ out:
 	return NULL;
 }
 
-int loader__cost_begin(struct loader *l, struct result *r)
+int probes__cost_begin(struct probes *l, struct result *r)
 {
-	struct loader_cost *k;
+	struct probes_cost *k;
 	pthread_condattr_t attr;
 
 	snprintf(r->config.stages, sizeof(r->config.stages), "%s", stage_set__name(l->stage_set));
@@ -408,7 +408,7 @@ int loader__cost_begin(struct loader *l, struct result *r)
 	return 0;
 }
 
-static void cost_stop(struct loader_cost *k)
+static void cost_stop(struct probes_cost *k)
 {
 	if (!k->started)
 		return;
@@ -420,9 +420,9 @@ static void cost_stop(struct loader_cost *k)
 	k->started = false;
 }
 
-void loader__cost_end(struct loader *l, struct result *r)
+void probes__cost_end(struct probes *l, struct result *r)
 {
-	struct loader_cost *k = l->cost;
+	struct probes_cost *k = l->cost;
 	unsigned long long busy;
 	__u64 seen;
 
@@ -433,7 +433,7 @@ void loader__cost_end(struct loader *l, struct result *r)
 	seen = r->counters[NS_CNT_STARTED] + r->counters[NS_CNT_MIDWAY] +
 	       r->counters[NS_CNT_SAMPLED_OUT] + r->counters[NS_CNT_IGNORED];
 	snprintf(r->cost.method, sizeof(r->cost.method), "%s", k->method);
-	r->cost.windows = loader__duty_windows(l);
+	r->cost.windows = probes__duty_windows(l);
 	if (!k->done)
 		return;
 	r->cost.ns_per_packet = k->ns_per_packet;
@@ -442,7 +442,7 @@ void loader__cost_end(struct loader *l, struct result *r)
 		r->cost.cpu_share = r->cost.probe_seconds / ((double)busy / sysconf(_SC_CLK_TCK));
 }
 
-void loader__cost_free(struct loader *l)
+void probes__cost_free(struct probes *l)
 {
 	if (!l->cost)
 		return;

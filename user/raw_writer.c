@@ -41,7 +41,7 @@ static void *drain(void *arg)
 	return NULL;
 }
 
-static int write_header(struct raw_writer *w, const struct loader *l)
+static int write_header(struct raw_writer *w, const struct probes *l)
 {
 	const struct topo *t = l->topo;
 	struct raw_header h = {.version = RAW_VERSION,
@@ -69,15 +69,17 @@ static int write_header(struct raw_writer *w, const struct loader *l)
 	return 0;
 }
 
-int raw_writer__start(struct raw_writer **out, struct loader *l, const char *path, char *err,
+int raw_writer__start(struct raw_writer **out, struct probes *l, const char *path, char *err,
 		      size_t errlen)
 {
 	struct raw_writer *w = calloc(1, sizeof(*w));
 	int rc;
 
 	*out = NULL;
-	if (!w)
+	if (!w) {
+		snprintf(err, errlen, "%s: out of memory for the raw event writer", path);
 		return -ENOMEM;
+	}
 	w->gz = gzopen(path, "wb6");
 	if (!w->gz) {
 		rc = errno ? -errno : -EIO;

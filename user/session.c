@@ -6,6 +6,7 @@
 #include "user/session.h"
 
 volatile sig_atomic_t session_stop;
+bool session_verbose;
 static bool progress_open;
 
 static void on_signal(int sig)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* session: what every long command shares: Ctrl-C handling and progress lines. */
+/* session: what every long command shares: Ctrl-C handling, progress lines, verbosity. */
 #ifndef NETSTAGE_SESSION_H
 #define NETSTAGE_SESSION_H
 
@@ -8,6 +8,8 @@
 
 /* Set by SIGINT/SIGTERM (to the signal's number); long steps poll it and unwind. */
 extern volatile sig_atomic_t session_stop;
+/* Debug messages wanted (the front end's -v): libbpf's and the probes' own. */
+extern bool session_verbose;
 
 /*
  * Catch SIGINT and SIGTERM into session_stop (no SA_RESTART: blocking calls

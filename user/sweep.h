@@ -2,13 +2,17 @@
 /*
  * sweep: the matrix `netstage sweep` measures (kinds x MTUs x pair counts x
  * protocols), in the order it runs it, the file each point writes, and
- * whether a file already holds a point (for --resume).
+ * whether a file already holds a point (for --resume); and the sweep
+ * itself: one topology per kind, MTU and pair count, the probes on it, an
+ * experiment per point, a result file per point and summary.csv.
  */
 #ifndef NETSTAGE_SWEEP_H
 #define NETSTAGE_SWEEP_H
 
 #include <stdbool.h>
-#include "user/load.h"
+#include "user/experiment.h"
+#include "user/probes.h"
+#include "user/traffic.h"
 #include "topo/topo.h"
 #include "analysis/result.h"
 
@@ -64,5 +68,51 @@ int sweep__plan(const struct sweep_matrix *m, struct sweep_point **out);
  */
 bool sweep__matches(const struct result *r, const struct result_config *want, char *why,
 		    size_t len);
+
+/* What a sweep measures and how: plain options, filled by the front end. */
+struct sweep_opts {
+	struct sweep_matrix m;
+	struct experiment
+	    e; /* every point's load (its protocol is the point's); e.cmd names notes */
+	struct probes_opts probes; /* every topology's probes (topo set per group) */
+	bool no_probes;		   /* throughput only */
+	bool raw;		   /* each point's raw events to DIR/POINT.events.gz */
+	bool resume;		   /* keep the points DIR holds already */
+	const char *dir;
+};
+
+/* What the sweep knows of each point. */
+enum { SWEEP_TODO, SWEEP_DONE, SWEEP_SKIPPED, SWEEP_ERROR };
+
+struct sweep_point_state {
+	int state;
+	int index;     /* 1-based among the points to measure; 0 for skipped ones */
+	double weight; /* expected seconds, for the estimate */
+	char *row;     /* its line of summary.csv */
+	double bps, se, pps;
+	int failed;
+	char status[12];
+};
+
+struct sweep_run {
+	const struct sweep_opts *o;
+	const struct sweep_point *points;
+	struct sweep_point_state *st;	   /* one per point, zeroed (SWEEP_TODO) by the caller */
+	int n_points, n_todo, n_done_here; /* points to measure; measured by this process */
+	int current;			   /* index into points */
+	double start, point_start, done_time, done_weight;
+};
+
+/*
+ * Measure the points of s: kinds this kernel lacks are skipped, with --resume
+ * the points o->dir holds are kept, the rest measured group by group (one
+ * topology each) until the end or session_stop. Each point's row says how it
+ * went; summary.csv is rewritten after each group.
+ */
+void sweep__run(struct sweep_run *s);
+/* Write o->dir/summary.csv (through a temporary file): 0 or -errno. */
+int sweep__write_csv(const struct sweep_run *s);
+/* "1h02m", "3m04s", "5s". */
+const char *sweep__fmt_dur(double s, char *buf, size_t len);
 
 #endif /* NETSTAGE_SWEEP_H */

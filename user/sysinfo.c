@@ -137,7 +137,7 @@ void sysinfo__fill(struct result *r, const struct probe_report *pr)
 
 	if (uname(&u) == 0)
 		snprintf(r->kernel_release, sizeof(r->kernel_release), "%s", u.release);
-	loader__report_features(pr, r);
+	probes__report_features(pr, r);
 
 	s->present = true;
 	os_release(s->distribution, sizeof(s->distribution));

@@ -4,7 +4,7 @@
 #define NETSTAGE_SYSINFO_H
 
 #include "analysis/result.h"
-#include "user/loader.h"
+#include "user/probes.h"
 
 /*
  * Kernel release, the probe features, and the machine: distribution, CPU

@@ -22,7 +22,7 @@
 #include <netinet/ip_icmp.h>
 #include <sys/socket.h>
 #include "topo/topo.h"
-#include "user/loader.h"
+#include "user/probes.h"
 #include "analysis/result.h"
 
 /* Skip (never pass) when the test cannot run here. */
@@ -32,7 +32,7 @@ static inline void need_root_and_probes(void)
 
 	if (geteuid() != 0)
 		cr_skip_test("skipped: needs root (network namespaces and BPF)");
-	loader__probe(&pr);
+	probes__probe(&pr);
 	if (!pr.btf || !pr.tp_btf)
 		cr_skip_test("skipped: kernel cannot run tp_btf probes: %s",
 			     !pr.btf ? pr.btf_why : pr.tp_btf_why);
@@ -207,6 +207,37 @@ static inline int prog_ids_of(pid_t pid, unsigned int *ids, int max)
 	}
 	pclose(f);
 	return n;
+}
+
+/* Lines of a command's output that hold needle. */
+static inline int count_lines(const char *cmd, const char *needle)
+{
+	char line[512];
+	int n = 0;
+	FILE *f = popen(cmd, "r");
+
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, needle) != NULL;
+	pclose(f);
+	return n;
+}
+
+/* Nothing of run run_id is left: namespaces, links, the BPF programs its process held (ids). */
+static inline void assert_run_left_nothing(const char *run_id, const unsigned int *ids, int n_ids)
+{
+	char cmd[128], needle[32];
+
+	snprintf(needle, sizeof(needle), "netstage-%s-", run_id);
+	cr_assert_eq(count_lines("ip netns list", needle), 0, "a namespace of run %s is left",
+		     run_id);
+	snprintf(needle, sizeof(needle), ": nst%s", run_id);
+	cr_assert_eq(count_lines("ip -o link show", needle), 0, "a link of run %s is left", run_id);
+	for (int i = 0; i < n_ids; i++) {
+		snprintf(cmd, sizeof(cmd), "bpftool prog show id %u 2>/dev/null", ids[i]);
+		cr_assert_eq(count_lines(cmd, "name"), 0, "BPF program %u of run %s is left",
+			     ids[i], run_id);
+	}
 }
 
 #endif /* NETSTAGE_TEST_HELPERS_H */

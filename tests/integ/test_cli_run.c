@@ -52,20 +52,6 @@ static int exit_code(const struct outcome *o)
 	return WIFEXITED(o->status) ? WEXITSTATUS(o->status) : -1;
 }
 
-/* Count lines of a command's output that contain needle. */
-static int count_lines(const char *cmd, const char *needle)
-{
-	char line[512];
-	int n = 0;
-	FILE *f = popen(cmd, "r");
-
-	cr_assert_not_null(f);
-	while (fgets(line, sizeof(line), f))
-		n += strstr(line, needle) != NULL;
-	pclose(f);
-	return n;
-}
-
 static void assert_nothing_left(void)
 {
 	cr_assert_eq(count_lines("ip netns list", "netstage-"), 0, "a netstage namespace is left");
@@ -347,23 +333,6 @@ Test(cli_run, help_and_version)
 	run(NETSTAGE " nosuchcommand", &o);
 	cr_assert_neq(exit_code(&o), 0);
 	cr_assert(strstr(o.err, "unknown command 'nosuchcommand'"));
-}
-
-/* Nothing of run run_id is left: namespaces, links, the BPF programs its process held. */
-static void assert_run_left_nothing(const char *run_id, const unsigned int *ids, int n_ids)
-{
-	char cmd[128], needle[32];
-
-	snprintf(needle, sizeof(needle), "netstage-%s-", run_id);
-	cr_assert_eq(count_lines("ip netns list", needle), 0, "a namespace of run %s is left",
-		     run_id);
-	snprintf(needle, sizeof(needle), ": nst%s", run_id);
-	cr_assert_eq(count_lines("ip -o link show", needle), 0, "a link of run %s is left", run_id);
-	for (int i = 0; i < n_ids; i++) {
-		snprintf(cmd, sizeof(cmd), "bpftool prog show id %u 2>/dev/null", ids[i]);
-		cr_assert_eq(count_lines(cmd, "name"), 0, "BPF program %u of run %s is left",
-			     ids[i], run_id);
-	}
 }
 
 static bool file_has(const char *path, const char *needle)

@@ -132,25 +132,6 @@ static void run_of(pid_t pid, char id[8])
 	pclose(f);
 }
 
-/* Nothing of run run_id is left: namespaces, links, the BPF programs its process held. */
-static void assert_run_left_nothing(const char *run_id, const unsigned int *ids, int n_ids)
-{
-	char cmd[256], out[4096];
-
-	snprintf(cmd, sizeof(cmd),
-		 "ip netns list | grep 'netstage-%s-' ; ip -o link show | grep ': nst%s'", run_id,
-		 run_id);
-	sh(cmd, out, sizeof(out));
-	cr_assert_str_empty(out, "run %s left behind:\n%s", run_id, out);
-	for (int i = 0; i < n_ids; i++) {
-		/* Its own redirection: sh() takes stderr too, and a gone id is an error there. */
-		snprintf(cmd, sizeof(cmd), "(bpftool prog show id %u 2>/dev/null)", ids[i]);
-		sh(cmd, out, sizeof(out));
-		cr_assert_str_empty(out, "BPF program %u of run %s is left:\n%s", ids[i], run_id,
-				    out);
-	}
-}
-
 /*
  * Ctrl-C during the second point: the first point's file stays, the second
  * leaves no file and nothing of its topology, and --resume measures only it.
@@ -259,7 +240,7 @@ Test(cli_sweep, the_modes_against_host, .timeout = 180)
 	char cmd[512];
 
 	need_root_and_probes();
-	loader__probe(&pr);
+	probes__probe(&pr);
 	fresh(dir);
 	cr_assert_eq(sh(NETSTAGE " sweep --kinds host,veth-bridge,macvlan,nat,vxlan --pairs 1 "
 				 "--proto udp --mtu 1500 --bitrate 200M --repeat 1 --duration 1 "

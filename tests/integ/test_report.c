@@ -32,7 +32,7 @@
 #define SECONDS 3.0
 
 static struct topo *topo;
-static struct loader *loader;
+static struct probes *loader;
 static struct spin_bpf *spin;
 static struct bpf_tc_hook hook = {.sz = sizeof(hook)};
 static bool hooked;
@@ -85,7 +85,7 @@ static void teardown(void)
 		unhook();
 	spin_bpf__destroy(spin);
 	spin = NULL;
-	loader__destroy(loader);
+	probes__destroy(loader);
 	loader = NULL;
 	topo__down(topo);
 	topo = NULL;
@@ -231,7 +231,7 @@ static void known_cost(double spin_min_ns, bool at_least_half_a_packet, double t
 {
 	struct topo_spec spec = {.kind = TOPO_VETH_BRIDGE, .mode = -1, .pairs = 1, .mtu = 1500};
 	struct topo_err terr = {{0}};
-	struct loader_opts o = {0};
+	struct probes_opts o = {0};
 	struct result base, spun;
 	const struct result *a[1] = {&spun}, *b[1] = {&base};
 	struct attribution at;
@@ -242,8 +242,8 @@ static void known_cost(double spin_min_ns, bool at_least_half_a_packet, double t
 	need_root_and_probes();
 	cr_assert_eq(topo__up(&spec, &topo, &terr), 0, "topo up: %s", terr.msg);
 	o.topo = topo;
-	cr_assert_eq(loader__start(&loader, &o, err, sizeof(err)), 0, "loader: %s", err);
-	cr_assert_eq(collect__begin(loader), 0);
+	cr_assert_eq(probes__start(&loader, &o, err, sizeof(err)), 0, "loader: %s", err);
+	cr_assert_eq(collect__begin(loader, err, sizeof(err)), 0, "collect: %s", err);
 	measured_run(&base);
 
 	spin_ns = spin_min_ns;
@@ -405,7 +405,7 @@ Test(report, a_known_cost_of_one_microsecond_is_recovered, .timeout = 180)
 	struct topo_spec spec = {.kind = TOPO_VETH_BRIDGE, .mode = -1, .pairs = 1, .mtu = 1500};
 	const struct stage_stat *top = NULL;
 	struct topo_err terr = {{0}};
-	struct loader_opts o = {0};
+	struct probes_opts o = {0};
 	struct result base = {0}, zero, spun;
 	double best = 0, second = 0, known[KNOWN_ROUNDS], found[KNOWN_ROUNDS];
 	struct stage_stat at;
@@ -415,8 +415,8 @@ Test(report, a_known_cost_of_one_microsecond_is_recovered, .timeout = 180)
 	need_root_and_probes();
 	cr_assert_eq(topo__up(&spec, &topo, &terr), 0, "topo up: %s", terr.msg);
 	o.topo = topo;
-	cr_assert_eq(loader__start(&loader, &o, err, sizeof(err)), 0, "loader: %s", err);
-	cr_assert_eq(collect__begin(loader), 0);
+	cr_assert_eq(probes__start(&loader, &o, err, sizeof(err)), 0, "loader: %s", err);
+	cr_assert_eq(collect__begin(loader, err, sizeof(err)), 0, "collect: %s", err);
 	udp_burst(n);
 	cr_assert_eq(collect__snapshot(loader, &base), 0);
 	for (int round = 0; round < KNOWN_ROUNDS; round++) {

@@ -18,11 +18,11 @@
 #define PORT 40001
 
 static struct topo *topo;
-static struct loader *loader;
+static struct probes *loader;
 
 static void teardown(void)
 {
-	loader__destroy(loader);
+	probes__destroy(loader);
 	loader = NULL;
 	topo__down(topo);
 	topo = NULL;
@@ -30,7 +30,7 @@ static void teardown(void)
 
 TestSuite(stages, .fini = teardown);
 
-static void up(enum topo_kind kind, int mode, const struct loader_opts *extra)
+static void up(enum topo_kind kind, int mode, const struct probes_opts *extra)
 {
 	struct topo_spec spec = {.kind = kind,
 				 .mode = mode,
@@ -38,7 +38,7 @@ static void up(enum topo_kind kind, int mode, const struct loader_opts *extra)
 				 .mtu = 1500,
 				 .layout = kind == TOPO_VXLAN ? TOPO_SWITCHED : TOPO_LOCAL};
 	struct topo_err err = {{0}};
-	struct loader_opts o = extra ? *extra : (struct loader_opts){0};
+	struct probes_opts o = extra ? *extra : (struct probes_opts){0};
 	char msg[512];
 
 	need_root_and_probes();
@@ -46,8 +46,8 @@ static void up(enum topo_kind kind, int mode, const struct loader_opts *extra)
 		cr_skip_test("skipped: %s", err.msg);
 	cr_assert_eq(topo__up(&spec, &topo, &err), 0, "topo up: %s", err.msg);
 	o.topo = topo;
-	cr_assert_eq(loader__start(&loader, &o, msg, sizeof(msg)), 0, "loader: %s", msg);
-	cr_assert_eq(collect__begin(loader), 0);
+	cr_assert_eq(probes__start(&loader, &o, msg, sizeof(msg)), 0, "loader: %s", msg);
+	cr_assert_eq(collect__begin(loader, msg, sizeof(msg)), 0, "collect: %s", msg);
 }
 
 /* Before the probes are loaded too: the kernel's BTF tells. */
@@ -57,7 +57,7 @@ static bool has_tracepoint(const char *tp)
 
 	if (loader)
 		return !strstr(loader->features.missing, tp);
-	loader__probe(&pr);
+	probes__probe(&pr);
 	return !strstr(pr.missing, tp);
 }
 
@@ -257,7 +257,7 @@ static void check_delivered(unsigned long long got, unsigned long long n)
 	cr_expect_eq(got, n, "the server socket read %llu datagrams", got);
 }
 
-static void exact_counts_with(enum topo_kind kind, int mode, const struct loader_opts *o,
+static void exact_counts_with(enum topo_kind kind, int mode, const struct probes_opts *o,
 			      const struct expect *e, int n_e)
 {
 	const int n = 1000;
@@ -297,7 +297,7 @@ static void exact_counts(enum topo_kind kind, int mode, const struct expect *e, 
 /* The light set: the first queueing, each device's receive, the socket enqueue. Nothing else. */
 static void exact_hops(enum topo_kind kind, int mode, const struct expect *e, int n_e)
 {
-	const struct loader_opts o = {.stage_set = NS_SET_HOPS};
+	const struct probes_opts o = {.stage_set = NS_SET_HOPS};
 
 	exact_counts_with(kind, mode, &o, e, n_e);
 }
@@ -649,7 +649,7 @@ Test(stages, a_receiver_that_stops_reading_waits_and_then_drops)
 Test(stages, sampling_follows_the_same_packets_at_every_stage)
 {
 	const int n = 8000, every = 8;
-	struct loader_opts o = {.sample_every = every};
+	struct probes_opts o = {.sample_every = every};
 	struct result r = {0};
 	unsigned long long at_start, expect = n / every;
 	/* Binomial(8000, 1/8): sigma 29.6; allow 4 sigma. */
@@ -727,7 +727,7 @@ Test(stages, time_sampling_counts_add_up_per_window)
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_SOCK_ENQUEUE, NULL, 0},
 	    {TOPO_DEV_SERVER_IF, NS_STAGE_DELIVER, NULL, 0},
 	};
-	const struct loader_opts o = {.duty_pct = 40, .duty_period_ms = 200};
+	const struct probes_opts o = {.duty_pct = 40, .duty_period_ms = 200};
 	const int n = 3000;
 	struct timespec gap = {0, 500 * 1000};
 	unsigned long long started, windows;
@@ -750,7 +750,7 @@ Test(stages, time_sampling_counts_add_up_per_window)
 	cr_assert_eq(got + drain(&f, n - got), n);
 	/* Past the last window's drain: every packet it started has ended. */
 	usleep(300 * 1000);
-	windows = loader__duty_windows(loader);
+	windows = probes__duty_windows(loader);
 	cr_assert_eq(collect__snapshot(loader, &r), 0);
 	started = r.counters[NS_CNT_STARTED];
 	/* Attaching and detaching take long under emulation: fewer windows there. */

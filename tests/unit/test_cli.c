@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
 #include <stdlib.h>
-#include "user/cli.h"
+#include "user/cli/cli.h"
 
 enum { OPT_N = 'n', OPT_RATE = 256, OPT_LIST, OPT_FLAG };
 

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Options that shape the probes, shared by `run` and `profile`. */
-#ifndef NETSTAGE_PROBE_OPTS_H
-#define NETSTAGE_PROBE_OPTS_H
+#ifndef NETSTAGE_PROBE_ARGS_H
+#define NETSTAGE_PROBE_ARGS_H
 
-#include "user/cli.h"
-#include "user/loader.h"
+#include "user/cli/cli.h"
+#include "user/probes.h"
 
 enum {
 	PROBE_OPT_SAMPLE = 300,
@@ -46,7 +46,7 @@ enum {
 		    "follow only packets with this source or destination port"                     \
 	}
 
-struct probe_opts {
+struct probe_args {
 	int stages; /* enum ns_stage_set, or -1: the command's default */
 	unsigned int duty, duty_period_ms;
 	unsigned long long map_memory_mb;
@@ -59,18 +59,18 @@ struct probe_opts {
 };
 
 /* 1 if id was a probe option (handled), 0 if not, -1 after an error message. */
-int probe_opts__handle(const struct cli_parser *p, int id, struct probe_opts *o);
+int probe_args__handle(const struct cli_parser *p, int id, struct probe_args *o);
 /*
  * Before anything is built: would the probes' maps for this topology exceed
  * the bound? 0, or -E2BIG with err saying how much and which option helps.
  */
-int probe_opts__check_memory(const struct probe_opts *o, const struct topo_spec *spec, char *err,
+int probe_args__check_memory(const struct probe_args *o, const struct topo_spec *spec, char *err,
 			     size_t errlen);
 /* One line on stderr: the stage set, sampling and map memory the probes run with. */
-void probe_opts__announce(const char *cmd, const struct loader *l);
+void probe_args__announce(const char *cmd, const struct probes *l);
 
 /* The options a command starts from: its default stage set, nothing else set. */
-void probe_opts__init(struct probe_opts *o, int default_stages);
-void probe_opts__apply(const struct probe_opts *o, struct loader_opts *lo);
+void probe_args__init(struct probe_args *o, int default_stages);
+void probe_args__apply(const struct probe_args *o, struct probes_opts *lo);
 
-#endif /* NETSTAGE_PROBE_OPTS_H */
+#endif /* NETSTAGE_PROBE_ARGS_H */

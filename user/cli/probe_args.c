@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
 #include <netinet/in.h>
-#include "user/probe_opts.h"
+#include "user/cli/probe_args.h"
 #include "analysis/stage.h"
 #include "user/probe_memory.h"
 #include "user/session.h"
@@ -9,7 +9,7 @@
 
 #define DEFAULT_RAW_SAMPLE 16
 
-int probe_opts__handle(const struct cli_parser *p, int id, struct probe_opts *o)
+int probe_args__handle(const struct cli_parser *p, int id, struct probe_args *o)
 {
 	long v;
 
@@ -70,13 +70,13 @@ int probe_opts__handle(const struct cli_parser *p, int id, struct probe_opts *o)
 	}
 }
 
-void probe_opts__init(struct probe_opts *o, int default_stages)
+void probe_args__init(struct probe_args *o, int default_stages)
 {
 	memset(o, 0, sizeof(*o));
 	o->stages = default_stages;
 }
 
-void probe_opts__apply(const struct probe_opts *o, struct loader_opts *lo)
+void probe_args__apply(const struct probe_args *o, struct probes_opts *lo)
 {
 	lo->stage_set = o->stages < 0 ? NS_SET_ALL : o->stages;
 	lo->duty_pct = o->duty;
@@ -98,10 +98,10 @@ void probe_opts__apply(const struct probe_opts *o, struct loader_opts *lo)
 	}
 }
 
-int probe_opts__check_memory(const struct probe_opts *o, const struct topo_spec *spec, char *err,
+int probe_args__check_memory(const struct probe_args *o, const struct topo_spec *spec, char *err,
 			     size_t errlen)
 {
-	struct loader_opts lo = {0};
+	struct probes_opts lo = {0};
 	struct probe_memory m;
 	struct topo_err terr;
 	struct topo *t;
@@ -111,13 +111,13 @@ int probe_opts__check_memory(const struct probe_opts *o, const struct topo_spec 
 		return 0; /* the build says what is wrong with the spec */
 	t->owned = true;
 	lo.topo = t;
-	probe_opts__apply(o, &lo);
-	rc = loader__plan(&lo, &m, err, errlen);
+	probe_args__apply(o, &lo);
+	rc = probes__plan(&lo, &m, err, errlen);
 	topo__free_plan(t);
 	return rc;
 }
 
-void probe_opts__announce(const char *cmd, const struct loader *l)
+void probe_args__announce(const char *cmd, const struct probes *l)
 {
 	unsigned int every = l->skel->rodata->cfg.sample_every;
 	char mem[32], sample[32] = "every packet";

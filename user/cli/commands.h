@@ -12,7 +12,7 @@ int cmd_report(int argc, char **argv);
 
 int cmd_man(int argc, char **argv);
 
-/* Each command's option table, for the manual page (user/man.c). */
+/* Each command's option table, for the manual page (user/cli/man.c). */
 struct cli_cmd;
 extern const struct cli_cmd *const doctor_cli,
     *const topo_up_cli, *const topo_down_cli, *const topo_list_cli, *const run_cli,

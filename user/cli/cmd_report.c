@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "user/cli.h"
-#include "user/commands.h"
+#include "user/cli/cli.h"
+#include "user/cli/commands.h"
 #include "analysis/anomaly.h"
 #include "analysis/attribution.h"
 #include "analysis/html.h"

@@ -8,9 +8,9 @@
 #include <sys/utsname.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
-#include "user/cli.h"
-#include "user/commands.h"
-#include "user/loader.h"
+#include "user/cli/cli.h"
+#include "user/cli/commands.h"
+#include "user/probes.h"
 #include "analysis/stage.h"
 #include "user/probe_memory.h"
 #include "topo/topo.h"
@@ -112,14 +112,14 @@ static void map_memory(void)
 			printf("  %3d pair%s, stages %-4s:", pairs[p], pairs[p] == 1 ? " " : "s",
 			       stage_set__name(set));
 			for (size_t c = 0; c < 3; c++) {
-				struct loader_opts o = {.topo = t,
+				struct probes_opts o = {.topo = t,
 							.stage_set = set,
 							.n_cpus = cpus[c],
 							.memory_limit = ~0ULL};
 				struct probe_memory m;
 				char buf[32], e[160];
 
-				if (cpus[c] > 0 && !loader__plan(&o, &m, e, sizeof(e)))
+				if (cpus[c] > 0 && !probes__plan(&o, &m, e, sizeof(e)))
 					printf("  %9s on %3d CPUs",
 					       probe_memory__fmt(m.total, buf, sizeof(buf)),
 					       cpus[c]);
@@ -153,7 +153,7 @@ int cmd_doctor(int argc, char **argv)
 		return 2;
 	}
 	uname(&u);
-	loader__probe(&pr);
+	probes__probe(&pr);
 	printf("kernel %s (%s)\nprobes:\n", u.release, u.machine);
 	line("BTF", pr.btf, pr.btf ? "/sys/kernel/btf/vmlinux" : pr.btf_why);
 	line("tp_btf", pr.tp_btf, pr.tp_btf ? "the stage probes' backend" : pr.tp_btf_why);
@@ -180,7 +180,7 @@ int cmd_doctor(int argc, char **argv)
 	device_kinds();
 	map_memory();
 	if (geteuid() == 0 && pr.tp_btf) {
-		if (loader__hook_cost(&hook_ns, &stats_ns, calibrate, err, sizeof(err)) == 0)
+		if (probes__hook_cost(&hook_ns, &stats_ns, calibrate, err, sizeof(err)) == 0)
 			printf(
 			    "probe cost: a hook runs an empty program in %.0f ns (bpf_stats adds "
 			    "%.0f ns to its figure)\n",

@@ -8,7 +8,7 @@
 #include <criterion/parameterized.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include "user/load.h"
+#include "analysis/iperf.h"
 
 static char *slurp(const char *path)
 {
@@ -40,7 +40,7 @@ Test(load, tcp_result)
 	char *json = slurp("tests/unit/data/iperf3-tcp.json");
 	struct load_result r = {0};
 
-	cr_assert_eq(load__parse_json(json, LOAD_TCP, false, &r), 0, "%s", r.error);
+	cr_assert_eq(iperf__parse_json(json, LOAD_TCP, false, false, &r), 0, "%s", r.error);
 	cr_assert(r.ok);
 	cr_assert_float_eq(r.recv_bps, 18723635291.74141, 1);
 	cr_assert_float_eq(r.sent_bps, 18724019096.52002, 1);
@@ -52,7 +52,7 @@ Test(load, tcp_result)
 	/* Without the server's output, only the client's (sending) intervals. */
 	cr_assert_gt(r.n_send, 0);
 	cr_assert_eq(r.n_recv, 0);
-	load__free(&r, 1);
+	iperf__free(&r, 1);
 	free(json);
 }
 
@@ -61,13 +61,13 @@ Test(load, udp_result_uses_the_receivers_loss)
 	char *json = slurp("tests/unit/data/iperf3-udp.json");
 	struct load_result r = {0};
 
-	cr_assert_eq(load__parse_json(json, LOAD_UDP, false, &r), 0, "%s", r.error);
+	cr_assert_eq(iperf__parse_json(json, LOAD_UDP, false, false, &r), 0, "%s", r.error);
 	cr_assert_float_eq(r.recv_bps, 2311649361.850207, 1);
 	cr_assert_eq(r.lost_packets, 57591);
 	cr_assert_eq(r.packets, 450210);
 	cr_assert_float_eq(r.lost_percent, 12.79203038581995, 1e-9);
 	cr_assert_float_eq(r.jitter_ms, 0.008416676404583864, 1e-12);
-	load__free(&r, 1);
+	iperf__free(&r, 1);
 	free(json);
 }
 
@@ -77,7 +77,7 @@ Test(load, intervals_of_both_sides)
 	struct load_result r = {0};
 	double retr = 0;
 
-	cr_assert_eq(load__parse_json(json, LOAD_TCP, false, &r), 0, "%s", r.error);
+	cr_assert_eq(iperf__parse_json(json, LOAD_TCP, false, false, &r), 0, "%s", r.error);
 	/* The client sends: its 10 intervals; the server's 11 (a short last one) receive. */
 	cr_assert_eq(r.n_send, 10);
 	cr_assert_eq(r.n_recv, 11);
@@ -88,7 +88,7 @@ Test(load, intervals_of_both_sides)
 	for (int i = 0; i < r.n_send; i++)
 		retr += r.send_iv[i].retransmits;
 	cr_assert_float_eq(retr, 11483, 1e-9);
-	load__free(&r, 1);
+	iperf__free(&r, 1);
 	free(json);
 }
 
@@ -98,7 +98,7 @@ Test(load, reverse_swaps_the_sides)
 	struct load_result r = {0};
 	double retr = 0;
 
-	cr_assert_eq(load__parse_json(json, LOAD_TCP, true, &r), 0, "%s", r.error);
+	cr_assert_eq(iperf__parse_json(json, LOAD_TCP, true, false, &r), 0, "%s", r.error);
 	/* The server sends: its intervals carry the retransmits; the client's the goodput. */
 	for (int i = 0; i < r.n_send; i++)
 		retr += r.send_iv[i].retransmits;
@@ -107,7 +107,7 @@ Test(load, reverse_swaps_the_sides)
 	cr_assert_eq(r.recv_bytes, 2043673872ULL);
 	/* iperf3's host is the client, the receiver here. */
 	cr_assert_float_eq(r.cpu_client, 45.01747256238274, 1e-9);
-	load__free(&r, 1);
+	iperf__free(&r, 1);
 	free(json);
 }
 
@@ -117,13 +117,13 @@ Test(load, udp_receiver_intervals_count_datagrams)
 	struct load_result r = {0};
 	double packets = 0;
 
-	cr_assert_eq(load__parse_json(json, LOAD_UDP, false, &r), 0, "%s", r.error);
+	cr_assert_eq(iperf__parse_json(json, LOAD_UDP, false, false, &r), 0, "%s", r.error);
 	cr_assert_eq(r.n_recv, 10);
 	for (int i = 0; i < r.n_recv; i++)
 		packets += r.recv_iv[i].packets;
 	cr_assert_float_eq(packets, 42451, 1e-9);
 	cr_assert_float_eq(sum_bytes(r.recv_iv, r.n_recv), 62487872.0, 0.5);
-	load__free(&r, 1);
+	iperf__free(&r, 1);
 	free(json);
 }
 
@@ -131,9 +131,9 @@ Test(load, iperf3_error_is_reported)
 {
 	struct load_result r = {0};
 
-	cr_assert_lt(
-	    load__parse_json("{\"error\": \"unable to connect to server\"}", LOAD_TCP, false, &r),
-	    0);
+	cr_assert_lt(iperf__parse_json("{\"error\": \"unable to connect to server\"}", LOAD_TCP,
+				       false, false, &r),
+		     0);
 	cr_assert_not(r.ok);
 	cr_assert_str_eq(r.error, "iperf3: unable to connect to server");
 }
@@ -142,7 +142,7 @@ Test(load, garbage_is_not_json)
 {
 	struct load_result r = {0};
 
-	cr_assert_lt(load__parse_json("Connecting to host", LOAD_TCP, false, &r), 0);
+	cr_assert_lt(iperf__parse_json("Connecting to host", LOAD_TCP, false, false, &r), 0);
 	cr_assert_str_eq(r.error, "iperf3's output is not JSON");
 }
 
@@ -173,7 +173,7 @@ ParameterizedTest(struct share_case *c, load, interval_share)
 {
 	struct load_interval s;
 
-	load__interval_sum(two, 2, c->a, c->b, &s);
+	iperf__interval_sum(two, 2, c->a, c->b, &s);
 	cr_assert_float_eq(s.bytes, c->bytes, 1e-9, "[%g, %g]: %g", c->a, c->b, s.bytes);
 	cr_assert_float_eq(s.retransmits, c->retransmits, 1e-9);
 }
@@ -215,7 +215,7 @@ Test(load, window_is_the_overlap_at_the_samples)
 
 	fake_pair(&r[0], 0.1, 4);
 	fake_pair(&r[1], 0.6, 4);
-	load__window(r, 2, false, &w);
+	iperf__window(r, 2, false, &w);
 	cr_assert(w.common);
 	cr_assert_eq(w.measured, 2);
 	cr_assert_float_eq(w.start, 0.6, 1e-9);
@@ -241,7 +241,7 @@ Test(load, failed_pairs_do_not_narrow_the_window)
 	fake_pair(&r[1], 0.1, 4);
 	memset(&r[2], 0, sizeof(r[2]));
 	snprintf(r[2].error, sizeof(r[2].error), "iperf3: unable to connect");
-	load__window(r, 3, false, &w);
+	iperf__window(r, 3, false, &w);
 	cr_assert(w.common);
 	cr_assert_eq(w.measured, 2);
 	cr_assert_float_eq(w.start, 0.1, 1e-9);
@@ -254,7 +254,7 @@ Test(load, no_overlap_means_each_pair_over_its_own_test)
 
 	fake_pair(&r[0], 0.0, 2);
 	fake_pair(&r[1], 2.5, 2);
-	load__window(r, 2, false, &w);
+	iperf__window(r, 2, false, &w);
 	cr_assert_not(w.common);
 	for (int i = 0; i < 2; i++) {
 		cr_assert_float_eq(r[i].win_end - r[i].win_start, 2, 1e-9);
@@ -270,7 +270,7 @@ Test(load, unknown_starts_fall_back_on_the_release)
 
 	fake_pair(&r[0], 0.0, 2);
 	r[0].client_start = r[0].server_start = -1;
-	load__window(r, 1, false, &w);
+	iperf__window(r, 1, false, &w);
 	cr_assert_not(w.starts_known);
 	cr_assert(w.common);
 	cr_assert_float_eq(w.start, 0, 1e-9);

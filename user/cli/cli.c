@@ -5,9 +5,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include "user/cli.h"
-
-bool cli_verbose;
+#include "user/cli/cli.h"
+#include "user/session.h"
 
 static const struct cli_opt common_opts[] = {
     {CLI_OPT_HELP, "help", 'h', NULL, "show this help and exit"},
@@ -100,7 +99,7 @@ int cli__next(struct cli_parser *p)
 		return 0;
 	}
 	if (id == CLI_OPT_VERBOSE) {
-		cli_verbose = true;
+		session_verbose = true;
 		return cli__next(p);
 	}
 	return id;

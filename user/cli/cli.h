@@ -68,6 +68,4 @@ int cli__int_list(const struct cli_parser *p, long min, long max, long *out, int
 void cli__error(const struct cli_cmd *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-extern bool cli_verbose;
-
 #endif /* NETSTAGE_CLI_H */

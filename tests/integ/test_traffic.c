@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include "user/load.h"
+#include "user/traffic.h"
 
 static struct topo *up(int pairs)
 {
@@ -48,14 +48,14 @@ Test(load, a_server_that_cannot_listen_fails_its_pair_alone, .timeout = 60)
 	pairs_of(t, p);
 	/* Nobody has this address: the server cannot bind it. */
 	snprintf(p[1].server_addr, sizeof(p[1].server_addr), "198.18.1.9");
-	cr_assert_eq(load__run(&tcp_1s, p, 2, NULL, NULL, res, &w), 0);
+	cr_assert_eq(traffic__run(&tcp_1s, p, 2, NULL, NULL, res, &w), 0);
 	cr_assert(res[0].ok, "%s", res[0].error);
 	cr_assert_gt(res[0].recv_bps, 1e8);
 	cr_assert_not(res[1].ok);
 	cr_assert(strstr(res[1].error, "server exited before listening"), "%s", res[1].error);
 	cr_assert_eq(w.measured, 1);
 	cr_assert(w.common);
-	load__free(res, 2);
+	iperf__free(res, 2);
 	topo__down(t);
 }
 
@@ -70,11 +70,11 @@ Test(load, a_client_error_is_iperf3s_own_words, .timeout = 60)
 	pairs_of(t, p);
 	/* The client binds an address its namespace does not have. */
 	snprintf(p[1].client_addr, sizeof(p[1].client_addr), "198.18.0.1");
-	cr_assert_eq(load__run(&tcp_1s, p, 2, NULL, NULL, res, NULL), 0);
+	cr_assert_eq(traffic__run(&tcp_1s, p, 2, NULL, NULL, res, NULL), 0);
 	cr_assert(res[0].ok, "%s", res[0].error);
 	cr_assert_not(res[1].ok);
 	cr_assert(strstr(res[1].error, "iperf3: unable to connect"), "%s", res[1].error);
-	load__free(res, 2);
+	iperf__free(res, 2);
 	topo__down(t);
 }
 
@@ -141,7 +141,7 @@ Test(load, a_stuck_server_is_named_and_stalls_nobody, .timeout = 90)
 	t = up(3);
 	pairs_of(t, p);
 	s.server_netns = p[1].server_netns;
-	cr_assert_eq(load__run(&spec, p, 3, &hooks, NULL, res, &w), 0);
+	cr_assert_eq(traffic__run(&spec, p, 3, &hooks, NULL, res, &w), 0);
 	cr_assert_neq(s.stopped, 0, "pair 1's server was not found");
 	cr_assert(res[0].ok && res[2].ok, "%s / %s", res[0].error, res[2].error);
 	cr_assert_not(res[1].ok);
@@ -150,7 +150,7 @@ Test(load, a_stuck_server_is_named_and_stalls_nobody, .timeout = 90)
 	/* The others' window is theirs: two pairs measured together. */
 	cr_assert_eq(w.measured, 2);
 	cr_assert(w.common);
-	load__free(res, 3);
+	iperf__free(res, 3);
 	topo__down(t);
 }
 
@@ -186,7 +186,7 @@ Test(load, a_stopped_load_keeps_what_the_clients_measured, .timeout = 60)
 	pairs_of(t, p);
 	stop_flag = 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	cr_assert_eq(load__run(&spec, p, 2, &hooks, &stop_flag, res, &w), -EINTR);
+	cr_assert_eq(traffic__run(&spec, p, 2, &hooks, &stop_flag, res, &w), -EINTR);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	took = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	cr_assert_lt(took, 8, "a stopped load ends within its grace: %.1f s", took);
@@ -202,6 +202,6 @@ Test(load, a_stopped_load_keeps_what_the_clients_measured, .timeout = 60)
 			     res[i].win_bytes);
 		cr_assert_leq(res[i].win_end, w.stopped_at + 0.5);
 	}
-	load__free(res, 2);
+	iperf__free(res, 2);
 	topo__down(t);
 }

@@ -9,13 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "user/cli.h"
-#include "user/commands.h"
-#include "user/collect.h"
-#include "user/experiment.h"
-#include "user/probe_opts.h"
+#include "user/cli/cli.h"
+#include "user/cli/commands.h"
+#include "user/capture.h"
+#include "user/cli/experiment_args.h"
+#include "user/cli/probe_args.h"
 #include "user/raw_writer.h"
-#include "user/loader.h"
+#include "user/probes.h"
 #include "user/metrics_server.h"
 #include "user/session.h"
 #include "user/sysinfo.h"
@@ -88,7 +88,7 @@ struct run_args {
 	const char *output;
 	const char *listen;
 	enum openmetrics_buckets buckets;
-	struct probe_opts probe;
+	struct probe_args probe;
 };
 
 static int parse(int argc, char **argv, struct run_args *a, bool *help)
@@ -109,10 +109,10 @@ static int parse(int argc, char **argv, struct run_args *a, bool *help)
 	a->e.cmd = cmd.name;
 	cli__init(&p, &cmd, argc, argv);
 	while ((id = cli__next(&p)) > 0) {
-		int handled = probe_opts__handle(&p, id, &a->probe);
+		int handled = probe_args__handle(&p, id, &a->probe);
 
 		if (!handled)
-			handled = experiment__handle_opt(&p, id, &a->e, &a->no_probes);
+			handled = experiment_args__handle(&p, id, &a->e, &a->no_probes);
 		if (handled < 0)
 			return -1;
 		if (handled)
@@ -224,7 +224,7 @@ static int parse(int argc, char **argv, struct run_args *a, bool *help)
 				 "drop --sample/--raw or --no-probes");
 		return -1;
 	}
-	return experiment__check_pairs(&cmd, &a->e, a->spec.pairs);
+	return experiment_args__check_pairs(&cmd, &a->e, a->spec.pairs);
 }
 
 static void progress(void *ctx, int rep, int repeat, int elapsed, int duration)
@@ -251,8 +251,8 @@ int cmd_run(int argc, char **argv)
 	struct run_args a;
 	struct topo_err terr = {{0}};
 	struct topo *t = NULL;
-	struct loader *l = NULL;
-	struct loader_opts lo = {0};
+	struct probes *l = NULL;
+	struct probes_opts lo = {0};
 	struct raw_writer *raw = NULL;
 	struct probe_report pr;
 	struct result r = {0};
@@ -273,7 +273,7 @@ int cmd_run(int argc, char **argv)
 		cli__error(&cmd, "%s", terr.msg);
 		return 1;
 	}
-	if (!a.no_probes && probe_opts__check_memory(&a.probe, &a.spec, err, sizeof(err))) {
+	if (!a.no_probes && probe_args__check_memory(&a.probe, &a.spec, err, sizeof(err))) {
 		cli__error(&cmd, "%s", err);
 		return 1;
 	}
@@ -295,20 +295,16 @@ int cmd_run(int argc, char **argv)
 	}
 	if (!a.no_probes) {
 		lo.topo = t;
-		probe_opts__apply(&a.probe, &lo);
-		rc = loader__start(&l, &lo, err, sizeof(err));
-		if (!rc)
-			rc = collect__begin(l);
-		if (!rc && a.probe.raw)
-			rc = raw_writer__start(&raw, l, a.probe.raw, err, sizeof(err));
+		probe_args__apply(&a.probe, &lo);
+		rc = capture__start(&l, &raw, &lo, a.probe.raw, err, sizeof(err));
 		if (rc) {
 			cli__error(&cmd, "%s", err);
 			goto out;
 		}
-		probe_opts__announce("run", l);
+		probe_args__announce("run", l);
 		pr = l->features;
 	} else {
-		loader__probe(&pr);
+		probes__probe(&pr);
 	}
 	sysinfo__fill(&r, &pr);
 	snprintf(r.config.run_id, sizeof(r.config.run_id), "%s", t->run_id);
@@ -363,7 +359,7 @@ int cmd_run(int argc, char **argv)
 out:
 	metrics_server__stop(a.e.metrics);
 	raw_writer__stop(raw, NULL);
-	loader__destroy(l);
+	probes__destroy(l);
 	topo__down(t);
 	result__free(&r);
 	return exit_code;

@@ -11,8 +11,8 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include "user/loader.h"
-#include "user/cli.h"
+#include "user/probes.h"
+#include "user/session.h"
 #include "user/probe_memory.h"
 #include "stages.skel.h"
 
@@ -23,7 +23,7 @@
 static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	(void)level;
-	if (!cli_verbose && !getenv("NETSTAGE_VERBOSE"))
+	if (!session_verbose && !getenv("NETSTAGE_VERBOSE"))
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }
@@ -184,7 +184,7 @@ static void add_missing(struct probe_report *pr, const char *tp)
 	snprintf(pr->missing + len, sizeof(pr->missing) - len, "%s%s", len ? "," : "", tp);
 }
 
-void loader__probe(struct probe_report *pr)
+void probes__probe(struct probe_report *pr)
 {
 	static const char *const fentry_targets[] = {"veth_xmit", "netif_rx", NULL};
 	struct btf *btf;
@@ -269,7 +269,7 @@ void loader__probe(struct probe_report *pr)
 	btf__free(btf);
 }
 
-void loader__report_features(const struct probe_report *pr, struct result *r)
+void probes__report_features(const struct probe_report *pr, struct result *r)
 {
 	result__add_feature(r, "btf", pr->btf, pr->btf_why);
 	result__add_feature(r, "tp_btf", pr->tp_btf, pr->tp_btf_why);
@@ -297,7 +297,7 @@ void loader__report_features(const struct probe_report *pr, struct result *r)
 
 /* ---- slots: which histograms a device's events go to ---- */
 
-static int slot_of_role(struct loader *l, const struct topo_dev *d, int i)
+static int slot_of_role(struct probes *l, const struct topo_dev *d, int i)
 {
 	for (int s = 0; s < l->n_slots; s++) {
 		const struct topo_dev *first = &l->topo->devs[l->slots[s].dev];
@@ -322,7 +322,7 @@ static void merge_name(char *name, size_t len, const char *other)
 	}
 }
 
-static int assign_slots(struct loader *l, int max_slots, int *dev_slot, char *err, size_t errlen)
+static int assign_slots(struct probes *l, int max_slots, int *dev_slot, char *err, size_t errlen)
 {
 	const struct topo *t = l->topo;
 	bool merge = t->n_devs > max_slots;
@@ -394,7 +394,7 @@ static long place_keys(const __u64 *keys, int n, __u64 *table, __u32 *at, unsign
 	return -1;
 }
 
-static int fill_dev_table(struct loader *l, const int *dev_slot, char *err, size_t errlen)
+static int fill_dev_table(struct probes *l, const int *dev_slot, char *err, size_t errlen)
 {
 	const struct topo *t = l->topo;
 	struct stages_bpf__rodata *ro = l->skel->rodata;
@@ -405,6 +405,7 @@ static int fill_dev_table(struct loader *l, const int *dev_slot, char *err, size
 	int rc = 0, n_ns = 0;
 
 	if (!keys || !table || !at) {
+		snprintf(err, errlen, "out of memory for the probes' device table");
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -456,7 +457,7 @@ out:
  * trouble, and the receive softirq's bounds (marked, not timed), which tell
  * a socket enqueue of the softirq's packet from one in process context.
  */
-static bool in_hops(const struct loader *l, const struct bpf_program *prog)
+static bool in_hops(const struct probes *l, const struct bpf_program *prog)
 {
 	const struct stages_bpf *skel = l->skel;
 	const struct bpf_program *const keep[] = {
@@ -497,7 +498,7 @@ static bool preempt_count_readable(void)
 	return found;
 }
 
-static void choose_programs(struct loader *l, bool module_probes)
+static void choose_programs(struct probes *l, bool module_probes)
 {
 	struct bpf_program *prog;
 	bool all = l->stage_set == NS_SET_ALL;
@@ -547,7 +548,7 @@ static void choose_programs(struct loader *l, bool module_probes)
  * first in their hooks, nf_nat right after DNAT (prerouting) and SNAT
  * (postrouting); IPv4, and IPv6 when the topology has it.
  */
-static int link_netfilter_here(struct loader *l, const char *nsname, char *err, size_t errlen)
+static int link_netfilter_here(struct probes *l, const char *nsname, char *err, size_t errlen)
 {
 	const struct {
 		int hook, priority;
@@ -586,7 +587,7 @@ static int link_netfilter_here(struct loader *l, const char *nsname, char *err, 
 }
 
 /* The netfilter programs, in every namespace of the topology that translates addresses. */
-static int attach_netfilter(struct loader *l, char *err, size_t errlen)
+static int attach_netfilter(struct probes *l, char *err, size_t errlen)
 {
 	const struct topo *t = l->topo;
 	int rc = 0;
@@ -624,7 +625,7 @@ static __u8 slot_group(const struct topo *t, int dev)
 }
 
 /* Open the object and set everything that must be known before load. */
-static int open_configured(struct loader *l, const struct loader_opts *o, unsigned int pkt_entries,
+static int open_configured(struct probes *l, const struct probes_opts *o, unsigned int pkt_entries,
 			   int max_slots, bool direct_reads, bool module_probes,
 			   const struct probe_memory *m, unsigned int sock_slots, char *err,
 			   size_t errlen)
@@ -643,7 +644,7 @@ static int open_configured(struct loader *l, const struct loader_opts *o, unsign
 	}
 	dev_slot = calloc(o->topo->n_devs ? o->topo->n_devs : 1, sizeof(*dev_slot));
 	if (!dev_slot) {
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, "out of memory for the probes' histogram slots");
 		return -ENOMEM;
 	}
 	rc = assign_slots(l, max_slots, dev_slot, err, errlen);
@@ -707,19 +708,19 @@ static int slots_needed(const struct topo *t, int max_slots)
 	return n;
 }
 
-static unsigned int pkt_entries_of(const struct loader_opts *o)
+static unsigned int pkt_entries_of(const struct probes_opts *o)
 {
 	return o->pkt_entries ? o->pkt_entries : 65536;
 }
 
-static int max_slots_of(const struct loader_opts *o)
+static int max_slots_of(const struct probes_opts *o)
 {
 	int max_slots = o->max_slots ? o->max_slots : 32;
 
 	return max_slots > NS_MAX_SLOTS ? NS_MAX_SLOTS : max_slots;
 }
 
-int loader__plan(const struct loader_opts *o, struct probe_memory *m, char *err, size_t errlen)
+int probes__plan(const struct probes_opts *o, struct probe_memory *m, char *err, size_t errlen)
 {
 	int cpus = o->n_cpus ? o->n_cpus : libbpf_num_possible_cpus();
 	unsigned long long limit =
@@ -748,12 +749,12 @@ int loader__plan(const struct loader_opts *o, struct probe_memory *m, char *err,
 	return 0;
 }
 
-int loader__start(struct loader **out, const struct loader_opts *o, char *err, size_t errlen)
+int probes__start(struct probes **out, const struct probes_opts *o, char *err, size_t errlen)
 {
 	unsigned int pkt_entries = pkt_entries_of(o);
 	int max_slots = max_slots_of(o);
 	struct probe_memory mem;
-	struct loader *l;
+	struct probes *l;
 	int rc;
 
 	*out = NULL;
@@ -762,12 +763,12 @@ int loader__start(struct loader **out, const struct loader_opts *o, char *err, s
 			 pkt_entries);
 		return -EINVAL;
 	}
-	rc = loader__plan(o, &mem, err, errlen);
+	rc = probes__plan(o, &mem, err, errlen);
 	if (rc)
 		return rc;
 	l = calloc(1, sizeof(*l));
 	if (!l) {
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, "out of memory for the probes' state");
 		return -ENOMEM;
 	}
 	l->topo = o->topo;
@@ -776,15 +777,15 @@ int loader__start(struct loader **out, const struct loader_opts *o, char *err, s
 	l->no_calibrate = o->no_calibrate;
 	/* Before anything is attached: measuring it runs a hook of its own (cached for the boot).
 	 */
-	if (loader__hook_cost(&l->hook_ns, &l->stats_ns, false, l->hook_why, sizeof(l->hook_why)))
+	if (probes__hook_cost(&l->hook_ns, &l->stats_ns, false, l->hook_why, sizeof(l->hook_why)))
 		l->hook_ns = -1;
 	l->memory = mem.total;
 	if (o->duty_pct && o->duty_pct < 100) {
-		rc = loader__duty_prepare(l, o->duty_pct, o->duty_period_ms, err, errlen);
+		rc = probes__duty_prepare(l, o->duty_pct, o->duty_period_ms, err, errlen);
 		if (rc)
 			goto fail;
 	}
-	loader__probe(&l->features);
+	probes__probe(&l->features);
 	if (!l->features.btf || !l->features.tp_btf) {
 		snprintf(err, errlen, "this kernel cannot run netstage's probes: %s",
 			 !l->features.btf ? l->features.btf_why : l->features.tp_btf_why);
@@ -841,7 +842,7 @@ int loader__start(struct loader **out, const struct loader_opts *o, char *err, s
 	}
 	/* Intervals are corrected for the probes' own time from the first packet on. */
 	if (l->hook_ns >= 0)
-		loader__set_costs(l, NULL);
+		probes__set_costs(l, NULL);
 	rc = stages_bpf__attach(l->skel);
 	if (rc) {
 		snprintf(err, errlen, "attaching the stage probes failed: %s", strerror(-rc));
@@ -851,7 +852,7 @@ int loader__start(struct loader **out, const struct loader_opts *o, char *err, s
 	if (rc)
 		goto fail;
 	if (l->duty) {
-		rc = loader__duty_start(l, err, errlen);
+		rc = probes__duty_start(l, err, errlen);
 		if (rc)
 			goto fail;
 	} else {
@@ -860,16 +861,16 @@ int loader__start(struct loader **out, const struct loader_opts *o, char *err, s
 	*out = l;
 	return 0;
 fail:
-	loader__destroy(l);
+	probes__destroy(l);
 	return rc < 0 ? rc : -EIO;
 }
 
-void loader__destroy(struct loader *l)
+void probes__destroy(struct probes *l)
 {
 	if (!l)
 		return;
-	loader__cost_free(l);
-	loader__duty_stop(l);
+	probes__cost_free(l);
+	probes__duty_stop(l);
 	for (int i = 0; i < l->n_nf_links; i++)
 		close(l->nf_links[i]);
 	stages_bpf__destroy(l->skel);
@@ -879,7 +880,7 @@ void loader__destroy(struct loader *l)
 	free(l);
 }
 
-const char *loader__drop_reason(const struct loader *l, unsigned int reason, char *buf, size_t len)
+const char *probes__drop_reason(const struct probes *l, unsigned int reason, char *buf, size_t len)
 {
 	static const char prefix[] = "SKB_DROP_REASON_";
 	const struct btf_enum *e;

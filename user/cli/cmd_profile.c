@@ -9,13 +9,14 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include "user/cli.h"
-#include "user/commands.h"
+#include "user/cli/cli.h"
+#include "user/cli/commands.h"
 #include "user/container.h"
+#include "user/capture.h"
 #include "user/collect.h"
-#include "user/loader.h"
+#include "user/probes.h"
 #include "user/metrics_server.h"
-#include "user/probe_opts.h"
+#include "user/cli/probe_args.h"
 #include "user/raw_writer.h"
 #include "user/session.h"
 #include "user/sysinfo.h"
@@ -80,7 +81,7 @@ static bool same_netns(const char *path, __u32 inum)
 }
 
 /* The probes' figures since *last, added to the served total r. */
-static int add_snapshot(struct loader *l, struct metrics_server *srv, struct result *r,
+static int add_snapshot(struct probes *l, struct metrics_server *srv, struct result *r,
 			struct timespec *last)
 {
 	struct result snap = {0};
@@ -107,19 +108,19 @@ int cmd_profile(int argc, char **argv)
 	struct topo_err terr = {{0}};
 	struct cli_parser p;
 	struct topo *t = NULL;
-	struct loader *l = NULL;
-	struct loader_opts lo = {0};
-	struct probe_opts po;
+	struct probes *l = NULL;
+	struct probes_opts lo = {0};
+	struct probe_args po;
 	struct raw_writer *raw = NULL;
 	struct result r = {0};
 	struct timespec t0, t1, last;
 	long duration = 10, interval = 1, v;
 	char err[512];
 
-	probe_opts__init(&po, NS_SET_HOPS); /* live containers: the light set by default */
+	probe_args__init(&po, NS_SET_HOPS); /* live containers: the light set by default */
 	cli__init(&p, &cmd, argc, argv);
 	while ((id = cli__next(&p)) > 0) {
-		int handled = probe_opts__handle(&p, id, &po);
+		int handled = probe_args__handle(&p, id, &po);
 
 		if (handled < 0)
 			return 2;
@@ -222,17 +223,13 @@ int cmd_profile(int argc, char **argv)
 	}
 	session__catch_signals();
 	lo.topo = t;
-	probe_opts__apply(&po, &lo);
-	rc = loader__start(&l, &lo, err, sizeof(err));
-	if (!rc)
-		rc = collect__begin(l);
-	if (!rc && po.raw)
-		rc = raw_writer__start(&raw, l, po.raw, err, sizeof(err));
+	probe_args__apply(&po, &lo);
+	rc = capture__start(&l, &raw, &lo, po.raw, err, sizeof(err));
 	if (rc) {
 		cli__error(&cmd, "%s", err);
 		goto out;
 	}
-	probe_opts__announce("profile", l);
+	probe_args__announce("profile", l);
 	snprintf(r.config.command, sizeof(r.config.command), "profile");
 	for (int i = 0; i < n_netns; i++) {
 		size_t len = strlen(r.config.netns);
@@ -274,7 +271,7 @@ int cmd_profile(int argc, char **argv)
 		}
 	}
 	sysinfo__fill(&r, &l->features);
-	loader__cost_begin(l, &r);
+	probes__cost_begin(l, &r);
 	if (listen) {
 		rc = metrics_server__start(&srv, listen, &r, buckets, err, sizeof(err));
 		if (rc) {
@@ -323,7 +320,7 @@ int cmd_profile(int argc, char **argv)
 		cli__error(&cmd, "reading the probes' maps failed: %s", strerror(-rc));
 		goto out;
 	}
-	loader__cost_end(l, &r);
+	probes__cost_end(l, &r);
 	if (raw) {
 		unsigned long long n = 0;
 
@@ -349,7 +346,7 @@ int cmd_profile(int argc, char **argv)
 out:
 	metrics_server__stop(srv);
 	raw_writer__stop(raw, NULL);
-	loader__destroy(l);
+	probes__destroy(l);
 	topo__down(t);
 	result__free(&r);
 	return exit_code;

@@ -2,7 +2,7 @@
 /* netstage: where the time of a container's packets goes, stage by stage. */
 #include <stdio.h>
 #include <string.h>
-#include "user/commands.h"
+#include "user/cli/commands.h"
 
 #define NETSTAGE_VERSION "0.1.0"
 

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
-#include "user/cli.h"
-#include "user/commands.h"
+#include "user/cli/cli.h"
+#include "user/cli/commands.h"
 #include "topo/topo.h"
 
 enum {

@@ -6,8 +6,8 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "user/cli.h"
-#include "user/commands.h"
+#include "user/cli/cli.h"
+#include "user/cli/commands.h"
 
 /* roff treats a leading dot or quote as a request and backslashes as escapes. */
 static void roff_text(FILE *out, const char *s)

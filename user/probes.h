@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * loader: what this kernel allows (feature probes), and the stage probes of
+ * probes: what this kernel allows (feature probes), and the stage probes of
  * bpf/stages.bpf.c opened, configured for a topology's devices, loaded and
  * attached.
  */
-#ifndef NETSTAGE_LOADER_H
-#define NETSTAGE_LOADER_H
+#ifndef NETSTAGE_PROBES_H
+#define NETSTAGE_PROBES_H
 
 #include <stdbool.h>
 #include <linux/bpf.h>
@@ -25,11 +25,11 @@ struct probe_report {
 };
 
 /* Probe BTF, tp_btf, fentry and the tracepoints the programs use. Never fails. */
-void loader__probe(struct probe_report *pr);
+void probes__probe(struct probe_report *pr);
 /* Add the probe report to a result's "features". */
-void loader__report_features(const struct probe_report *pr, struct result *r);
+void probes__report_features(const struct probe_report *pr, struct result *r);
 
-struct loader_opts {
+struct probes_opts {
 	const struct topo *topo;  /* every device of it is watched */
 	int max_slots;		  /* histogram slots; 0: 32. More devices share slots by role */
 	unsigned int pkt_entries; /* per-packet state slots, a power of two; 0: 65536 */
@@ -49,10 +49,10 @@ struct loader_opts {
 
 /* The map memory the probes would take for these options, without loading anything. */
 struct probe_memory;
-int loader__plan(const struct loader_opts *opts, struct probe_memory *m, char *err, size_t errlen);
+int probes__plan(const struct probes_opts *opts, struct probe_memory *m, char *err, size_t errlen);
 
 /* A histogram slot: one device, or devices of one role merged on large topologies. */
-struct loader_slot {
+struct probes_slot {
 	int dev; /* index into topo->devs of its first device */
 	int n_devs;
 	char name[IFNAMSIZ + 8]; /* the ifname, or a pattern "nst1a2bc*" */
@@ -61,13 +61,13 @@ struct loader_slot {
 struct stages_bpf;
 struct btf;
 
-struct loader {
+struct probes {
 	struct stages_bpf *skel;
 	struct btf *vmlinux_btf;
 	struct probe_report features;
 	const struct topo *topo;
 	int n_slots;
-	struct loader_slot slots[NS_MAX_SLOTS];
+	struct probes_slot slots[NS_MAX_SLOTS];
 	int n_groups; /* 2: a packet's path (started at the client or the server) is kept */
 	int n_cpus;
 	bool direct_reads;		  /* packet bytes read with plain loads, not a helper */
@@ -79,25 +79,25 @@ struct loader {
 	int stage_set;
 	bool preempt_count; /* the programs read it: the light set needs no softirq hook */
 	bool no_calibrate;
-	double hook_ns, stats_ns; /* a hook's own cost (loader__hook_cost); hook_ns < 0: unknown */
+	double hook_ns, stats_ns; /* a hook's own cost (probes__hook_cost); hook_ns < 0: unknown */
 	char hook_why[160];
 	unsigned long long memory; /* bytes of maps, as planned */
-	struct loader_duty *duty;  /* time sampling's thread, or NULL */
-	struct loader_cost *cost;  /* the cost estimate's calibration, or NULL */
+	struct probes_duty *duty;  /* time sampling's thread, or NULL */
+	struct probes_cost *cost;  /* the cost estimate's calibration, or NULL */
 };
 
 /* Open, configure, load and attach. 0, or -errno with err saying what and the fix. */
-int loader__start(struct loader **out, const struct loader_opts *opts, char *err, size_t errlen);
+int probes__start(struct probes **out, const struct probes_opts *opts, char *err, size_t errlen);
 /*
  * Time sampling (user/duty.c): prepare before load (the programs then start
  * packets only inside windows), start once attached, stop before destroy.
  */
-int loader__duty_prepare(struct loader *l, unsigned int pct, unsigned int period_ms, char *err,
+int probes__duty_prepare(struct probes *l, unsigned int pct, unsigned int period_ms, char *err,
 			 size_t errlen);
-int loader__duty_start(struct loader *l, char *err, size_t errlen);
-void loader__duty_stop(struct loader *l);
+int probes__duty_start(struct probes *l, char *err, size_t errlen);
+void probes__duty_stop(struct probes *l);
 /* Windows opened so far (0 without time sampling). */
-unsigned long long loader__duty_windows(const struct loader *l);
+unsigned long long probes__duty_windows(const struct probes *l);
 /* A program that does nothing ("r0 = 0; exit") for a tracing hook: its fd, or -errno. */
 int probe_cost__empty_tracing(enum bpf_attach_type type, int btf_id, int btf_obj_fd);
 
@@ -109,21 +109,21 @@ int probe_cost__empty_tracing(enum bpf_attach_type type, int btf_id, int btf_obj
  * holding the measurement's counters, estimates ns per packet and the share
  * of the CPU.
  */
-int loader__cost_begin(struct loader *l, struct result *r);
-void loader__cost_end(struct loader *l, struct result *r);
-void loader__cost_free(struct loader *l);
+int probes__cost_begin(struct probes *l, struct result *r);
+void probes__cost_end(struct probes *l, struct result *r);
+void probes__cost_free(struct probes *l);
 /*
  * The programs' costs the intervals are corrected by (prog_cost_ns): per
  * loaded program in the skeleton's order, negative for unknown; NULL: every
  * program costs its hook's run (hook_ns), the first guess before calibration.
  */
-void loader__set_costs(struct loader *l, const double *per_prog);
+void probes__set_costs(struct probes *l, const double *per_prog);
 /* The hooks' own cost: an empty program's run (hook_ns) and bpf_stats' share of it. */
-int loader__hook_cost(double *hook_ns, double *stats_ns, bool fresh, char *err, size_t errlen);
+int probes__hook_cost(double *hook_ns, double *stats_ns, bool fresh, char *err, size_t errlen);
 
 /* Detach and free. NULL is fine. */
-void loader__destroy(struct loader *l);
+void probes__destroy(struct probes *l);
 /* The kernel's name of a drop reason ("NO_SOCKET"), or "reason_<n>". */
-const char *loader__drop_reason(const struct loader *l, unsigned int reason, char *buf, size_t len);
+const char *probes__drop_reason(const struct probes *l, unsigned int reason, char *buf, size_t len);
 
-#endif /* NETSTAGE_LOADER_H */
+#endif /* NETSTAGE_PROBES_H */
