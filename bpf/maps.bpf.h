@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* What the stage programs share with the loader (user/loader.c) and with
+/* What the stage programs share with the loader (user/probes.c) and with
  * each other: the configuration set before load, the globals written while
  * they run, and the maps. stages.bpf.c is the one object that includes it. */
 #ifndef NETSTAGE_MAPS_BPF_H
@@ -9,7 +9,7 @@
 #include <bpf/bpf_helpers.h>
 #include "netstage.h"
 
-/* Set by the loader before load (user/loader.c). */
+/* Set by the loader before load (user/probes.c). */
 const volatile struct ns_config cfg = {};
 const volatile __u64 dev_keys[NS_DEV_TABLE] = {};
 const volatile __u32 dev_infos[NS_DEV_TABLE] = {};
