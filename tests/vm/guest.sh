@@ -19,7 +19,7 @@ EOM
 chmod 755 /run/vm/bin/modprobe
 export PATH=/run/vm/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C.UTF-8 TMPDIR=/tmp
-export BUILD=$VM_BUILD REPO=$VM_REPO VM_RESULTS=$results VM_KVER VM_MODROOT VM_HOST_KVER
+export BUILD=$VM_BUILD REPO=$VM_REPO VM_RESULTS=$results VM_KVER VM_MODROOT VM_HOST_KVER VM_ACCEL
 
 uname -r >"$results/uname"
 echo "vm: $(grep -c . "$results/tests") tests on $(uname -r)"
