@@ -241,12 +241,17 @@ int cli__parse_no_args(const struct cli_cmd *cmd, int argc, char **argv)
 	cli__init(&p, cmd, argc, argv);
 	while ((id = cli__next(&p)) > 0)
 		;
+	return cli__finish(&p, id);
+}
+
+int cli__finish(const struct cli_parser *p, int id)
+{
 	if (id < 0)
 		return 2;
-	if (p.help)
+	if (p->help)
 		return 0;
-	if (p.rest < argc) {
-		cli__error(cmd, "unexpected argument '%s'", argv[p.rest]);
+	if (p->rest < p->argc) {
+		cli__error(p->cmd, "unexpected argument '%s'", p->argv[p->rest]);
 		return 2;
 	}
 	return -1;

@@ -48,9 +48,11 @@ void cli__init(struct cli_parser *p, const struct cli_cmd *cmd, int argc, char *
 int cli__next(struct cli_parser *p);
 void cli__help(const struct cli_cmd *cmd, FILE *out);
 /*
- * For a command without arguments of its own: parse the common options.
- * Returns -1 to go on, or the exit code (0 after --help, 2 after an error).
+ * After the option loop ended with cli__next's id: -1 to go on, or the exit
+ * code (0 after --help, 2 after an error or a stray argument, which it names).
  */
+int cli__finish(const struct cli_parser *p, int id);
+/* For a command without arguments of its own: parse the common options (cli__finish). */
 int cli__parse_no_args(const struct cli_cmd *cmd, int argc, char **argv);
 
 /*

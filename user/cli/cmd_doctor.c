@@ -138,20 +138,15 @@ int cmd_doctor(int argc, char **argv)
 	bool calibrate = false;
 	double hook_ns, stats_ns;
 	char err[160];
-	int id;
+	int id, rc;
 
 	cli__init(&p, &cmd, argc, argv);
 	while ((id = cli__next(&p)) > 0)
 		if (id == OPT_CALIBRATE)
 			calibrate = true;
-	if (id < 0)
-		return 2;
-	if (p.help)
-		return 0;
-	if (p.rest < argc) {
-		cli__error(&cmd, "unexpected argument '%s'", argv[p.rest]);
-		return 2;
-	}
+	rc = cli__finish(&p, id);
+	if (rc >= 0)
+		return rc;
 	uname(&u);
 	probes__probe(&pr);
 	printf("kernel %s (%s)\nprobes:\n", u.release, u.machine);

@@ -16,6 +16,7 @@
 #include "user/collect.h"
 #include "user/probes.h"
 #include "user/metrics_server.h"
+#include "user/cli/metrics_args.h"
 #include "user/cli/probe_args.h"
 #include "user/raw_writer.h"
 #include "user/session.h"
@@ -31,10 +32,7 @@ enum {
 	OPT_DEV = 'i',
 	OPT_DURATION = 'd',
 	OPT_OUTPUT = 'o',
-	OPT_LISTEN = 500,
-	OPT_METRICS_BUCKETS,
-	OPT_METRICS_INTERVAL,
-	OPT_CONTAINER,
+	OPT_CONTAINER = 500,
 };
 
 static const struct cli_opt opts[] = {
@@ -48,15 +46,7 @@ static const struct cli_opt opts[] = {
      "seconds to watch, 0 to 86400 (default 10; 0: until Ctrl-C or SIGTERM, which keep the "
      "result)"},
     {OPT_OUTPUT, "output", 'o', "FILE", "write the result as JSON to FILE ('-' for stdout)"},
-    {OPT_LISTEN, "listen", 0, "ADDR:PORT",
-     "serve the running totals as OpenMetrics at http://ADDR:PORT/metrics while it watches "
-     "(ADDR defaults to 127.0.0.1; docs/DEPLOY.md)"},
-    {OPT_METRICS_BUCKETS, "metrics-buckets", 0, "sub|log2",
-     "histogram bounds served: every sub-bucket (default), or powers of two only (a "
-     "quarter of the series)"},
-    {OPT_METRICS_INTERVAL, "metrics-interval", 0, "S",
-     "seconds between the snapshots served, 1 to 3600 (default 1; each reads every "
-     "probe map, so large nodes want about their scrape interval)"},
+    METRICS_OPTS("while it watches"),
     PROBE_OPTS_SAMPLING,
     PROBE_OPTS_FILTERS,
     {0},
@@ -99,9 +89,9 @@ static int add_snapshot(struct probes *l, struct metrics_server *srv, struct res
 
 int cmd_profile(int argc, char **argv)
 {
-	const char *netns[MAX_TARGETS], *devs[MAX_TARGETS], *output = NULL, *listen = NULL;
+	const char *netns[MAX_TARGETS], *devs[MAX_TARGETS], *output = NULL;
 	struct metrics_server *srv = NULL;
-	enum openmetrics_buckets buckets = OPENMETRICS_SUB;
+	struct metrics_args m = METRICS_ARGS_DEFAULT;
 	static struct container_ref refs[MAX_TARGETS];
 	const char *containers[MAX_TARGETS];
 	int n_netns = 0, n_devs = 0, n_containers = 0, exit_code = 1, id, rc;
@@ -114,13 +104,16 @@ int cmd_profile(int argc, char **argv)
 	struct raw_writer *raw = NULL;
 	struct result r = {0};
 	struct timespec t0, t1, last;
-	long duration = 10, interval = 1, v;
+	long duration = 10;
 	char err[512];
 
 	probe_args__init(&po, NS_SET_HOPS); /* live containers: the light set by default */
 	cli__init(&p, &cmd, argc, argv);
 	while ((id = cli__next(&p)) > 0) {
 		int handled = probe_args__handle(&p, id, &po);
+
+		if (!handled)
+			handled = metrics_args__handle(&p, id, &m);
 
 		if (handled < 0)
 			return 2;
@@ -153,42 +146,11 @@ int cmd_profile(int argc, char **argv)
 		case OPT_OUTPUT:
 			output = p.arg;
 			break;
-		case OPT_LISTEN: {
-			struct sockaddr_storage ss;
-			socklen_t len;
-			char why[160];
-
-			if (metrics_server__parse_addr(p.arg, &ss, &len, why, sizeof(why))) {
-				cli__error(&cmd, "%s", why);
-				return 2;
-			}
-			listen = p.arg;
-			break;
-		}
-		case OPT_METRICS_BUCKETS: {
-			char why[160];
-
-			if (metrics_server__parse_buckets(p.arg, &buckets, why, sizeof(why))) {
-				cli__error(&cmd, "%s", why);
-				return 2;
-			}
-			break;
-		}
-		case OPT_METRICS_INTERVAL:
-			if (cli__int(&p, 1, 3600, &v))
-				return 2;
-			interval = v;
-			break;
 		}
 	}
-	if (id < 0)
-		return 2;
-	if (p.help)
-		return 0;
-	if (p.rest < argc) {
-		cli__error(&cmd, "unexpected argument '%s'", argv[p.rest]);
-		return 2;
-	}
+	rc = cli__finish(&p, id);
+	if (rc >= 0)
+		return rc;
 	if (!n_netns && !n_devs && !n_containers) {
 		cli__error(&cmd,
 			   "give --container NAME|ID, --netns NAME|PATH (see 'ip netns', or "
@@ -272,8 +234,8 @@ int cmd_profile(int argc, char **argv)
 	}
 	sysinfo__fill(&r, &l->features);
 	probes__cost_begin(l, &r);
-	if (listen) {
-		rc = metrics_server__start(&srv, listen, &r, buckets, err, sizeof(err));
+	if (m.listen) {
+		rc = metrics_server__start(&srv, m.listen, &r, m.buckets, err, sizeof(err));
 		if (rc) {
 			cli__error(&cmd, "%s", err);
 			goto out;
@@ -299,7 +261,7 @@ int cmd_profile(int argc, char **argv)
 		sleep(1);
 		/* Served figures move on every interval: what the probes saw since the last time.
 		 */
-		if (srv && !session_stop && (s + 1) % interval == 0) {
+		if (srv && !session_stop && (s + 1) % m.interval_s == 0) {
 			rc = add_snapshot(l, srv, &r, &last);
 			if (rc) {
 				cli__error(&cmd, "reading the probes' maps failed: %s",

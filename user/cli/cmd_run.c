@@ -13,6 +13,7 @@
 #include "user/cli/commands.h"
 #include "user/capture.h"
 #include "user/cli/experiment_args.h"
+#include "user/cli/metrics_args.h"
 #include "user/cli/probe_args.h"
 #include "user/raw_writer.h"
 #include "user/probes.h"
@@ -31,9 +32,6 @@ enum {
 	OPT_OUTPUT = 'o',
 	OPT_MTU = 256,
 	OPT_LAYOUT,
-	OPT_LISTEN = 500,
-	OPT_METRICS_BUCKETS,
-	OPT_METRICS_INTERVAL,
 };
 
 static const struct cli_opt opts[] = {
@@ -49,15 +47,7 @@ static const struct cli_opt opts[] = {
     {OPT_LAYOUT, "layout", 0, "local|switched",
      "one host, or two nodes joined by a wire (default local)"},
     {OPT_OUTPUT, "output", 'o', "FILE", "write the result as JSON to FILE ('-' for stdout)"},
-    {OPT_LISTEN, "listen", 0, "ADDR:PORT",
-     "serve the running totals as OpenMetrics at http://ADDR:PORT/metrics during the run "
-     "(ADDR defaults to 127.0.0.1; docs/DEPLOY.md)"},
-    {OPT_METRICS_BUCKETS, "metrics-buckets", 0, "sub|log2",
-     "histogram bounds served: every sub-bucket (default), or powers of two only (a "
-     "quarter of the series)"},
-    {OPT_METRICS_INTERVAL, "metrics-interval", 0, "S",
-     "seconds between the snapshots served, 1 to 3600 (default 1; each reads every "
-     "probe map, so large nodes want about their scrape interval)"},
+    METRICS_OPTS("during the run"),
     PROBE_OPTS_SAMPLING,
     {0},
 };
@@ -86,8 +76,7 @@ struct run_args {
 	struct experiment e;
 	bool no_probes;
 	const char *output;
-	const char *listen;
-	enum openmetrics_buckets buckets;
+	struct metrics_args metrics;
 	struct probe_args probe;
 };
 
@@ -106,10 +95,14 @@ static int parse(int argc, char **argv, struct run_args *a, bool *help)
 	a->spec.mtu = 1500;
 	a->spec.layout = TOPO_LOCAL;
 	experiment__defaults(&a->e);
+	a->metrics = (struct metrics_args)METRICS_ARGS_DEFAULT;
 	a->e.cmd = cmd.name;
 	cli__init(&p, &cmd, argc, argv);
 	while ((id = cli__next(&p)) > 0) {
 		int handled = probe_args__handle(&p, id, &a->probe);
+
+		if (!handled)
+			handled = metrics_args__handle(&p, id, &a->metrics);
 
 		if (!handled)
 			handled = experiment_args__handle(&p, id, &a->e, &a->no_probes);
@@ -158,41 +151,14 @@ static int parse(int argc, char **argv, struct run_args *a, bool *help)
 		case OPT_OUTPUT:
 			a->output = p.arg;
 			break;
-		case OPT_LISTEN: {
-			struct sockaddr_storage ss;
-			socklen_t len;
-			char why[160];
-
-			if (metrics_server__parse_addr(p.arg, &ss, &len, why, sizeof(why))) {
-				cli__error(&cmd, "%s", why);
-				return -1;
-			}
-			a->listen = p.arg;
-			break;
-		}
-		case OPT_METRICS_BUCKETS: {
-			char why[160];
-
-			if (metrics_server__parse_buckets(p.arg, &a->buckets, why, sizeof(why))) {
-				cli__error(&cmd, "%s", why);
-				return -1;
-			}
-			break;
-		}
-		case OPT_METRICS_INTERVAL:
-			if (cli__int(&p, 1, 3600, &v))
-				return -1;
-			a->e.metrics_interval = v;
-			break;
 		}
 	}
-	if (id < 0)
-		return -1;
+	a->e.metrics_interval = a->metrics.interval_s;
 	*help = p.help;
-	if (p.help)
+	switch (cli__finish(&p, id)) {
+	case 0:
 		return 0;
-	if (p.rest < argc) {
-		cli__error(&cmd, "unexpected argument '%s'", argv[p.rest]);
+	case 2:
 		return -1;
 	}
 	if ((int)a->spec.kind < 0) {
@@ -214,7 +180,7 @@ static int parse(int argc, char **argv, struct run_args *a, bool *help)
 			return -1;
 		}
 	}
-	if (a->no_probes && a->listen) {
+	if (a->no_probes && a->metrics.listen) {
 		cli__error(&cmd,
 			   "--no-probes leaves nothing to serve at --listen; drop one of them");
 		return -1;
@@ -308,8 +274,9 @@ int cmd_run(int argc, char **argv)
 	}
 	sysinfo__fill(&r, &pr);
 	snprintf(r.config.run_id, sizeof(r.config.run_id), "%s", t->run_id);
-	if (a.listen) {
-		rc = metrics_server__start(&a.e.metrics, a.listen, &r, a.buckets, err, sizeof(err));
+	if (a.metrics.listen) {
+		rc = metrics_server__start(&a.e.metrics, a.metrics.listen, &r, a.metrics.buckets,
+					   err, sizeof(err));
 		if (rc) {
 			cli__error(&cmd, "%s", err);
 			goto out;

@@ -189,13 +189,11 @@ static int parse(int argc, char **argv, struct sweep_args *a, bool *help)
 			break;
 		}
 	}
-	if (id < 0)
-		return -1;
 	*help = p.help;
-	if (p.help)
+	switch (cli__finish(&p, id)) {
+	case 0:
 		return 0;
-	if (p.rest < argc) {
-		cli__error(&cmd, "unexpected argument '%s'", argv[p.rest]);
+	case 2:
 		return -1;
 	}
 	for (int k = 0; k < a->o.m.n_kinds; k++)

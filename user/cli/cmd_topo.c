@@ -185,14 +185,9 @@ static int topo_up(int argc, char **argv)
 			break;
 		}
 	}
-	if (id < 0)
-		return 2;
-	if (p.help)
-		return 0;
-	if (p.rest < argc) {
-		cli__error(&up_cmd, "unexpected argument '%s'", argv[p.rest]);
-		return 2;
-	}
+	rc = cli__finish(&p, id);
+	if (rc >= 0)
+		return rc;
 	if ((int)spec.kind < 0) {
 		cli__error(&up_cmd, "--kind is required: %s", topo_kind__list());
 		return 2;
