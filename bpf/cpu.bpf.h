@@ -18,7 +18,6 @@ struct pcpu_hot {
 } __attribute__((preserve_access_index));
 extern struct pcpu_hot pcpu_hot __ksym __weak;
 #define NS_SOFTIRQ_OFFSET 0x100 /* SOFTIRQ_OFFSET: 1 << SOFTIRQ_SHIFT (8) */
-#define NS_MSG_PEEK	  2	/* MSG_PEEK */
 
 static __always_inline bool serving_softirq(void)
 {

@@ -267,7 +267,7 @@ enum ns_prog_kind {
 	NS_PROG_KINDS
 };
 
-/* Per-packet state, one direct-mapped slot per hash of the skb address. */
+/* Per-packet state: a slot of a 2-way set chosen by a hash of the skb address (pkt_state.bpf.h). */
 struct ns_pkt {
 	__u64 skb;	  /* the skb this slot follows; 0 when free */
 	__u64 ts;	  /* time of its last stage */

@@ -110,7 +110,8 @@ struct event_src {
 };
 
 /* The raw event of an interval (--raw, 1 in cfg.raw_every packets by tag), at now. */
-static __always_inline void emit(const struct interval *iv, const struct event_src *src, __u64 now)
+static __always_inline void emit(struct ns_cpu *c, const struct interval *iv,
+				 const struct event_src *src, __u64 now)
 {
 	struct ns_event *e;
 
@@ -118,10 +119,7 @@ static __always_inline void emit(const struct interval *iv, const struct event_s
 		return;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		struct ns_cpu *c = this_cpu();
-
-		if (c)
-			count(c, NS_CNT_RAW_LOST);
+		count(c, NS_CNT_RAW_LOST);
 		return;
 	}
 	e->ts = now;

@@ -177,7 +177,7 @@ static __always_inline bool start(struct ns_cpu *c, struct ns_pkt *p, struct pkt
 	iv.from = NS_STAGE_NONE;
 	iv.segs = p->segs;
 	record(c, &iv);
-	emit(&iv,
+	emit(c, &iv,
 	     &(struct event_src){.addr = v->addr,
 				 .tag = v->tag,
 				 .len = skb->len,
@@ -278,7 +278,7 @@ static __always_inline bool on_stage(struct ns_cpu *c, struct pkt_view *v, __u8 
 			iv.delta = c->softirq_entry[1] - p->ts;
 			iv.corr = cpu == p->cpu ? c->softirq_mark[1] - p->probe_mark : 0;
 			record(c, &iv);
-			emit(&iv, &src, c->softirq_entry[1]);
+			emit(c, &iv, &src, c->softirq_entry[1]);
 			from = NS_STAGE_RX_SOFTIRQ;
 			p->ts = c->softirq_entry[1];
 			if (cpu == p->cpu)
@@ -292,11 +292,9 @@ static __always_inline bool on_stage(struct ns_cpu *c, struct pkt_view *v, __u8 
 	iv.cross_cpu = cpu != p->cpu;
 	iv.corr = probe_since(c, p->probe_mark, !iv.cross_cpu);
 	record(c, &iv);
-	emit(&iv, &src, now);
-	p->ts = now;
-	p->probe_mark = (__u32)c->probe_ns;
+	emit(c, &iv, &src, now);
+	advance(p, c, stage, now);
 	p->slot = slot;
-	p->stage = stage;
 	p->hop = hop;
 	p->cpu = cpu;
 	p->netns = v->inum;
@@ -388,7 +386,7 @@ static __always_inline void xmit_returned(struct ns_cpu *c, __u64 addr,
 	iv.slot = f->slot; /* the device whose transmit returned */
 	iv.hop = f->hop;
 	record(c, &iv);
-	emit(&iv,
+	emit(c, &iv,
 	     &(struct event_src){
 		 .addr = addr, .tag = p->tag, .len = len, .inum = inum, .ifindex = ifindex},
 	     now);
@@ -518,34 +516,34 @@ static __always_inline void data_ready(const struct sock *sk, bool in_softirq)
 {
 	struct ns_cpu *c = enter(NS_PROG_SOCK_ENQUEUE);
 	struct interval iv = {};
+	struct ns_pkt *p = NULL;
 	struct ns_sock *s;
-	struct ns_pkt *p;
-	__u64 now;
+	__u64 now = 0;
 
 	if (!c)
 		return;
 	s = sock_stats(c, sk);
 	if (s)
 		s->data_ready++;
-	if (!c->rx_skb || !(in_softirq ? serving_softirq() : c->softirq_entry[1] != 0)) {
-		fifo_push(s, sk, NULL, 0);
-		return;
+	if (c->rx_skb && (in_softirq ? serving_softirq() : c->softirq_entry[1] != 0)) {
+		p = pkt_find(c->rx_skb);
+		/* After rx_core, or after a macvlan's or ipvlan's rx_handler handed it up. */
+		if (p && (p->cpu != bpf_get_smp_processor_id() ||
+			  (p->stage != NS_STAGE_RX_CORE && p->stage != NS_STAGE_RX_HANDLER)))
+			p = NULL;
+		if (p) {
+			now = bpf_ktime_get_ns();
+			interval_of(&iv, c, p, NS_STAGE_SOCK_ENQUEUE, now, true);
+			record(c, &iv);
+			emit(
+			    c, &iv,
+			    &(struct event_src){.addr = c->rx_skb, .tag = p->tag, .inum = p->netns},
+			    now);
+			advance(p, c, NS_STAGE_SOCK_ENQUEUE, now);
+		}
+		c->rx_skb = 0;
 	}
-	p = pkt_find(c->rx_skb);
-	/* After rx_core, or after a macvlan's or ipvlan's rx_handler handed it up. */
-	if (p && p->cpu == bpf_get_smp_processor_id() &&
-	    (p->stage == NS_STAGE_RX_CORE || p->stage == NS_STAGE_RX_HANDLER)) {
-		now = bpf_ktime_get_ns();
-		interval_of(&iv, c, p, NS_STAGE_SOCK_ENQUEUE, now, true);
-		record(c, &iv);
-		emit(&iv, &(struct event_src){.addr = c->rx_skb, .tag = p->tag, .inum = p->netns},
-		     now);
-		advance(p, c, NS_STAGE_SOCK_ENQUEUE, now);
-		fifo_push(s, sk, p, now);
-	} else {
-		fifo_push(s, sk, NULL, 0);
-	}
-	c->rx_skb = 0;
+	fifo_push(s, sk, p, now);
 }
 
 /* Inside the receive softirq as the softirq hooks mark it. */
@@ -576,7 +574,7 @@ static __always_inline void finish(struct ns_cpu *c, struct ns_pkt *p, __u64 add
 
 	interval_of(&iv, c, p, stage, now, cpu == p->cpu);
 	record(c, &iv);
-	emit(&iv, &(struct event_src){.addr = addr, .tag = p->tag, .len = len, .inum = p->netns},
+	emit(c, &iv, &(struct event_src){.addr = addr, .tag = p->tag, .len = len, .inum = p->netns},
 	     now);
 	advance(p, c, stage, now);
 	p->cpu = cpu;
@@ -621,6 +619,8 @@ int BPF_PROG(deliver, const struct sk_buff *skb, int len)
  * the queue, from the socket enqueue, when it was followed. A read with
  * MSG_PEEK takes nothing; an error took nothing either.
  */
+#define NS_MSG_PEEK 2 /* MSG_PEEK */
+
 static __always_inline void fifo_pop(struct ns_cpu *c, struct sock *sk, int flags)
 {
 	struct interval iv = {};
@@ -659,16 +659,14 @@ static __always_inline void fifo_pop(struct ns_cpu *c, struct sock *sk, int flag
 	seq = f->head;
 	e = &f->e[seq & (NS_FIFO_LEN - 1)];
 	behind = (__s32)(e->seq - (seq + 1));
-	if (behind < 0) {
-		if ((__s32)(seq - f->tail_seen) >= 0) {
-			f->tail_seen = *(volatile __u32 *)&f->tail;
-			if ((__s32)(seq - f->tail_seen) >= 0)
-				return; /* not pushed yet */
-		}
-		__sync_fetch_and_add(&f->head, 1);
-		return;
+	if (behind < 0 && (__s32)(seq - f->tail_seen) >= 0) {
+		f->tail_seen = *(volatile __u32 *)&f->tail;
+		if ((__s32)(seq - f->tail_seen) >= 0)
+			return; /* not pushed yet */
 	}
 	__sync_fetch_and_add(&f->head, 1);
+	if (behind < 0)
+		return; /* not followed */
 	if (behind > 0) {
 		count(c, NS_CNT_FIFO_LOST);
 		return;
