@@ -23,6 +23,7 @@ struct probes_duty {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	bool started, stop;
+	unsigned int pct, period_ms; /* as asked */
 	unsigned int on_ms, drain_ms, off_ms, settle_ms;
 	unsigned long long windows; /* windows opened */
 	int error;		    /* -errno of a failed attach, which ends the sampling */
@@ -31,12 +32,7 @@ struct probes_duty {
 /* Sleep ms unless told to stop; true if stopped. Called with the lock held. */
 static bool nap(struct probes_duty *d, unsigned int ms)
 {
-	struct timespec ts;
-
-	clock__deadline(&ts, ms);
-	while (!d->stop && pthread_cond_timedwait(&d->wake, &d->lock, &ts) != ETIMEDOUT)
-		;
-	return d->stop;
+	return clock__nap(&d->wake, &d->lock, &d->stop, ms);
 }
 
 static void *duty_loop(void *arg)
@@ -90,6 +86,8 @@ int probes__duty_prepare(struct probes *l, unsigned int pct, unsigned int period
 		snprintf(err, errlen, "time sampling: out of memory");
 		return -ENOMEM;
 	}
+	d->pct = pct;
+	d->period_ms = period;
 	d->on_ms = period * pct / 100;
 	if (!d->on_ms)
 		d->on_ms = 1;
@@ -102,7 +100,7 @@ int probes__duty_prepare(struct probes *l, unsigned int pct, unsigned int period
 	d->settle_ms = d->off_ms < 2 ? d->off_ms : 2;
 	d->off_ms -= d->settle_ms;
 	pthread_mutex_init(&d->lock, NULL);
-	pthread_cond_init(&d->wake, NULL);
+	clock__cond_init(&d->wake);
 	l->duty = d;
 	return 0;
 }
@@ -110,14 +108,8 @@ int probes__duty_prepare(struct probes *l, unsigned int pct, unsigned int period
 int probes__duty_start(struct probes *l, char *err, size_t errlen)
 {
 	struct probes_duty *d = l->duty;
-	pthread_condattr_t attr;
 	int rc;
 
-	pthread_cond_destroy(&d->wake);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&d->wake, &attr);
-	pthread_condattr_destroy(&attr);
 	rc = pthread_create(&d->thread, NULL, duty_loop, l);
 	if (rc) {
 		snprintf(err, errlen, "time sampling: starting its thread failed: %s",
@@ -126,6 +118,12 @@ int probes__duty_start(struct probes *l, char *err, size_t errlen)
 	}
 	d->started = true;
 	return 0;
+}
+
+void probes__duty_config(const struct probes *l, int *pct, int *period_ms)
+{
+	*pct = l->duty ? (int)l->duty->pct : 0;
+	*period_ms = l->duty ? (int)l->duty->period_ms : 0;
 }
 
 unsigned long long probes__duty_windows(const struct probes *l)

@@ -293,12 +293,7 @@ static void prog_stats(const struct probes *l, __u64 *cnt, __u64 *ns)
 
 static bool nap(struct probes_cost *k, unsigned int ms)
 {
-	struct timespec ts;
-
-	clock__deadline(&ts, ms);
-	while (!k->stop && pthread_cond_timedwait(&k->wake, &k->lock, &ts) != ETIMEDOUT)
-		;
-	return k->stop;
+	return clock__nap(&k->wake, &k->lock, &k->stop, ms);
 }
 
 /* Half a second of bpf_stats once the traffic flows; again later if too little flowed. */
@@ -370,11 +365,11 @@ out:
 int probes__cost_begin(struct probes *l, struct result *r)
 {
 	struct probes_cost *k;
-	pthread_condattr_t attr;
 
 	snprintf(r->config.stages, sizeof(r->config.stages), "%s", stage_set__name(l->stage_set));
 	r->config.sample =
 	    l->skel->rodata->cfg.sample_every > 1 ? l->skel->rodata->cfg.sample_every : 0;
+	probes__duty_config(l, &r->config.duty_pct, &r->config.duty_period_ms);
 	r->cost.known = true;
 	r->cost.memory_bytes = l->memory;
 	r->cost.memory_cpus = l->n_cpus;
@@ -385,10 +380,7 @@ int probes__cost_begin(struct probes *l, struct result *r)
 		return -ENOMEM;
 	l->cost = k;
 	pthread_mutex_init(&k->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&k->wake, &attr);
-	pthread_condattr_destroy(&attr);
+	clock__cond_init(&k->wake);
 	k->busy0 = busy_ticks();
 	clock_gettime(CLOCK_MONOTONIC, &k->t0);
 	if (l->no_calibrate) {

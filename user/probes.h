@@ -98,6 +98,8 @@ int probes__duty_start(struct probes *l, char *err, size_t errlen);
 void probes__duty_stop(struct probes *l);
 /* Windows opened so far (0 without time sampling). */
 unsigned long long probes__duty_windows(const struct probes *l);
+/* The duty and period asked for (0, 0 without time sampling), as results record them. */
+void probes__duty_config(const struct probes *l, int *pct, int *period_ms);
 /* A program that does nothing ("r0 = 0; exit") for a tracing hook: its fd, or -errno. */
 int probe_cost__empty_tracing(enum bpf_attach_type type, int btf_id, int btf_obj_fd);
 

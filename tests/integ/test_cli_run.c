@@ -221,6 +221,7 @@ Test(cli_run, two_pairs_udp_two_repeats_are_consistent, .timeout = 120)
 		     err);
 	cr_assert_eq(r.config.blksize, 1472, "one datagram per 1500-byte packet");
 	assert_consistent(&r, true);
+	cr_expect_eq(r.config.duty_pct, 0, "no --duty: always attached");
 	for (int i = 0; i < 2; i++)
 		for (int p = 0; p < 2; p++) {
 			const struct pair_stat *ps = &r.throughput.repeats[i].pairs[p];
@@ -232,6 +233,29 @@ Test(cli_run, two_pairs_udp_two_repeats_are_consistent, .timeout = 120)
 		}
 	result__free(&r);
 	unlink("/tmp/netstage-test-udp2.json");
+	assert_nothing_left();
+}
+
+/* The result says how it was sampled in time: the duty, its period, the windows it opened. */
+Test(cli_run, time_sampling_is_recorded_in_the_result, .timeout = 120)
+{
+	struct outcome o;
+	struct result r;
+	char err[512];
+
+	need_root_and_probes();
+	run(NETSTAGE " run --kind veth --proto udp --bitrate 100M --duration 2 --duty 50 "
+		     "--duty-period 200 -o /tmp/netstage-test-duty.json",
+	    &o);
+	cr_assert_eq(exit_code(&o), 0, "stderr:\n%s\nstdout:\n%s", o.err, o.out);
+	cr_assert_eq(result__read("/tmp/netstage-test-duty.json", &r, err, sizeof(err)), 0, "%s",
+		     err);
+	cr_expect_eq(r.config.duty_pct, 50);
+	cr_expect_eq(r.config.duty_period_ms, 200);
+	cr_expect_geq(r.cost.windows, 2, "%llu windows in 2 s of 200 ms periods",
+		      (unsigned long long)r.cost.windows);
+	result__free(&r);
+	unlink("/tmp/netstage-test-duty.json");
 	assert_nothing_left();
 }
 
