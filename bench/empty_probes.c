@@ -51,6 +51,7 @@ int main(int argc, char **argv)
 		bpf_program__set_autoload(skel->progs.b_array, false);
 		bpf_program__set_autoload(skel->progs.b_hash, false);
 		bpf_program__set_autoload(skel->progs.b_sk_storage, false);
+		bpf_program__set_autoload(skel->progs.b_sock_table, false);
 		/* Not a hook of netstage's: only the blocks' floor. */
 		bpf_program__set_autoload(skel->progs.e_softirq_raise, false);
 	}
