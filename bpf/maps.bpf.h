@@ -70,11 +70,16 @@ struct {
 	__type(value, struct ns_sock);
 } socks SEC(".maps");
 
-/* UDP sockets' datagram FIFOs (netstage.h), allocated as a watched socket first receives. */
+/*
+ * UDP sockets' datagram FIFOs (netstage.h): a 2-way set-associative table by
+ * the socket's address, shared by the CPUs (a push and its pop run on two).
+ * Socket storage held them before: its lookup cost about 80 ns a push and a
+ * pop, the table's about 20 (docs/PERFORMANCE.md).
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2); /* cfg.fifo_mask + 1, sized by the loader */
+	__type(key, __u32);
 	__type(value, struct ns_fifo);
 } fifos SEC(".maps");
 

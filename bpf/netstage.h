@@ -171,6 +171,7 @@ struct ns_config {
 	__u32 netns_mask;   /* places of the namespace table in use - 1 */
 	__u32 pkt_mask;	    /* entries of pkts - 1, a power of two minus one */
 	__u32 sock_mask;    /* entries of socks - 1, a power of two minus one */
+	__u32 fifo_mask;    /* entries of fifos - 1, a power of two minus one */
 	__u32 n_slots;	    /* histogram slots in use */
 	__u32 hist_pool;    /* entries of hists: histograms handed out as edges first occur */
 	__u32 sample_every; /* follow 1 packet in N */
@@ -309,7 +310,8 @@ enum ns_counter {
 	NS_CNT_SOCK_FULL,      /* socket events not counted: both places of its set taken */
 	NS_CNT_SAMPLED_OUT,    /* packets the sampling left out, at their first stage */
 	NS_CNT_HIST_FULL,      /* intervals not kept: the histogram pool was used up */
-	NS_CNT_FIFO_LOST,      /* UDP reads whose datagram's entry a deeper queue overwrote */
+	NS_CNT_FIFO_LOST,      /* followed UDP datagrams whose read went unmatched: a deeper queue
+				  overwrote the entry, or the FIFO table had no place for the socket */
 	NS_CNT_COUNT
 };
 
@@ -391,7 +393,7 @@ struct ns_sock {
 
 /*
  * UDP's socket wait, per datagram: a FIFO of enqueue times per UDP socket
- * (socket storage), pushed at every enqueue (sk_data_ready, once a
+ * (a place in the fifos table), pushed at every enqueue (sk_data_ready, once a
  * datagram) and popped at every read (sock_recv_length), so that the n-th
  * read is the n-th datagram queued. Entries of datagrams not followed are
  * pushed too (ts 0), keeping the two in step; a datagram dropped at a full
@@ -411,17 +413,23 @@ struct ns_fifo_entry {
 /*
  * The softirq that pushes and the reader that pops run on different CPUs:
  * each end's counter has a cache line of its own, so that only an entry
- * crosses between them. The first line is left to the kernel: the storage's
- * own header (its map pointer, which every lookup reads) ends right before
- * the value, and a counter written beside it made each push and pop miss.
+ * crosses between them. The owner's line is written only when a socket
+ * takes the place, and read by both ends. Each part takes 128 bytes: the
+ * adjacent-line prefetcher moves lines in pairs.
  */
+#define NS_FIFO_SLOTS_MIN 64
+#define NS_FIFO_IDLE_S 10 /* a place unpushed this long is free: its socket closed */
 struct ns_fifo {
-	__u32 pad_header[16];
+	__u64 sk;     /* the owner: the socket's address (0: a free place) */
+	__u64 cookie; /* and its cookie: a new socket at a freed address is another owner */
+	__u32 pad_owner[28];
 	__u32 head;	 /* next to pop: the reader's */
 	__u32 tail_seen; /* the reader's last read of tail: pushes below it need no new read */
-	__u32 pad_head[14];
+	__u32 pad_head[30];
 	__u32 tail; /* next to push: the enqueuing softirq's */
-	__u32 pad_tail[15];
+	__u32 pad_tail;
+	__u64 pushed; /* the last push (jiffies): an idle place may be taken */
+	__u32 pad_pushed[28];
 	struct ns_fifo_entry e[NS_FIFO_LEN];
 };
 

@@ -472,11 +472,61 @@ static __always_inline __u32 udp_queued(const struct sock *sk)
 }
 
 /*
+ * A UDP socket's FIFO: its place in the fifos table, the owner told by
+ * address and cookie. With take (the pusher), a socket without one takes a
+ * free place or one left idle (nothing frees a closed socket's). It goes on
+ * numbering where the last owner stopped, so that no old entry matches, and
+ * counts the datagrams already queued as not followed: they are read first.
+ */
+/* Tracing programs may not read the coarse clock: a FIFO's idle time is in ticks. */
+extern int CONFIG_HZ __kconfig __weak;
+
+static __always_inline __u64 fifo_idle_ticks(void)
+{
+	return (__u64)(CONFIG_HZ > 0 ? CONFIG_HZ : 1000) * NS_FIFO_IDLE_S;
+}
+
+static __always_inline struct ns_fifo *fifo_of(struct ns_cpu *c, const struct sock *sk, bool take)
+{
+	__u64 addr = ptr_value(c, sk), cookie, now;
+	struct ns_fifo *a, *b, *f;
+	__u32 base, queued;
+
+	if (!set_pair(&fifos, (ns_key_hash(addr >> 6) & cfg.fifo_mask) & ~1U, &a, &b))
+		return NULL;
+	cookie = bpf_get_socket_cookie((struct sock *)sk);
+	if (a->sk == addr && a->cookie == cookie)
+		return a;
+	if (b->sk == addr && b->cookie == cookie)
+		return b;
+	if (!take)
+		return NULL;
+	now = bpf_jiffies64();
+	f = !a->sk || now - a->pushed > fifo_idle_ticks()   ? a
+	    : !b->sk || now - b->pushed > fifo_idle_ticks() ? b
+							    : NULL;
+	if (!f)
+		return NULL;
+	f->sk = 0; /* no reader takes it while it changes hands */
+	asm volatile("" ::: "memory");
+	base = f->tail;
+	queued = udp_queued(sk); /* with the datagram being pushed */
+	f->head = base;
+	f->tail_seen = base;
+	f->tail = base + (queued ? queued - 1 : 0);
+	f->pushed = now;
+	f->cookie = cookie;
+	asm volatile("" ::: "memory");
+	f->sk = addr;
+	return f;
+}
+
+/*
  * A UDP datagram queued to a watched socket (s, from sock_stats): its entry
  * in the socket's FIFO, with its time and place when followed (p).
  */
-static __always_inline void fifo_push(const struct ns_sock *s, const struct sock *sk,
-				      const struct ns_pkt *p, __u64 now)
+static __always_inline void fifo_push(struct ns_cpu *c, const struct ns_sock *s,
+				      const struct sock *sk, const struct ns_pkt *p, __u64 now)
 {
 	struct ns_fifo_entry *e;
 	struct ns_fifo *f;
@@ -484,9 +534,13 @@ static __always_inline void fifo_push(const struct ns_sock *s, const struct sock
 
 	if (!s || s->protocol != IPPROTO_UDP)
 		return;
-	f = bpf_sk_storage_get(&fifos, (struct sock *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!f)
+	f = fifo_of(c, sk, true);
+	if (!f) {
+		if (p)
+			count(c, NS_CNT_FIFO_LOST);
 		return;
+	}
+	f->pushed = bpf_jiffies64();
 	seq = __sync_fetch_and_add(&f->tail, 1);
 	/* Reads while detached (time sampling) took entries' datagrams: drop those entries. */
 	if (cfg.windowed) {
@@ -543,7 +597,7 @@ static __always_inline void data_ready(const struct sock *sk, bool in_softirq)
 		}
 		c->rx_skb = 0;
 	}
-	fifo_push(s, sk, p, now);
+	fifo_push(c, s, sk, p, now);
 }
 
 /* Inside the receive softirq as the softirq hooks mark it. */
@@ -632,7 +686,7 @@ static __always_inline void fifo_pop(struct ns_cpu *c, struct sock *sk, int flag
 
 	if (flags & NS_MSG_PEEK)
 		return;
-	f = bpf_sk_storage_get(&fifos, sk, 0, 0);
+	f = fifo_of(c, sk, false);
 	if (!f)
 		return;
 	/*

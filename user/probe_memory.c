@@ -50,6 +50,14 @@ unsigned int probe_memory__sock_slots(int pairs)
 	return want < NS_SOCK_SLOTS_MIN ? NS_SOCK_SLOTS_MIN : (unsigned int)want;
 }
 
+unsigned int probe_memory__fifo_slots(int pairs)
+{
+	/* Two places a socket (the 2-way sets), two receiving UDP sockets a pair at most. */
+	unsigned long long want = pow2_at_least(4ULL * (pairs > 0 ? pairs : 1));
+
+	return want < NS_FIFO_SLOTS_MIN ? NS_FIFO_SLOTS_MIN : (unsigned int)want;
+}
+
 void probe_memory__plan(const struct probe_memory_in *in, struct probe_memory *m)
 {
 	int cpus = in->n_cpus > 0 ? in->n_cpus : 1;
@@ -65,6 +73,8 @@ void probe_memory__plan(const struct probe_memory_in *in, struct probe_memory *m
 	m->pkts = array(in->pkt_entries, sizeof(struct ns_pkt), false);
 	m->cpus = percpu_array(1, sizeof(struct ns_cpu), cpus);
 	m->socks = percpu_array(in->sock_slots, sizeof(struct ns_sock), cpus);
+	m->fifo_slots = in->fifo_slots ? in->fifo_slots : NS_FIFO_SLOTS_MIN;
+	m->fifos = array(m->fifo_slots, sizeof(struct ns_fifo), false);
 	m->drops = hash(NS_DROP_KEYS, sizeof(struct ns_drop_key), sizeof(__u64), cpus);
 	m->events = in->raw ? (16ULL << 20) + PAGE * 4 : PAGE * 4;
 	/* .rodata (config and the device tables) and .bss (the pool's index), mmapable arrays. */
@@ -72,7 +82,8 @@ void probe_memory__plan(const struct probe_memory_in *in, struct probe_memory *m
 	    array(1, sizeof(struct ns_config) + NS_DEV_TABLE * (8 + 4) + NS_NETNS_TABLE * 4, true) +
 	    array(1, NS_HIST_AT * 4 + 16, true);
 	m->total =
-	    m->hists + m->spans + m->pkts + m->cpus + m->socks + m->drops + m->events + m->globals;
+	    m->hists + m->spans + m->pkts + m->cpus + m->socks + m->fifos + m->drops + m->events +
+	    m->globals;
 }
 
 const char *probe_memory__fmt(unsigned long long bytes, char *buf, size_t len)

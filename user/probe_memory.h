@@ -18,13 +18,15 @@ struct probe_memory_in {
 	int stage_set;		  /* enum ns_stage_set */
 	unsigned int pkt_entries; /* per-packet state slots */
 	unsigned int sock_slots;  /* per-CPU socket places */
+	unsigned int fifo_slots;  /* UDP sockets' FIFO places, shared */
 	bool raw;		  /* the raw event ring buffer */
 };
 
 struct probe_memory {
-	unsigned int hist_pool; /* histograms the pool holds */
+	unsigned int hist_pool;	 /* histograms the pool holds */
+	unsigned int fifo_slots; /* FIFO places, as asked for */
 	/* Bytes, as the kernel charges them (the maps' memlock). */
-	unsigned long long hists, spans, pkts, cpus, socks, drops, events, globals;
+	unsigned long long hists, spans, pkts, cpus, socks, fifos, drops, events, globals;
 	unsigned long long total;
 };
 
@@ -34,6 +36,8 @@ struct probe_memory {
 
 /* Per-CPU socket places a topology of this many pairs needs (a power of two). */
 unsigned int probe_memory__sock_slots(int pairs);
+/* Places of the UDP FIFO table for this many pairs (a power of two, NS_FIFO_SLOTS_MIN at least). */
+unsigned int probe_memory__fifo_slots(int pairs);
 void probe_memory__plan(const struct probe_memory_in *in, struct probe_memory *out);
 /* "12.3 MB" */
 const char *probe_memory__fmt(unsigned long long bytes, char *buf, size_t len);

@@ -658,6 +658,7 @@ static int open_configured(struct probes *l, const struct probes_opts *o, unsign
 	cfg->direct_reads = direct_reads;
 	cfg->pkt_mask = pkt_entries - 1;
 	cfg->sock_mask = sock_slots - 1;
+	cfg->fifo_mask = m->fifo_slots - 1;
 	cfg->max_age_ns = o->max_age_ns ? o->max_age_ns : 1000000000ULL;
 	cfg->stage_set = l->stage_set;
 	cfg->windowed = l->duty != NULL;
@@ -683,6 +684,7 @@ static int open_configured(struct probes *l, const struct probes_opts *o, unsign
 	bpf_map__set_max_entries(l->skel->maps.hists, m->hist_pool);
 	bpf_map__set_max_entries(l->skel->maps.spans, (__u32)l->n_slots * NS_SPAN_COUNT);
 	bpf_map__set_max_entries(l->skel->maps.socks, sock_slots);
+	bpf_map__set_max_entries(l->skel->maps.fifos, m->fifo_slots);
 	/* Room for a burst of events between two reads of the ring. */
 	if (o->raw_every)
 		bpf_map__set_max_entries(l->skel->maps.events, 16 << 20);
@@ -732,6 +734,7 @@ int probes__plan(const struct probes_opts *o, struct probe_memory *m, char *err,
 	    .stage_set = o->stage_set,
 	    .pkt_entries = pkt_entries_of(o),
 	    .sock_slots = probe_memory__sock_slots(o->topo->n_pairs),
+	    .fifo_slots = probe_memory__fifo_slots(o->topo->n_pairs),
 	    .raw = o->raw_every > 0,
 	};
 	char need[32], have[32];

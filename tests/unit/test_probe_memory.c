@@ -18,7 +18,8 @@ static struct probe_memory plan(int cpus, int slots, int set, int pairs)
 				     .n_groups = 2,
 				     .stage_set = set,
 				     .pkt_entries = 65536,
-				     .sock_slots = probe_memory__sock_slots(pairs)};
+				     .sock_slots = probe_memory__sock_slots(pairs),
+				     .fifo_slots = probe_memory__fifo_slots(pairs)};
 	struct probe_memory m;
 
 	probe_memory__plan(&in, &m);
@@ -36,7 +37,10 @@ Test(probe_memory, one_pair_fits_the_target_on_2_64_and_256_cpus)
 		cr_expect_leq(all.total, 64 * MB, "%d CPUs: %llu bytes", cpus[i], all.total);
 		cr_expect_lt(hops.total, all.total, "the light set takes less");
 		cr_expect_eq(all.total, all.hists + all.spans + all.pkts + all.cpus + all.socks +
-					    all.drops + all.events + all.globals);
+					    all.fifos + all.drops + all.events + all.globals);
+		/* The UDP FIFOs are shared, not per CPU: 64 places of 16.6 kB, whatever the CPUs. */
+		cr_expect_eq(all.fifos, plan(2, 5, NS_SET_ALL, 1).fifos);
+		cr_expect_geq(all.fifos, 64ULL * sizeof(struct ns_fifo));
 	}
 }
 
