@@ -418,7 +418,13 @@ struct ns_fifo_entry {
  * adjacent-line prefetcher moves lines in pairs.
  */
 #define NS_FIFO_SLOTS_MIN 64
-#define NS_FIFO_IDLE_S 10 /* a place unpushed this long is free: its socket closed */
+/*
+ * A place unpushed this long is free (its socket closed): in jiffies, since
+ * tracing programs may not read the coarse clock, and a fixed count, since
+ * CONFIG_HZ from __kconfig needs a kernel config file Debian's kernels in
+ * the VM lack: 10 s at HZ 1000, 40 s at Debian's 250.
+ */
+#define NS_FIFO_IDLE_TICKS 10000ULL
 struct ns_fifo {
 	__u64 sk;     /* the owner: the socket's address (0: a free place) */
 	__u64 cookie; /* and its cookie: a new socket at a freed address is another owner */

@@ -475,22 +475,13 @@ static __always_inline __u32 udp_queued(const struct sock *sk)
  * A UDP socket's FIFO: its place in the fifos table, the owner told by
  * address and cookie. With take (the pusher), a socket without one takes a
  * free place or one left idle (nothing frees a closed socket's). It goes on
- * numbering where the last owner stopped, so that no old entry matches, and
- * counts the datagrams already queued as not followed: they are read first.
+ * numbering where the last owner stopped, so that no old entry matches.
  */
-/* Tracing programs may not read the coarse clock: a FIFO's idle time is in ticks. */
-extern int CONFIG_HZ __kconfig __weak;
-
-static __always_inline __u64 fifo_idle_ticks(void)
-{
-	return (__u64)(CONFIG_HZ > 0 ? CONFIG_HZ : 1000) * NS_FIFO_IDLE_S;
-}
-
 static __always_inline struct ns_fifo *fifo_of(struct ns_cpu *c, const struct sock *sk, bool take)
 {
 	__u64 addr = ptr_value(c, sk), cookie, now;
 	struct ns_fifo *a, *b, *f;
-	__u32 base, queued;
+	__u32 base;
 
 	if (!set_pair(&fifos, (ns_key_hash(addr >> 6) & cfg.fifo_mask) & ~1U, &a, &b))
 		return NULL;
@@ -502,18 +493,16 @@ static __always_inline struct ns_fifo *fifo_of(struct ns_cpu *c, const struct so
 	if (!take)
 		return NULL;
 	now = bpf_jiffies64();
-	f = !a->sk || now - a->pushed > fifo_idle_ticks()   ? a
-	    : !b->sk || now - b->pushed > fifo_idle_ticks() ? b
-							    : NULL;
+	f = !a->sk || now - a->pushed > NS_FIFO_IDLE_TICKS   ? a
+	    : !b->sk || now - b->pushed > NS_FIFO_IDLE_TICKS ? b
+							     : NULL;
 	if (!f)
 		return NULL;
 	f->sk = 0; /* no reader takes it while it changes hands */
 	asm volatile("" ::: "memory");
 	base = f->tail;
-	queued = udp_queued(sk); /* with the datagram being pushed */
 	f->head = base;
 	f->tail_seen = base;
-	f->tail = base + (queued ? queued - 1 : 0);
 	f->pushed = now;
 	f->cookie = cookie;
 	asm volatile("" ::: "memory");
