@@ -36,11 +36,15 @@ done
 
 tmp=$(mktemp -d /tmp/netstage-overhead.XXXXXX)
 agent=
+# The empty programs of the bpf_stats pass, running beside netstage's agent.
+blocks_agent=
 run=$("$ns" topo up --kind veth-bridge --pairs 1 | sed -n 's/^run \([a-z0-9]*\):.*/\1/p')
 [ -n "$run" ] || { echo "overhead: topo up failed" >&2; exit 1; }
 C=netstage-$run-c0 S=netstage-$run-s0 H=netstage-$run-h0
 cleanup() {
 	[ -n "$agent" ] && kill -INT "$agent" 2>/dev/null && wait "$agent" 2>/dev/null
+	# An exit halfway through the bpf_stats pass (netstage failed to start) leaves both running.
+	[ -n "$blocks_agent" ] && kill -INT "$blocks_agent" 2>/dev/null && wait "$blocks_agent" 2>/dev/null
 	sysctl -qw kernel.bpf_stats_enabled=0
 	"$ns" topo down "$run" >/dev/null
 	rm -rf "$tmp"
@@ -208,7 +212,7 @@ rx_packets() {
 }
 stats_pass() { # label netstage-args proto
 	start_agent empty-blocks
-	local empty_pid=$agent
+	blocks_agent=$agent
 	agent=
 	# shellcheck disable=SC2086
 	"$ns" profile --netns "$C" --netns "$S" --netns "$H" --duration 86400 $2 \
@@ -222,7 +226,8 @@ stats_pass() { # label netstage-args proto
 	p1=$(rx_packets)
 	prog_stats >"$tmp/after"
 	stop_agent
-	agent=$empty_pid
+	agent=$blocks_agent
+	blocks_agent=
 	stop_agent
 	echo "  $1, $3, $((p1 - p0)) packets at the receiver:"
 	# The building blocks beside the empty program on their hook (the socket
