@@ -419,7 +419,8 @@ struct ns_fifo_entry {
  */
 #define NS_FIFO_SLOTS_MIN 64
 /*
- * A place unpushed this long is free (its socket closed): in jiffies, since
+ * A place whose tail has not moved for this long is free (its socket
+ * closed): in jiffies, since
  * tracing programs may not read the coarse clock, and a fixed count, since
  * CONFIG_HZ from __kconfig needs a kernel config file Debian's kernels in
  * the VM lack: 10 s at HZ 1000, 40 s at Debian's 250.
@@ -428,14 +429,15 @@ struct ns_fifo_entry {
 struct ns_fifo {
 	__u64 sk;     /* the owner: the socket's address (0: a free place) */
 	__u64 cookie; /* and its cookie: a new socket at a freed address is another owner */
-	__u32 pad_owner[28];
+	/* Written by a socket that found the place taken: the tail it saw, and when (jiffies). */
+	__u64 seen_at;
+	__u32 seen_tail;
+	__u32 pad_owner[25];
 	__u32 head;	 /* next to pop: the reader's */
 	__u32 tail_seen; /* the reader's last read of tail: pushes below it need no new read */
 	__u32 pad_head[30];
 	__u32 tail; /* next to push: the enqueuing softirq's */
-	__u32 pad_tail;
-	__u64 pushed; /* the last push (jiffies): an idle place may be taken */
-	__u32 pad_pushed[28];
+	__u32 pad_tail[31];
 	struct ns_fifo_entry e[NS_FIFO_LEN];
 };
 

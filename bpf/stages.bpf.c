@@ -474,9 +474,29 @@ static __always_inline __u32 udp_queued(const struct sock *sk)
 /*
  * A UDP socket's FIFO: its place in the fifos table, the owner told by
  * address and cookie. With take (the pusher), a socket without one takes a
- * free place or one left idle (nothing frees a closed socket's). It goes on
+ * free place or one left idle (fifo_free: nothing frees a closed socket's). It goes on
  * numbering where the last owner stopped, so that no old entry matches.
  */
+/*
+ * May a socket that found this place taken have it? When it is free, or its
+ * tail has not moved for NS_FIFO_IDLE_TICKS. Pushes leave no time behind
+ * (a clock read each would cost every datagram): the first socket to find
+ * the place taken notes the tail and the time, and a later one compares.
+ */
+static __always_inline bool fifo_free(struct ns_fifo *f, __u64 now)
+{
+	__u32 tail = f->tail;
+
+	if (!f->sk)
+		return true;
+	if (f->seen_tail != tail || !f->seen_at) {
+		f->seen_tail = tail;
+		f->seen_at = now;
+		return false;
+	}
+	return now - f->seen_at > NS_FIFO_IDLE_TICKS;
+}
+
 static __always_inline struct ns_fifo *fifo_of(struct ns_cpu *c, const struct sock *sk, bool take)
 {
 	__u64 addr = ptr_value(c, sk), cookie, now;
@@ -493,9 +513,7 @@ static __always_inline struct ns_fifo *fifo_of(struct ns_cpu *c, const struct so
 	if (!take)
 		return NULL;
 	now = bpf_jiffies64();
-	f = !a->sk || now - a->pushed > NS_FIFO_IDLE_TICKS   ? a
-	    : !b->sk || now - b->pushed > NS_FIFO_IDLE_TICKS ? b
-							     : NULL;
+	f = fifo_free(a, now) ? a : fifo_free(b, now) ? b : NULL;
 	if (!f)
 		return NULL;
 	f->sk = 0; /* no reader takes it while it changes hands */
@@ -503,7 +521,7 @@ static __always_inline struct ns_fifo *fifo_of(struct ns_cpu *c, const struct so
 	base = f->tail;
 	f->head = base;
 	f->tail_seen = base;
-	f->pushed = now;
+	f->seen_at = 0;
 	f->cookie = cookie;
 	asm volatile("" ::: "memory");
 	f->sk = addr;
@@ -529,7 +547,6 @@ static __always_inline void fifo_push(struct ns_cpu *c, const struct ns_sock *s,
 			count(c, NS_CNT_FIFO_LOST);
 		return;
 	}
-	f->pushed = bpf_jiffies64();
 	seq = __sync_fetch_and_add(&f->tail, 1);
 	/* Reads while detached (time sampling) took entries' datagrams: drop those entries. */
 	if (cfg.windowed) {
