@@ -81,9 +81,8 @@ void probe_memory__plan(const struct probe_memory_in *in, struct probe_memory *m
 	m->globals =
 	    array(1, sizeof(struct ns_config) + NS_DEV_TABLE * (8 + 4) + NS_NETNS_TABLE * 4, true) +
 	    array(1, NS_HIST_AT * 4 + 16, true);
-	m->total =
-	    m->hists + m->spans + m->pkts + m->cpus + m->socks + m->fifos + m->drops + m->events +
-	    m->globals;
+	m->total = m->hists + m->spans + m->pkts + m->cpus + m->socks + m->fifos + m->drops +
+		   m->events + m->globals;
 }
 
 const char *probe_memory__fmt(unsigned long long bytes, char *buf, size_t len)

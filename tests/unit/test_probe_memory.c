@@ -38,7 +38,7 @@ Test(probe_memory, one_pair_fits_the_target_on_2_64_and_256_cpus)
 		cr_expect_lt(hops.total, all.total, "the light set takes less");
 		cr_expect_eq(all.total, all.hists + all.spans + all.pkts + all.cpus + all.socks +
 					    all.fifos + all.drops + all.events + all.globals);
-		/* The UDP FIFOs are shared, not per CPU: 64 places of 16.8 kB, whatever the CPUs. */
+		/* The UDP FIFOs are shared, not per CPU: 64 places of 16.8 kB on any CPUs. */
 		cr_expect_eq(all.fifos, plan(2, 5, NS_SET_ALL, 1).fifos);
 		cr_expect_geq(all.fifos, 64ULL * sizeof(struct ns_fifo));
 	}
