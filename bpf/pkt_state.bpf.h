@@ -46,6 +46,21 @@ static __always_inline bool reusable(const struct ns_pkt *p, __u64 addr, __u64 n
 }
 
 /*
+ * A receive hands the packet on (to an rx_handler, a forward, a socket) in
+ * the same softirq run, microseconds later: a state still at rx_core after a
+ * millisecond ended there. It is where a UDP datagram's state stays on
+ * kernels without sock:sk_data_ready (6.1), and taking its slot loses nothing.
+ * (A packet that did wait that long, its vCPU preempted, starts its next
+ * stage midway, and is counted there.)
+ */
+#define NS_RX_CORE_PARKED_NS 1000000ULL
+
+static __always_inline bool parked(const struct ns_pkt *p, __u64 now)
+{
+	return p->stage == NS_STAGE_RX_CORE && now - p->ts > NS_RX_CORE_PARKED_NS;
+}
+
+/*
  * Where to start following a packet: its own slot, a free or finished one,
  * or the older. now is 0 for a packet only marked as ignored: it never
  * evicts one in transit, only one parked in a socket's queue (that loses

@@ -148,10 +148,11 @@ static __always_inline bool start(struct ns_cpu *c, struct ns_pkt *p, struct pkt
 	if (p->skb && p->stage != NS_PKT_IGNORED && !terminal(p->stage)) {
 		/*
 		 * Lost in transit. A packet already queued to its socket only loses
-		 * its deliver stage, which UDP datagrams never reach anyway.
+		 * its deliver stage, which UDP datagrams never reach anyway; one
+		 * parked at its last receive loses nothing.
 		 */
 		if (p->skb != v->addr && now - p->ts <= cfg.max_age_ns &&
-		    p->stage != NS_STAGE_SOCK_ENQUEUE)
+		    p->stage != NS_STAGE_SOCK_ENQUEUE && !parked(p, now))
 			count(c, NS_CNT_EVICTED);
 		else if (p->skb == v->addr && p->tag == v->tag)
 			count(c, NS_CNT_EXPIRED);
