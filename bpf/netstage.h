@@ -177,6 +177,7 @@ struct ns_config {
 	__u32 sample_every; /* follow 1 packet in N */
 	__u32 sample_pow2;  /* the power of two nearest above it: softirq timing */
 	__u32 raw_every;    /* 0: no raw events; N: events of 1 packet in N */
+	__u32 fifo_idle;    /* jiffies a taken FIFO place's tail stands still before it is free */
 	__u16 filter_port;  /* either port of the packet, host order; 0: any */
 	__u8 filter_proto;  /* IPPROTO_TCP or IPPROTO_UDP; 0: any */
 	__u8 n_groups;	    /* 2 keeps the client's and the server's packets apart */
@@ -423,7 +424,8 @@ struct ns_fifo_entry {
  * closed): in jiffies, since
  * tracing programs may not read the coarse clock, and a fixed count, since
  * CONFIG_HZ from __kconfig needs a kernel config file Debian's kernels in
- * the VM lack: 10 s at HZ 1000, 40 s at Debian's 250.
+ * the VM lack: 10 s at HZ 1000, 40 s at Debian's 250. The default of
+ * ns_config.fifo_idle (tests shorten it).
  */
 #define NS_FIFO_IDLE_TICKS 10000ULL
 struct ns_fifo {

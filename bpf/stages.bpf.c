@@ -480,7 +480,7 @@ static __always_inline __u32 udp_queued(const struct sock *sk)
  */
 /*
  * May a socket that found this place taken have it? When it is free, or its
- * tail has not moved for NS_FIFO_IDLE_TICKS. Pushes leave no time behind
+ * tail has not moved for cfg.fifo_idle jiffies. Pushes leave no time behind
  * (a clock read each would cost every datagram): the first socket to find
  * the place taken notes the tail and the time, and a later one compares.
  */
@@ -495,7 +495,7 @@ static __always_inline bool fifo_free(struct ns_fifo *f, __u64 now)
 		f->seen_at = now;
 		return false;
 	}
-	return now - f->seen_at > NS_FIFO_IDLE_TICKS;
+	return now - f->seen_at > cfg.fifo_idle;
 }
 
 static __always_inline struct ns_fifo *fifo_of(struct ns_cpu *c, const struct sock *sk, bool take)

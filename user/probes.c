@@ -660,6 +660,7 @@ static int open_configured(struct probes *l, const struct probes_opts *o, unsign
 	cfg->sock_mask = sock_slots - 1;
 	cfg->fifo_mask = m->fifo_slots - 1;
 	cfg->max_age_ns = o->max_age_ns ? o->max_age_ns : 1000000000ULL;
+	cfg->fifo_idle = o->fifo_idle ? o->fifo_idle : NS_FIFO_IDLE_TICKS;
 	cfg->stage_set = l->stage_set;
 	cfg->windowed = l->duty != NULL;
 	/*
@@ -734,7 +735,8 @@ int probes__plan(const struct probes_opts *o, struct probe_memory *m, char *err,
 	    .stage_set = o->stage_set,
 	    .pkt_entries = pkt_entries_of(o),
 	    .sock_slots = probe_memory__sock_slots(o->topo->n_pairs),
-	    .fifo_slots = probe_memory__fifo_slots(o->topo->n_pairs),
+	    .fifo_slots =
+		o->fifo_slots ? o->fifo_slots : probe_memory__fifo_slots(o->topo->n_pairs),
 	    .raw = o->raw_every > 0,
 	};
 	char need[32], have[32];
@@ -764,6 +766,12 @@ int probes__start(struct probes **out, const struct probes_opts *o, char *err, s
 	if (pkt_entries & (pkt_entries - 1)) {
 		snprintf(err, errlen, "per-packet state entries (%u) must be a power of two",
 			 pkt_entries);
+		return -EINVAL;
+	}
+	/* Two places a set: one place would be no set. */
+	if (o->fifo_slots && (o->fifo_slots < 2 || (o->fifo_slots & (o->fifo_slots - 1)))) {
+		snprintf(err, errlen, "FIFO places (%u) must be a power of two, 2 or more",
+			 o->fifo_slots);
 		return -EINVAL;
 	}
 	rc = probes__plan(o, &mem, err, errlen);

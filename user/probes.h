@@ -33,6 +33,8 @@ struct probes_opts {
 	const struct topo *topo;  /* every device of it is watched */
 	int max_slots;		  /* histogram slots; 0: 32. More devices share slots by role */
 	unsigned int pkt_entries; /* per-packet state slots, a power of two; 0: 65536 */
+	unsigned int fifo_slots;  /* UDP sockets' FIFO places, a power of two; 0: by pairs */
+	unsigned int fifo_idle;	  /* jiffies before an idle FIFO place is free; 0: 10000 */
 	unsigned long long max_age_ns; /* 0: 1 s */
 	unsigned int sample_every;     /* follow 1 packet in N; 0 or 1: all */
 	unsigned int raw_every; /* per-packet events of 1 packet in N into a ring buffer; 0: none */

@@ -8,6 +8,7 @@
  */
 #include "helpers.h"
 #include <time.h>
+#include <poll.h>
 #include <sys/utsname.h>
 #include "user/collect.h"
 #include <bpf/libbpf.h>
@@ -645,6 +646,102 @@ Test(stages, a_receiver_that_stops_reading_waits_and_then_drops)
 		     got, n);
 	close_flow(&f);
 	result__free(&r);
+}
+
+/* One datagram from tx to the server's socket rx on port, read back within a second. */
+static void send_to_port(int tx, int rx, int port)
+{
+	const struct topo_pair *p = &topo->pairs[0];
+	struct sockaddr_in to = addr4(p->server_ip4, port);
+	struct pollfd pfd = {.fd = rx, .events = POLLIN};
+	char buf[64] = "fifo";
+
+	cr_assert_eq(sendto(tx, buf, sizeof(buf), 0, (struct sockaddr *)&to, sizeof(to)),
+		     (ssize_t)sizeof(buf), "sendto %d: %s", port, strerror(errno));
+	cr_assert_eq(poll(&pfd, 1, 1000), 1, "nothing arrived on port %d", port);
+}
+
+static void read_one(int rx)
+{
+	char buf[64];
+
+	cr_assert_eq(recv(rx, buf, sizeof(buf), MSG_DONTWAIT), (ssize_t)sizeof(buf));
+}
+
+/* The deliveries (waits in a socket's queue) and the FIFO losses since the last snapshot. */
+static void expect_waits(unsigned long long waits, unsigned long long lost, const char *when)
+{
+	struct result r = {0};
+	const struct stage_stat *w;
+
+	cr_assert_eq(collect__snapshot(loader, &r), 0);
+	w = udp_wait(&r);
+	cr_expect_eq(w ? w->hist.count : 0, waits, "%s: %llu waits", when,
+		     w ? (unsigned long long)w->hist.count : 0ULL);
+	cr_expect_eq(r.counters[NS_CNT_FIFO_LOST], lost, "%s: %llu lost", when,
+		     (unsigned long long)r.counters[NS_CNT_FIFO_LOST]);
+	cr_expect_eq(r.counters[NS_CNT_SOCK_FULL], 0);
+	result__free(&r);
+}
+
+/*
+ * The sockets' FIFOs share a few places, and nothing tells the probes that
+ * a socket closed. One set of two places here: two sockets take them, a
+ * third finds them taken and loses its datagram's wait (counted), and once
+ * a place's tail has stood still for fifo_idle jiffies (one here), the
+ * third socket takes it over, and its next datagram's wait is its own: the
+ * 100 ms it was left unread, not anything of the last owner's.
+ */
+Test(stages, a_fifo_place_left_idle_is_taken_over)
+{
+	const struct probes_opts o = {.fifo_slots = 2, .fifo_idle = 1};
+	struct timespec settle = {0, 100 * 1000 * 1000};
+	struct sockaddr_in at;
+	int tx, rx[3];
+	struct result r = {0};
+	const struct stage_stat *w;
+
+	if (!has_tracepoint("sk_data_ready") || !has_tracepoint("sock_recv_length"))
+		cr_skip_test("skipped: this kernel has no sock:sk_data_ready or "
+			     "sock:sock_recv_length: UDP datagrams have no FIFO there");
+	up(TOPO_VETH, -1, &o);
+	tx = socket_in(topo, topo->pairs[0].client_ns, SOCK_DGRAM);
+	for (int i = 0; i < 3; i++) {
+		rx[i] = socket_in(topo, topo->pairs[0].server_ns, SOCK_DGRAM);
+		at = addr4(topo->pairs[0].server_ip4, PORT + i);
+		cr_assert_eq(bind(rx[i], (struct sockaddr *)&at, sizeof(at)), 0, "bind: %s",
+			     strerror(errno));
+	}
+	collect__snapshot(loader, &r);
+	result__free(&r);
+
+	for (int i = 0; i < 2; i++) {
+		send_to_port(tx, rx[i], PORT + i);
+		read_one(rx[i]);
+	}
+	expect_waits(2, 0, "two sockets, two places");
+
+	send_to_port(tx, rx[2], PORT + 2);
+	read_one(rx[2]);
+	expect_waits(0, 1, "a third socket, both places taken");
+
+	close(rx[0]);
+	nanosleep(&settle, NULL);
+	send_to_port(tx, rx[2], PORT + 2);
+	nanosleep(&settle, NULL);
+	read_one(rx[2]);
+	cr_assert_eq(collect__snapshot(loader, &r), 0);
+	w = udp_wait(&r);
+	cr_assert_not_null(w, "the third socket took no place left idle");
+	cr_expect_eq(w->hist.count, 1);
+	/* One wait: the sum is it exactly (min and max are its bucket's bounds). */
+	cr_expect(w->hist.sum >= 100 * 1000000ULL && w->hist.sum < 1000 * 1000000ULL,
+		  "its wait: %llu ns", (unsigned long long)w->hist.sum);
+	cr_expect_eq(r.counters[NS_CNT_FIFO_LOST], 0);
+	result__free(&r);
+	close(rx[1]);
+	close(rx[2]);
+	close(tx);
 }
 
 /* Sampling 1 in 8 follows about 1000 of 8000 packets, the same ones at every stage. */
