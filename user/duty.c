@@ -69,11 +69,19 @@ static void *duty_loop(void *arg)
 	return NULL;
 }
 
-int probes__duty_prepare(struct probes *l, unsigned int pct, unsigned int period_ms, char *err,
-			 size_t errlen)
+/* Packets in flight while detached pass before a window opens; a trip takes microseconds. */
+#define DUTY_SETTLE_MS 2
+/*
+ * The drain: a quarter of the attached time within these, long enough for a
+ * packet's trip, even one that waits in a socket's queue behind a slow reader.
+ */
+#define DUTY_DRAIN_MIN_MS 5
+#define DUTY_DRAIN_MAX_MS 50
+
+int probes__duty_split(unsigned int pct, unsigned int period_ms, struct probes_duty_split *s,
+		       char *err, size_t errlen)
 {
-	struct probes_duty *d;
-	unsigned int period = period_ms ? period_ms : 1000, rest;
+	unsigned int period = period_ms ? period_ms : 1000, attached, drain;
 
 	if (pct == 0 || pct >= 100 || period < 10) {
 		snprintf(err, errlen,
@@ -81,24 +89,52 @@ int probes__duty_prepare(struct probes *l, unsigned int pct, unsigned int period
 			 "10 ms or more");
 		return -EINVAL;
 	}
+	/*
+	 * The settle and the drain are attached time too: the hooks cost the
+	 * same then. They come out of the duty, so that --duty 10 costs a tenth.
+	 */
+	attached = (unsigned int)((unsigned long long)period * pct / 100);
+	drain = attached / 4;
+	drain = drain < DUTY_DRAIN_MIN_MS   ? DUTY_DRAIN_MIN_MS
+		: drain > DUTY_DRAIN_MAX_MS ? DUTY_DRAIN_MAX_MS
+					    : drain;
+	if (attached < DUTY_SETTLE_MS + drain + 1) {
+		snprintf(err, errlen,
+			 "time sampling: %u %% of %u ms is %u ms attached, too short for a "
+			 "window after the %d ms settle and the %u ms drain; raise --duty or "
+			 "--duty-period (%u ms attached at least)",
+			 pct, period, attached, DUTY_SETTLE_MS, drain,
+			 DUTY_SETTLE_MS + DUTY_DRAIN_MIN_MS + 1);
+		return -EINVAL;
+	}
+	s->settle_ms = DUTY_SETTLE_MS;
+	s->drain_ms = drain;
+	s->on_ms = attached - DUTY_SETTLE_MS - drain;
+	s->off_ms = period - attached;
+	return 0;
+}
+
+int probes__duty_prepare(struct probes *l, unsigned int pct, unsigned int period_ms, char *err,
+			 size_t errlen)
+{
+	struct probes_duty_split s;
+	struct probes_duty *d;
+	int rc;
+
+	rc = probes__duty_split(pct, period_ms, &s, err, errlen);
+	if (rc)
+		return rc;
 	d = calloc(1, sizeof(*d));
 	if (!d) {
 		snprintf(err, errlen, "time sampling: out of memory");
 		return -ENOMEM;
 	}
 	d->pct = pct;
-	d->period_ms = period;
-	d->on_ms = period * pct / 100;
-	if (!d->on_ms)
-		d->on_ms = 1;
-	rest = period - d->on_ms;
-	/* Long enough for a packet's trip, even one that waits in a socket's queue. */
-	d->drain_ms = rest / 10 < 5 ? 5 : rest / 10 > 50 ? 50 : rest / 10;
-	if (d->drain_ms > rest)
-		d->drain_ms = rest;
-	d->off_ms = rest - d->drain_ms;
-	d->settle_ms = d->off_ms < 2 ? d->off_ms : 2;
-	d->off_ms -= d->settle_ms;
+	d->period_ms = period_ms ? period_ms : 1000;
+	d->settle_ms = s.settle_ms;
+	d->on_ms = s.on_ms;
+	d->drain_ms = s.drain_ms;
+	d->off_ms = s.off_ms;
 	pthread_mutex_init(&d->lock, NULL);
 	clock__cond_init(&d->wake);
 	l->duty = d;

@@ -739,8 +739,12 @@ int probes__plan(const struct probes_opts *o, struct probe_memory *m, char *err,
 		o->fifo_slots ? o->fifo_slots : probe_memory__fifo_slots(o->topo->n_pairs),
 	    .raw = o->raw_every > 0,
 	};
+	struct probes_duty_split split;
 	char need[32], have[32];
 
+	if (o->duty_pct && o->duty_pct < 100 &&
+	    probes__duty_split(o->duty_pct, o->duty_period_ms, &split, err, errlen))
+		return -EINVAL;
 	probe_memory__plan(&in, m);
 	if (m->total > limit) {
 		snprintf(err, errlen,

@@ -94,6 +94,16 @@ int probes__start(struct probes **out, const struct probes_opts *opts, char *err
  * Time sampling (user/duty.c): prepare before load (the programs then start
  * packets only inside windows), start once attached, stop before destroy.
  */
+/*
+ * A period's parts, in ms: attached for settle + on + drain, exactly pct % of
+ * the period (the settle before a window opens, the window, the drain after
+ * it closes), detached for off. 0, or -EINVAL with err naming the fix.
+ */
+struct probes_duty_split {
+	unsigned int settle_ms, on_ms, drain_ms, off_ms;
+};
+int probes__duty_split(unsigned int pct, unsigned int period_ms, struct probes_duty_split *s,
+		       char *err, size_t errlen);
 int probes__duty_prepare(struct probes *l, unsigned int pct, unsigned int period_ms, char *err,
 			 size_t errlen);
 int probes__duty_start(struct probes *l, char *err, size_t errlen);

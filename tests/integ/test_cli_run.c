@@ -321,6 +321,7 @@ Test(cli_run, bad_input_gets_one_clear_line_and_creates_nothing)
 	    {"run --kind veth --duty 0", "--duty: '0'"},
 	    {"run --kind veth --duty 101", "--duty: '101'"},
 	    {"run --kind veth --duty-period 5", "--duty-period: '5'"},
+	    {"run --kind veth --duty 1 --duty-period 100", "raise --duty or --duty-period"},
 	    {"run --kind veth --map-memory 0", "--map-memory: '0'"},
 	    {"run --kind veth-bridge --pairs 128 --map-memory 1", "give --map-memory MB a larger"},
 	    {"profile --netns /proc/self/ns/net --stages none", "'none' is not a stage set"},

@@ -239,7 +239,7 @@ int cmd_run(int argc, char **argv)
 		cli__error(&cmd, "%s", terr.msg);
 		return 1;
 	}
-	if (!a.no_probes && probe_args__check_memory(&a.probe, &a.spec, err, sizeof(err))) {
+	if (!a.no_probes && probe_args__check_plan(&a.probe, &a.spec, err, sizeof(err))) {
 		cli__error(&cmd, "%s", err);
 		return 1;
 	}

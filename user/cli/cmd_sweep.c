@@ -326,7 +326,7 @@ int cmd_sweep(int argc, char **argv)
 					 .layout = sweep__layout(&a.o.m, pts[i].topo_kind)};
 		char err[512];
 
-		if (probe_args__check_memory(&a.probe, &spec, err, sizeof(err))) {
+		if (probe_args__check_plan(&a.probe, &spec, err, sizeof(err))) {
 			cli__error(&cmd, "%s: %s", pts[i].name, err);
 			free(pts);
 			return 1;

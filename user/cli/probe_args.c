@@ -98,8 +98,8 @@ void probe_args__apply(const struct probe_args *o, struct probes_opts *lo)
 	}
 }
 
-int probe_args__check_memory(const struct probe_args *o, const struct topo_spec *spec, char *err,
-			     size_t errlen)
+int probe_args__check_plan(const struct probe_args *o, const struct topo_spec *spec, char *err,
+			   size_t errlen)
 {
 	struct probes_opts lo = {0};
 	struct probe_memory m;

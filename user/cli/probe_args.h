@@ -62,10 +62,11 @@ struct probe_args {
 int probe_args__handle(const struct cli_parser *p, int id, struct probe_args *o);
 /*
  * Before anything is built: would the probes' maps for this topology exceed
- * the bound? 0, or -E2BIG with err saying how much and which option helps.
+ * the bound, or the time sampling hold no window? 0, or -E2BIG or -EINVAL
+ * with err saying what and which option helps.
  */
-int probe_args__check_memory(const struct probe_args *o, const struct topo_spec *spec, char *err,
-			     size_t errlen);
+int probe_args__check_plan(const struct probe_args *o, const struct topo_spec *spec, char *err,
+			   size_t errlen);
 /* One line on stderr: the stage set, sampling and map memory the probes run with. */
 void probe_args__announce(const char *cmd, const struct probes *l);
 
