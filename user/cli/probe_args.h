@@ -27,7 +27,7 @@ enum {
 	    {PROBE_OPT_DUTY, "duty", 0, "PCT",                                                     \
 	     "time sampling: probes attached PCT % of each period, 1-100 (default 100: always)"},  \
 	    {PROBE_OPT_DUTY_PERIOD, "duty-period", 0, "MS",                                        \
-	     "the period of --duty, 10 to 60000 ms (default 1000)"},                               \
+	     "the period of --duty, 10 to 60000 ms (default 1000); PCT % of it 8 ms at least"},    \
 	    {PROBE_OPT_MAP_MEMORY, "map-memory", 0, "MB",                                          \
 	     "refuse to load probes whose maps take more (default: an eighth of RAM)"},            \
 	    {PROBE_OPT_NO_CALIBRATE, "no-calibrate", 0, NULL,                                      \
