@@ -50,8 +50,11 @@ static __always_inline bool reusable(const struct ns_pkt *p, __u64 addr, __u64 n
  * the same softirq run, microseconds later: a state still at rx_core after a
  * millisecond ended there. It is where a UDP datagram's state stays on
  * kernels without sock:sk_data_ready (6.1), and taking its slot loses nothing.
- * (A packet that did wait that long, its vCPU preempted, starts its next
- * stage midway, and is counted there.)
+ * A packet still in transit there after a millisecond (its vCPU preempted;
+ * or, in the light set, where a forwarded packet's state stays at rx_core
+ * through the next device's backlog) and taken over starts its next stage
+ * midway, and is counted there. Only the count uses this: the slot a new
+ * packet takes is chosen as before.
  */
 #define NS_RX_CORE_PARKED_NS 1000000ULL
 

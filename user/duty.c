@@ -23,10 +23,10 @@ struct probes_duty {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	bool started, stop;
-	unsigned int pct, period_ms; /* as asked */
-	unsigned int on_ms, drain_ms, off_ms, settle_ms;
-	unsigned long long windows; /* windows opened */
-	int error;		    /* -errno of a failed attach, which ends the sampling */
+	unsigned int pct;		/* as asked */
+	struct probes_duty_split split; /* the period (the default filled in) and its parts */
+	unsigned long long windows;	/* windows opened */
+	int error;			/* -errno of a failed attach, which ends the sampling */
 };
 
 /* Sleep ms unless told to stop; true if stopped. Called with the lock held. */
@@ -48,17 +48,17 @@ static void *duty_loop(void *arg)
 		 * Packets whose earlier stages ran while detached must pass before
 		 * the window opens, or they would start midway in it.
 		 */
-		if (nap(d, d->settle_ms))
+		if (nap(d, d->split.settle_ms))
 			break;
 		*open = 1;
 		d->windows++;
-		if (nap(d, d->on_ms))
+		if (nap(d, d->split.on_ms))
 			break;
 		*open = 0;
-		if (nap(d, d->drain_ms))
+		if (nap(d, d->split.drain_ms))
 			break;
 		stages_bpf__detach(l->skel);
-		if (nap(d, d->off_ms))
+		if (nap(d, d->split.off_ms))
 			break;
 		d->error = stages_bpf__attach(l->skel);
 		if (d->error)
@@ -107,6 +107,7 @@ int probes__duty_split(unsigned int pct, unsigned int period_ms, struct probes_d
 			 DUTY_SETTLE_MS + DUTY_DRAIN_MIN_MS + 1);
 		return -EINVAL;
 	}
+	s->period_ms = period;
 	s->settle_ms = DUTY_SETTLE_MS;
 	s->drain_ms = drain;
 	s->on_ms = attached - DUTY_SETTLE_MS - drain;
@@ -130,11 +131,7 @@ int probes__duty_prepare(struct probes *l, unsigned int pct, unsigned int period
 		return -ENOMEM;
 	}
 	d->pct = pct;
-	d->period_ms = period_ms ? period_ms : 1000;
-	d->settle_ms = s.settle_ms;
-	d->on_ms = s.on_ms;
-	d->drain_ms = s.drain_ms;
-	d->off_ms = s.off_ms;
+	d->split = s;
 	pthread_mutex_init(&d->lock, NULL);
 	clock__cond_init(&d->wake);
 	l->duty = d;
@@ -159,7 +156,7 @@ int probes__duty_start(struct probes *l, char *err, size_t errlen)
 void probes__duty_config(const struct probes *l, int *pct, int *period_ms)
 {
 	*pct = l->duty ? (int)l->duty->pct : 0;
-	*period_ms = l->duty ? (int)l->duty->period_ms : 0;
+	*period_ms = l->duty ? (int)l->duty->split.period_ms : 0;
 }
 
 unsigned long long probes__duty_windows(const struct probes *l)

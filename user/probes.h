@@ -100,6 +100,7 @@ int probes__start(struct probes **out, const struct probes_opts *opts, char *err
  * it closes), detached for off. 0, or -EINVAL with err naming the fix.
  */
 struct probes_duty_split {
+	unsigned int period_ms; /* the one asked for, 1000 for 0 */
 	unsigned int settle_ms, on_ms, drain_ms, off_ms;
 };
 int probes__duty_split(unsigned int pct, unsigned int period_ms, struct probes_duty_split *s,

@@ -712,7 +712,7 @@ Test(stages, a_fifo_place_left_idle_is_taken_over)
 		cr_assert_eq(bind(rx[i], (struct sockaddr *)&at, sizeof(at)), 0, "bind: %s",
 			     strerror(errno));
 	}
-	collect__snapshot(loader, &r);
+	cr_assert_eq(collect__snapshot(loader, &r), 0); /* what came before: the topology's own */
 	result__free(&r);
 
 	for (int i = 0; i < 2; i++) {

@@ -44,6 +44,7 @@ Test(duty, ten_percent_of_the_default_period)
 {
 	struct probes_duty_split s = split(10, 0);
 
+	cr_expect_eq(s.period_ms, 1000);
 	cr_expect_eq(s.on_ms, 73);
 	cr_expect_eq(s.drain_ms, 25);
 	cr_expect_eq(s.off_ms, 900);
