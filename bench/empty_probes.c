@@ -6,9 +6,13 @@
  * hooks carry only empty programs, the floor of the throughput runs. With
  * --hops only the hooks of netstage's light stage set (--stages hops): the
  * softirq's two among them where netstage needs them (user/probes.c: the
- * kernel lists no preempt count in kallsyms).
+ * kernel lists no preempt count in kallsyms). With --duty PCT:PERIOD_MS the
+ * programs are attached PCT % of every period and detached between, as
+ * netstage's time sampling does it: the floor of --duty, attaching and
+ * detaching included.
  */
 #include <signal.h>
+#include <time.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,11 +44,53 @@ static bool kallsyms_has(const char *a, const char *b)
 	return found;
 }
 
+static void nap_ms(unsigned int ms)
+{
+	struct timespec t = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
+
+	while (!stop && nanosleep(&t, &t))
+		;
+}
+
+/* Attached pct % of every period (the first window now), until told to stop. */
+static int duty_cycle(struct empty_bpf *skel, unsigned int pct, unsigned int period)
+{
+	unsigned int on = period * pct / 100;
+
+	while (!stop) {
+		nap_ms(on);
+		empty_bpf__detach(skel);
+		nap_ms(period - on);
+		if (!stop && empty_bpf__attach(skel)) {
+			fprintf(stderr, "empty_probes: attaching again failed\n");
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	bool blocks = argc > 1 && !strcmp(argv[1], "--blocks");
-	bool hops = argc > 1 && !strcmp(argv[1], "--hops");
-	struct empty_bpf *skel = empty_bpf__open();
+	bool blocks = false, hops = false;
+	unsigned int pct = 0, period = 0;
+	struct empty_bpf *skel;
+	int rc = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--blocks"))
+			blocks = true;
+		else if (!strcmp(argv[i], "--hops"))
+			hops = true;
+		else if (!strcmp(argv[i], "--duty") && i + 1 < argc &&
+			 sscanf(argv[++i], "%u:%u", &pct, &period) == 2 && pct > 0 && pct < 100 &&
+			 period >= 10)
+			continue;
+		else {
+			fprintf(stderr, "usage: empty_probes [--blocks | --hops] [--duty PCT:PERIOD_MS]\n");
+			return 2;
+		}
+	}
+	skel = empty_bpf__open();
 
 	if (skel && !blocks) {
 		bpf_program__set_autoload(skel->progs.b_clock, false);
@@ -80,8 +126,11 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	printf("attached\n");
 	fflush(stdout);
-	while (!stop)
-		pause();
+	if (pct)
+		rc = duty_cycle(skel, pct, period);
+	else
+		while (!stop)
+			pause();
 	empty_bpf__destroy(skel);
-	return 0;
+	return rc;
 }

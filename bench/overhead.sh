@@ -4,10 +4,13 @@
 # throughput without probes and with them, in alternating pairs of runs:
 #   all          netstage, the full stage set, every packet
 #   all-s16      the same, 1 packet in 16
-#   all-duty10   the same, attached 10 % of the time (100 ms a second)
+#   all-duty10   the same, attached 10 % of the time (100 ms a second);
+#                all-dutyPCTpMS: PCT % of a period of MS ms
 #   hops         the light stage set, every packet
 #   empty-all    empty programs on the hooks of the full set: its floor
 #   empty-hops   empty programs on the hooks of the light set: its floor
+#   empty-all-duty10  empty programs on the full set's hooks, attached and
+#                detached as all-duty10 is (the same PCT and period forms)
 #   bpftrace     the five-probe bpftrace script of docs/KERNELS.md as the peer
 # The throughput runs keep bpf_stats off (netstage runs with --no-calibrate).
 # Then a pass with kernel.bpf_stats_enabled: each program's mean run time
@@ -91,9 +94,18 @@ iperf_once() { # proto
 	jq -r '.end.sum_received.bits_per_second // 0' "$tmp/ip.json"
 }
 
+# A configuration's time sampling: "PCT PERIOD_MS" from its -dutyPCT[pMS] (period 1000).
+duty_of() { # config -> "PCT PERIOD_MS" for a *-dutyPCT[pMS] config, else nothing
+	[[ $1 =~ -duty([0-9]+)(p([0-9]+))?$ ]] &&
+		echo "${BASH_REMATCH[1]} ${BASH_REMATCH[3]:-1000}"
+	return 0
+}
+
 start_agent() { # config
+	local duty
+	duty=$(duty_of "$1")
 	case $1 in
-	all | all-s16 | all-duty10 | hops | hops-s16)
+	all | all-s16 | all-duty* | hops | hops-s16)
 		local extra="--no-calibrate"
 		case $1 in
 		all*) extra="$extra --stages all" ;;
@@ -101,8 +113,8 @@ start_agent() { # config
 		esac
 		case $1 in
 		*-s16) extra="$extra --sample 16" ;;
-		*-duty10) extra="$extra --duty 10" ;;
 		esac
+		[ -n "$duty" ] && extra="$extra --duty ${duty% *} --duty-period ${duty#* }"
 		# shellcheck disable=SC2086
 		"$ns" profile --netns "$C" --netns "$S" --netns "$H" --duration 86400 $extra \
 			-o "$tmp/profile.json" 2>"$tmp/agent.err" >/dev/null &
@@ -112,10 +124,11 @@ start_agent() { # config
 		BPFTRACE_MAP_KEYS_MAX=1000000 bpftrace "$tmp/peer.bt" >"$tmp/agent.err" 2>&1 &
 		agent=$!
 		wait_for "$tmp/agent.err" Attaching bpftrace ;;
-	empty-all | empty-hops | empty-blocks)
+	empty-all | empty-all-duty* | empty-hops | empty-blocks)
 		local flag=""
 		[ "$1" = empty-blocks ] && flag="--blocks"
 		[ "$1" = empty-hops ] && flag="--hops"
+		[ -n "$duty" ] && flag="--duty ${duty% *}:${duty#* }"
 		# shellcheck disable=SC2086
 		"$empty" $flag >"$tmp/agent.err" 2>&1 &
 		agent=$!
