@@ -86,7 +86,8 @@ int main(int argc, char **argv)
 			 period >= 10)
 			continue;
 		else {
-			fprintf(stderr, "usage: empty_probes [--blocks | --hops] [--duty PCT:PERIOD_MS]\n");
+			fprintf(stderr,
+				"usage: empty_probes [--blocks | --hops] [--duty PCT:PERIOD_MS]\n");
 			return 2;
 		}
 	}
