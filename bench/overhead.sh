@@ -206,6 +206,10 @@ for proto in $( [ "$rounds" -gt 0 ] && echo $protos); do
 				printf "  %s all, 1 in 16: %.3f against its floor %.3f (%+.3f)\n", p, m["all-s16"], m["empty-all"], m["all-s16"] - m["empty-all"]
 			if (("hops" in m) && ("empty-hops" in m))
 				printf "  %s hops: %.3f against its floor %.3f (%+.3f)\n", p, m["hops"], m["empty-hops"], m["hops"] - m["empty-hops"]
+			# A duty cycle against empty programs attached and detached on the
+			# same schedule (all-duty10 beside empty-all-duty10).
+			for (k in m) if (k ~ /^all-duty/ && ("empty-" k) in m)
+				printf "  %s %s: %.3f against its floor %.3f (%+.3f)\n", p, k, m[k], m["empty-" k], m[k] - m["empty-" k]
 			if ("bpftrace" in m && 1 - m["bpftrace"] > 0)
 				for (k in m) if (k ~ /^(all|hops)/)
 					printf "  %s %s costs %.2f of what bpftrace costs (%.3f vs %.3f)\n", p, k,
