@@ -4,13 +4,13 @@
 # throughput without probes and with them, in alternating pairs of runs:
 #   all          netstage, the full stage set, every packet
 #   all-s16      the same, 1 packet in 16
-#   all-duty10   the same, attached 10 % of the time (100 ms a second);
-#                all-dutyPCTpMS: PCT % of a period of MS ms
+#   all-duty5    the same, attached 5 % of the time (50 ms a second);
+#                all-dutyPCT[pMS]: PCT % of a period of MS ms (default 1000)
 #   hops         the light stage set, every packet
 #   empty-all    empty programs on the hooks of the full set: its floor
 #   empty-hops   empty programs on the hooks of the light set: its floor
-#   empty-all-duty10  empty programs on the full set's hooks, attached and
-#                detached as all-duty10 is (the same PCT and period forms)
+#   empty-all-duty5  empty programs on the full set's hooks, attached and
+#                detached as all-duty5 is (the same PCT and period forms)
 #   bpftrace     the five-probe bpftrace script of docs/KERNELS.md as the peer
 # The throughput runs keep bpf_stats off (netstage runs with --no-calibrate).
 # Then a pass with kernel.bpf_stats_enabled: each program's mean run time
@@ -27,7 +27,7 @@ out=${1:?usage: bench/overhead.sh BUILD_DIR [ROUNDS] [SECONDS] [PROTOS]}
 rounds=${2:-10}
 secs=${3:-4}
 protos=${4:-tcp udp}
-configs=${CONFIGS:-all all-s16 all-duty10 hops empty-all empty-hops bpftrace}
+configs=${CONFIGS:-all all-s16 all-duty5 hops empty-all empty-all-duty5 empty-hops bpftrace}
 ns=$out/netstage
 empty=$out/bench/empty_probes
 for tool in "$ns" "$empty"; do
