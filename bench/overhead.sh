@@ -285,6 +285,7 @@ sysctl -qw kernel.bpf_stats_enabled=0
 estimate_rounds=${ESTIMATE_ROUNDS:-3}
 echo
 echo "the cost estimate against the measured cost (all, every packet, $estimate_rounds pairs)"
+: >"$tmp/estimates"
 for proto in $protos; do
 	for r in $(seq "$estimate_rounds"); do
 		base=$(iperf_once "$proto")
@@ -302,5 +303,28 @@ for proto in $protos; do
 			($c.ns_per_packet * $pps / 1e9) as $predicted |
 			"  \($p): measured cost \($measured * 1000 | round / 1000), estimated \($predicted * 1000 | round / 1000) (\($c.ns_per_packet | round) ns a packet at \($pps | round) packets/s; estimate/measured \(if $measured > 0 then ($predicted / $measured * 100 | round / 100) else "-" end)); \($c.method)"' \
 			"$tmp/estimate.json"
+		jq -r --arg b "$base" --arg w "$with" --arg pk "$((p1 - p0))" --arg s "$secs" --arg p "$proto" '
+			"\($p) \(.probe_cost.ns_per_packet * (($pk | tonumber) / ($s | tonumber)) / 1e9) \(1 - ($w | tonumber) / ($b | tonumber))"' \
+			"$tmp/estimate.json" >>"$tmp/estimates"
 	done
+done
+# One pair's measured cost is as noisy as one pair's ratio (a TCP pair's
+# unprobed run alone moves it by 0.05): the median estimate is held against
+# the median cost of these pairs and, the steadier figure, of the `all`
+# pairs of the throughput runs above.
+for proto in $( [ "$estimate_rounds" -gt 0 ] && echo $protos); do
+	awk -v p="$proto" '
+		function median(a, n,   i, j, t) {
+			for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+			return n % 2 ? a[int(n / 2)] : (a[n / 2 - 1] + a[n / 2]) / 2
+		}
+		FILENAME ~ /estimates$/ && $1 == p { e[ne] = $2; m[ne++] = $3; next }
+		FILENAME ~ /results$/ && $1 == p && $2 == "all" && $3 > 0 { a[na++] = 1 - $4 / $3 }
+		END {
+			if (!ne) exit
+			pe = median(e, ne); pm = median(m, ne)
+			printf "  %s: median estimate %.3f against the median cost of these pairs %.3f (%.2f)", p, pe, pm, pm > 0 ? pe / pm : 0
+			if (na) { pa = median(a, na); printf " and of the %d `all` pairs above %.3f (%.2f)", na, pa, pa > 0 ? pe / pa : 0 }
+			printf "\n"
+		}' "$tmp/estimates" "$results"
 done
