@@ -318,13 +318,14 @@ for proto in $( [ "$estimate_rounds" -gt 0 ] && echo $protos); do
 			for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
 			return n % 2 ? a[int(n / 2)] : (a[n / 2 - 1] + a[n / 2]) / 2
 		}
-		FILENAME ~ /estimates$/ && $1 == p { e[ne] = $2; m[ne++] = $3; next }
-		FILENAME ~ /results$/ && $1 == p && $2 == "all" && $3 > 0 { a[na++] = 1 - $4 / $3 }
+		BEGIN { ne = 0; na = 0 }
+		FILENAME ~ /estimates$/ && $1 == p { e[ne] = $2; m[ne] = $3; ne++; next }
+		FILENAME ~ /results$/ && $1 == p && $2 == "all" && $3 > 0 { c[na] = 1 - $4 / $3; na++ }
 		END {
 			if (!ne) exit
 			pe = median(e, ne); pm = median(m, ne)
-			printf "  %s: median estimate %.3f against the median cost of these pairs %.3f (%.2f)", p, pe, pm, pm > 0 ? pe / pm : 0
-			if (na) { pa = median(a, na); printf " and of the %d `all` pairs above %.3f (%.2f)", na, pa, pa > 0 ? pe / pa : 0 }
+			printf "  %s: median estimate %.3f against the median cost of these pairs %.3f (%.2f)", p, pe, pm, (pm > 0 ? pe / pm : 0)
+			if (na) { pa = median(c, na); printf " and of the %d `all` pairs above %.3f (%.2f)", na, pa, (pa > 0 ? pe / pa : 0) }
 			printf "\n"
 		}' "$tmp/estimates" "$results"
 done
