@@ -280,8 +280,8 @@ sysctl -qw kernel.bpf_stats_enabled=0
 
 # ---- netstage's own estimate of its cost, against the throughput it costs ----
 # A run with the estimate on (bpf_stats for half a second), beside a run
-# without probes: the estimate predicts a cost of ns_per_packet * packets/s
-# (all probe time on the one saturated CPU); the throughput says 1 - ratio.
+# without probes: the estimate predicts a cost of its probe seconds over the
+# load's (all probe time on the one saturated CPU); the throughput says 1 - ratio.
 estimate_rounds=${ESTIMATE_ROUNDS:-3}
 echo
 echo "the cost estimate against the measured cost (all, every packet, $estimate_rounds pairs)"
@@ -297,15 +297,17 @@ for proto in $protos; do
 		with=$(iperf_once "$proto")
 		p1=$(rx_packets)
 		stop_agent
+		# The result's own probe time (ns a packet times every packet it saw,
+		# ACKs too) over the load's seconds: a share of one CPU.
 		jq -r --arg b "$base" --arg w "$with" --arg pk "$((p1 - p0))" --arg s "$secs" --arg p "$proto" '
 			.probe_cost as $c | (($pk | tonumber) / ($s | tonumber)) as $pps |
 			(1 - ($w | tonumber) / ($b | tonumber)) as $measured |
-			($c.ns_per_packet * $pps / 1e9) as $predicted |
-			"  \($p): measured cost \($measured * 1000 | round / 1000), estimated \($predicted * 1000 | round / 1000) (\($c.ns_per_packet | round) ns a packet at \($pps | round) packets/s; estimate/measured \(if $measured > 0 then ($predicted / $measured * 100 | round / 100) else "-" end)); \($c.method)"' \
-			"$tmp/estimate.json"
-		jq -r --arg b "$base" --arg w "$with" --arg pk "$((p1 - p0))" --arg s "$secs" --arg p "$proto" '
-			"\($p) \(.probe_cost.ns_per_packet * (($pk | tonumber) / ($s | tonumber)) / 1e9) \(1 - ($w | tonumber) / ($b | tonumber))"' \
-			"$tmp/estimate.json" >>"$tmp/estimates"
+			($c.probe_seconds / ($s | tonumber)) as $predicted |
+			"  \($p): measured cost \($measured * 1000 | round / 1000), estimated \($predicted * 1000 | round / 1000) (\($c.ns_per_packet | round) ns a packet, \($c.probe_seconds * 1000 | round) ms of probe time; \($pps | round) packets/s at the receiver; estimate/measured \(if $measured > 0 then ($predicted / $measured * 100 | round / 100) else "-" end)); \($c.method)",
+			"\($p) \($predicted) \($measured)"' "$tmp/estimate.json" | {
+			IFS= read -r line && echo "$line"
+			read -r line && echo "$line" >>"$tmp/estimates"
+		}
 	done
 done
 # One pair's measured cost is as noisy as one pair's ratio (a TCP pair's
