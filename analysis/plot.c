@@ -163,6 +163,21 @@ out:
 	return rc;
 }
 
+/* Run a script built in b (an allocation failure while building it is an error), then free it. */
+static int run_built(struct strbuf *b, const char *id_prefix, char **svg, char *err, size_t errlen)
+{
+	int rc;
+
+	if (b->oom) {
+		strbuf__free(b);
+		snprintf(err, errlen, "plot: out of memory");
+		return -ENOMEM;
+	}
+	rc = plot__run(b->s, id_prefix, svg, err, errlen);
+	strbuf__free(b);
+	return rc;
+}
+
 /* A title for gnuplot: double quotes and backslashes out. */
 static void quoted(struct strbuf *b, const char *s)
 {
@@ -189,7 +204,7 @@ int plot__cpu_stack(const struct attribution *at, const char *const names[], con
 	const struct attr_row *outside = NULL;
 	struct strbuf b = {0};
 	char title[96];
-	int nc = 0, rc;
+	int nc = 0;
 	bool rest = false;
 
 	/* The largest stages by their larger side; the rest summed; the outside estimate last. */
@@ -275,14 +290,7 @@ int plot__cpu_stack(const struct attribution *at, const char *const names[], con
 		strbuf__free(&b);
 		b = s;
 	}
-	if (b.oom) {
-		strbuf__free(&b);
-		snprintf(err, errlen, "plot: out of memory");
-		return -ENOMEM;
-	}
-	rc = plot__run(b.s, id_prefix, svg, err, errlen);
-	strbuf__free(&b);
-	return rc;
+	return run_built(&b, id_prefix, svg, err, errlen);
 }
 
 int plot__latency(const struct attr_row *row, int n_sides, const char *const names[],
@@ -290,7 +298,7 @@ int plot__latency(const struct attr_row *row, int n_sides, const char *const nam
 {
 	unsigned int first = NS_HIST_BUCKETS, last = 0;
 	struct strbuf b = {0};
-	int rc, lines = 0;
+	int lines = 0;
 
 	for (int s = 0; s < n_sides; s++)
 		for (unsigned int i = 0; i < NS_HIST_BUCKETS; i++)
@@ -339,14 +347,7 @@ int plot__latency(const struct attr_row *row, int n_sides, const char *const nam
 		quoted(&b, names[s]);
 	}
 	strbuf__append(&b, "\n", 1);
-	if (b.oom) {
-		strbuf__free(&b);
-		snprintf(err, errlen, "plot: out of memory");
-		return -ENOMEM;
-	}
-	rc = plot__run(b.s, id_prefix, svg, err, errlen);
-	strbuf__free(&b);
-	return rc;
+	return run_built(&b, id_prefix, svg, err, errlen);
 }
 
 int plot__sweep_panel(const struct series_panel *p, const char *id_prefix, char **svg, char *err,
@@ -354,7 +355,7 @@ int plot__sweep_panel(const struct series_panel *p, const char *id_prefix, char 
 {
 	struct strbuf b = {0};
 	char title[64];
-	int rc, maxp = 1;
+	int maxp = 1;
 
 	strbuf__printf(&b, TERMINAL, 560, 380);
 	for (int s = 0; s < p->n; s++) {
@@ -385,12 +386,5 @@ int plot__sweep_panel(const struct series_panel *p, const char *id_prefix, char 
 		quoted(&b, p->series[s].kind);
 	}
 	strbuf__append(&b, "\n", 1);
-	if (b.oom) {
-		strbuf__free(&b);
-		snprintf(err, errlen, "plot: out of memory");
-		return -ENOMEM;
-	}
-	rc = plot__run(b.s, id_prefix, svg, err, errlen);
-	strbuf__free(&b);
-	return rc;
+	return run_built(&b, id_prefix, svg, err, errlen);
 }
