@@ -11,6 +11,7 @@
 #   empty-hops   empty programs on the hooks of the light set: its floor
 #   empty-all-duty5  empty programs on the full set's hooks, attached and
 #                detached as all-duty5 is (the same PCT and period forms)
+#   hops-s16, hops-dutyPCT[pMS], empty-hops-dutyPCT[pMS]: the same for the light set
 #   bpftrace     the five-probe bpftrace script of docs/KERNELS.md as the peer
 # The throughput runs keep bpf_stats off (netstage runs with --no-calibrate).
 # Then a pass with kernel.bpf_stats_enabled: each program's mean run time
@@ -105,7 +106,7 @@ start_agent() { # config
 	local duty
 	duty=$(duty_of "$1")
 	case $1 in
-	all | all-s16 | all-duty* | hops | hops-s16)
+	all | all-s16 | all-duty* | hops | hops-s16 | hops-duty*)
 		local extra="--no-calibrate"
 		case $1 in
 		all*) extra="$extra --stages all" ;;
@@ -124,11 +125,11 @@ start_agent() { # config
 		BPFTRACE_MAP_KEYS_MAX=1000000 bpftrace "$tmp/peer.bt" >"$tmp/agent.err" 2>&1 &
 		agent=$!
 		wait_for "$tmp/agent.err" Attaching bpftrace ;;
-	empty-all | empty-all-duty* | empty-hops | empty-blocks)
+	empty-all | empty-all-duty* | empty-hops | empty-hops-duty* | empty-blocks)
 		local flag=""
 		[ "$1" = empty-blocks ] && flag="--blocks"
-		[ "$1" = empty-hops ] && flag="--hops"
-		[ -n "$duty" ] && flag="--duty ${duty% *}:${duty#* }"
+		case $1 in empty-hops*) flag="--hops" ;; esac
+		[ -n "$duty" ] && flag="$flag --duty ${duty% *}:${duty#* }"
 		# shellcheck disable=SC2086
 		"$empty" $flag >"$tmp/agent.err" 2>&1 &
 		agent=$!
@@ -206,9 +207,11 @@ for proto in $( [ "$rounds" -gt 0 ] && echo $protos); do
 				printf "  %s all, 1 in 16: %.3f against its floor %.3f (%+.3f)\n", p, m["all-s16"], m["empty-all"], m["all-s16"] - m["empty-all"]
 			if (("hops" in m) && ("empty-hops" in m))
 				printf "  %s hops: %.3f against its floor %.3f (%+.3f)\n", p, m["hops"], m["empty-hops"], m["hops"] - m["empty-hops"]
+			if (("hops-s16" in m) && ("empty-hops" in m))
+				printf "  %s hops, 1 in 16: %.3f against its floor %.3f (%+.3f)\n", p, m["hops-s16"], m["empty-hops"], m["hops-s16"] - m["empty-hops"]
 			# A duty cycle against empty programs attached and detached on the
 			# same schedule (all-duty10 beside empty-all-duty10).
-			for (k in m) if (k ~ /^all-duty/ && ("empty-" k) in m)
+			for (k in m) if (k ~ /^(all|hops)-duty/ && ("empty-" k) in m)
 				printf "  %s %s: %.3f against its floor %.3f (%+.3f)\n", p, k, m[k], m["empty-" k], m[k] - m["empty-" k]
 			if ("bpftrace" in m && 1 - m["bpftrace"] > 0)
 				for (k in m) if (k ~ /^(all|hops)/)
