@@ -223,9 +223,10 @@ $(OUT)/bench/%.skel.h: $(OUT)/bench/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
-$(OUT)/bench/empty_probes: bench/empty_probes.c $(OUT)/bench/empty.skel.h
+# Linked with netstage's library for the duty cycle's schedule (probes__duty_split).
+$(OUT)/bench/empty_probes: bench/empty_probes.c $(OUT)/bench/empty.skel.h $(OUT)/libnetstage.a
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(WARN) -I$(OUT)/bench $< $(call pkgconf,--libs,libbpf libelf zlib) -o $@
+	$(Q)$(CC) $(CFLAGS) $(WARN) $(INCLUDES) -I$(OUT)/bench $< $(OUT)/libnetstage.a $(LIBS) -o $@
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(OUT)/bench/empty_probes

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "empty.skel.h"
+#include "user/probes.h"
 
 static volatile sig_atomic_t stop;
 
@@ -52,15 +53,19 @@ static void nap_ms(unsigned int ms)
 		;
 }
 
-/* Attached pct % of every period (the first window now), until told to stop. */
-static int duty_cycle(struct empty_bpf *skel, unsigned int pct, unsigned int period)
+/*
+ * Attached as netstage's time sampling is (probes__duty_split: its settle,
+ * window and drain are all attached time), detached the rest of each
+ * period, until told to stop.
+ */
+static int duty_cycle(struct empty_bpf *skel, const struct probes_duty_split *d)
 {
-	unsigned int on = period * pct / 100;
+	unsigned int attached = d->settle_ms + d->on_ms + d->drain_ms;
 
 	while (!stop) {
-		nap_ms(on);
+		nap_ms(attached);
 		empty_bpf__detach(skel);
-		nap_ms(period - on);
+		nap_ms(d->off_ms);
 		if (!stop && empty_bpf__attach(skel)) {
 			fprintf(stderr, "empty_probes: attaching again failed\n");
 			return 1;
@@ -71,9 +76,11 @@ static int duty_cycle(struct empty_bpf *skel, unsigned int pct, unsigned int per
 
 int main(int argc, char **argv)
 {
-	bool blocks = false, hops = false;
+	bool blocks = false, hops = false, duty = false;
 	unsigned int pct = 0, period = 0;
+	struct probes_duty_split split;
 	struct empty_bpf *skel;
+	char err[256];
 	int rc = 0;
 
 	for (int i = 1; i < argc; i++) {
@@ -82,14 +89,17 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--hops"))
 			hops = true;
 		else if (!strcmp(argv[i], "--duty") && i + 1 < argc &&
-			 sscanf(argv[++i], "%u:%u", &pct, &period) == 2 && pct > 0 && pct < 100 &&
-			 period >= 10)
-			continue;
+			 sscanf(argv[++i], "%u:%u", &pct, &period) == 2)
+			duty = true;
 		else {
 			fprintf(stderr,
 				"usage: empty_probes [--blocks | --hops] [--duty PCT:PERIOD_MS]\n");
 			return 2;
 		}
+	}
+	if (duty && probes__duty_split(pct, period, &split, err, sizeof(err))) {
+		fprintf(stderr, "empty_probes: %s\n", err);
+		return 2;
 	}
 	skel = empty_bpf__open();
 
@@ -127,8 +137,8 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	printf("attached\n");
 	fflush(stdout);
-	if (pct)
-		rc = duty_cycle(skel, pct, period);
+	if (duty)
+		rc = duty_cycle(skel, &split);
 	else
 		while (!stop)
 			pause();

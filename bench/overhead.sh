@@ -95,8 +95,8 @@ iperf_once() { # proto
 	jq -r '.end.sum_received.bits_per_second // 0' "$tmp/ip.json"
 }
 
-# A configuration's time sampling: "PCT PERIOD_MS" from its -dutyPCT[pMS] (period 1000).
-duty_of() { # config -> "PCT PERIOD_MS" for a *-dutyPCT[pMS] config, else nothing
+# A configuration's time sampling: "PCT PERIOD_MS" from its -dutyPCT[pMS] (period 1000), else nothing.
+duty_of() { # config
 	[[ $1 =~ -duty([0-9]+)(p([0-9]+))?$ ]] &&
 		echo "${BASH_REMATCH[1]} ${BASH_REMATCH[3]:-1000}"
 	return 0
@@ -174,16 +174,19 @@ for r in $(seq "$rounds"); do
 	done
 done
 
+# The awk programs below share their median (of n values in a[0..n-1]; sorts a).
+median_awk='
+function median(a, n,   i, j, t) {
+	for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+	return n % 2 ? a[int(n / 2)] : (a[n / 2 - 1] + a[n / 2]) / 2
+}'
+
 [ "$rounds" -gt 0 ] && echo && echo "throughput with / without (median over $rounds pairs, [min, max]); userspace CPU of netstage"
 for proto in $( [ "$rounds" -gt 0 ] && echo $protos); do
 	for config in $configs; do
-		awk -v p="$proto" -v c="$config" -v secs="$secs" '
+		awk -v p="$proto" -v c="$config" -v secs="$secs" "$median_awk"'
 			BEGIN { n = 0 }
 			$1 == p && $2 == c && $3 > 0 { r[n] = $4 / $3; b[n] = $3; w[n] = $4; cpu += $6 - $5; n++ }
-			function median(a, n,   i, j, t) {
-				for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-				return n % 2 ? a[int(n / 2)] : (a[n / 2 - 1] + a[n / 2]) / 2
-			}
 			END {
 				if (!n) { printf "  %s %-13s no runs\n", p, c; exit }
 				m = median(r, n); lo = r[0]; hi = r[n - 1]
@@ -193,11 +196,7 @@ for proto in $( [ "$rounds" -gt 0 ] && echo $protos); do
 			}' "$results"
 	done
 	# Medians of the pair ratios, then the comparisons the targets are set in.
-	awk -v p="$proto" '
-		function median(a, n,   i, j, t) {
-			for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-			return n % 2 ? a[int(n / 2)] : (a[n / 2 - 1] + a[n / 2]) / 2
-		}
+	awk -v p="$proto" "$median_awk"'
 		$1 == p && $3 > 0 { k = $2; v[k, n[k]++] = $4 / $3 }
 		END {
 			for (k in n) { for (i = 0; i < n[k]; i++) a[i] = v[k, i]; m[k] = median(a, n[k]) }
@@ -318,11 +317,7 @@ done
 # the median cost of these pairs and, the steadier figure, of the `all`
 # pairs of the throughput runs above.
 for proto in $( [ "$estimate_rounds" -gt 0 ] && echo $protos); do
-	awk -v p="$proto" '
-		function median(a, n,   i, j, t) {
-			for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-			return n % 2 ? a[int(n / 2)] : (a[n / 2 - 1] + a[n / 2]) / 2
-		}
+	awk -v p="$proto" "$median_awk"'
 		BEGIN { ne = 0; na = 0 }
 		FILENAME ~ /estimates$/ && $1 == p { e[ne] = $2; m[ne] = $3; ne++; next }
 		FILENAME ~ /results$/ && $1 == p && $2 == "all" && $3 > 0 { c[na] = 1 - $4 / $3; na++ }
