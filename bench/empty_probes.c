@@ -9,7 +9,8 @@
  * kernel lists no preempt count in kallsyms). With --duty PCT:PERIOD_MS the
  * programs are attached PCT % of every period and detached between, as
  * netstage's time sampling does it: the floor of --duty, attaching and
- * detaching included.
+ * detaching included. With --clock every program reads the clock once: the
+ * floor of any probe that timestamps each stage.
  */
 #include <signal.h>
 #include <time.h>
@@ -74,9 +75,53 @@ static int duty_cycle(struct empty_bpf *skel, const struct probes_duty_split *d)
 	return 0;
 }
 
+static bool named(const char *name, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(name, *list))
+			return true;
+	return false;
+}
+
+/*
+ * Which programs load, by name: on each hook the empty one (e_) or, with
+ * clock, the one that reads the clock (c_) where the set times an interval
+ * there; the building blocks (b_) and their hook's empty program with
+ * blocks; only the light set's hooks with hops.
+ */
+static void choose_programs(struct bpf_object *obj, bool blocks, bool hops, bool clock)
+{
+	/* The light set's hooks leave these out; the softirq's two where the kernel lists a preempt count (user/probes.c). */
+	const char *not_hops[] = {"tx_start", "rx_enqueue", "tx_done", "napi_poll", NULL, NULL, NULL};
+	struct bpf_program *prog;
+
+	if (kallsyms_has("__preempt_count", "pcpu_hot")) {
+		not_hops[4] = "softirq_entry";
+		not_hops[5] = "softirq_exit";
+	}
+	bpf_object__for_each_program(prog, obj)
+	{
+		const char *name = bpf_program__name(prog), *hook = name + 2;
+		char timed[64];
+		bool load, clocked;
+
+		/* The light set marks softirq runs without timing them (bpf/stages.bpf.c). */
+		snprintf(timed, sizeof(timed), "c_%s", hook);
+		clocked = clock && bpf_object__find_program_by_name(obj, timed) &&
+			  !(hops && !strncmp(hook, "softirq_", 8));
+		if (name[0] == 'b')
+			load = blocks;
+		else if (!strcmp(hook, "softirq_raise")) /* not a hook of netstage's: the blocks' floor */
+			load = blocks && name[0] == 'e';
+		else
+			load = name[0] == (clocked ? 'c' : 'e') && !(hops && named(hook, not_hops));
+		bpf_program__set_autoload(prog, load);
+	}
+}
+
 int main(int argc, char **argv)
 {
-	bool blocks = false, hops = false, duty = false;
+	bool blocks = false, hops = false, duty = false, clock = false;
 	unsigned int pct = 0, period = 0;
 	struct probes_duty_split split;
 	struct empty_bpf *skel;
@@ -88,12 +133,14 @@ int main(int argc, char **argv)
 			blocks = true;
 		else if (!strcmp(argv[i], "--hops"))
 			hops = true;
+		else if (!strcmp(argv[i], "--clock"))
+			clock = true;
 		else if (!strcmp(argv[i], "--duty") && i + 1 < argc &&
 			 sscanf(argv[++i], "%u:%u", &pct, &period) == 2)
 			duty = true;
 		else {
 			fprintf(stderr,
-				"usage: empty_probes [--blocks | --hops] [--duty PCT:PERIOD_MS]\n");
+				"usage: empty_probes [--blocks | --hops] [--clock] [--duty PCT:PERIOD_MS]\n");
 			return 2;
 		}
 	}
@@ -102,32 +149,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	skel = empty_bpf__open();
-
-	if (skel && !blocks) {
-		bpf_program__set_autoload(skel->progs.b_clock, false);
-		bpf_program__set_autoload(skel->progs.b_array, false);
-		bpf_program__set_autoload(skel->progs.b_hash, false);
-		bpf_program__set_autoload(skel->progs.b_sk_storage, false);
-		bpf_program__set_autoload(skel->progs.b_sock_table, false);
-		/* Not a hook of netstage's: only the blocks' floor. */
-		bpf_program__set_autoload(skel->progs.e_softirq_raise, false);
-	}
-	if (skel && hops) {
-		struct bpf_program *off[] = {skel->progs.e_tx_start,
-					     skel->progs.e_rx_enqueue,
-					     skel->progs.e_tx_done,
-					     skel->progs.e_napi_poll,
-					     NULL,
-					     NULL};
-
-		if (kallsyms_has("__preempt_count", "pcpu_hot")) {
-			off[4] = skel->progs.e_softirq_entry;
-			off[5] = skel->progs.e_softirq_exit;
-		}
-		for (size_t i = 0; i < sizeof(off) / sizeof(off[0]); i++)
-			if (off[i])
-				bpf_program__set_autoload(off[i], false);
-	}
+	if (skel)
+		choose_programs(skel->obj, blocks, hops, clock);
 	if (!skel || empty_bpf__load(skel) || empty_bpf__attach(skel)) {
 		fprintf(stderr, "empty_probes: loading or attaching failed\n");
 		empty_bpf__destroy(skel);

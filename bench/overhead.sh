@@ -12,6 +12,8 @@
 #   empty-all-duty5  empty programs on the full set's hooks, attached and
 #                detached as all-duty5 is (the same PCT and period forms)
 #   hops-s16, hops-dutyPCT[pMS], empty-hops-dutyPCT[pMS]: the same for the light set
+#   clock-all, clock-hops  programs that only read the clock once, on each
+#                set's hooks: the floor of any probe that times every stage
 #   bpftrace     the five-probe bpftrace script of docs/KERNELS.md as the peer
 # The throughput runs keep bpf_stats off (netstage runs with --no-calibrate).
 # Then a pass with kernel.bpf_stats_enabled: each program's mean run time
@@ -125,10 +127,11 @@ start_agent() { # config
 		BPFTRACE_MAP_KEYS_MAX=1000000 bpftrace "$tmp/peer.bt" >"$tmp/agent.err" 2>&1 &
 		agent=$!
 		wait_for "$tmp/agent.err" Attaching bpftrace ;;
-	empty-all | empty-all-duty* | empty-hops | empty-hops-duty* | empty-blocks)
+	empty-all | empty-all-duty* | empty-hops | empty-hops-duty* | empty-blocks | clock-all | clock-hops)
 		local flag=""
 		[ "$1" = empty-blocks ] && flag="--blocks"
-		case $1 in empty-hops*) flag="--hops" ;; esac
+		case $1 in empty-hops* | clock-hops) flag="--hops" ;; esac
+		case $1 in clock-*) flag="$flag --clock" ;; esac
 		[ -n "$duty" ] && flag="$flag --duty ${duty% *}:${duty#* }"
 		# shellcheck disable=SC2086
 		"$empty" $flag >"$tmp/agent.err" 2>&1 &
@@ -208,6 +211,9 @@ for proto in $( [ "$rounds" -gt 0 ] && echo $protos); do
 				printf "  %s hops: %.3f against its floor %.3f (%+.3f)\n", p, m["hops"], m["empty-hops"], m["hops"] - m["empty-hops"]
 			if (("hops-s16" in m) && ("empty-hops" in m))
 				printf "  %s hops, 1 in 16: %.3f against its floor %.3f (%+.3f)\n", p, m["hops-s16"], m["empty-hops"], m["hops-s16"] - m["empty-hops"]
+			# What is left above the clock reads alone, on the same hooks.
+			for (k in m) if ((k == "all" || k == "hops") && ("clock-" k) in m && ("empty-" k) in m)
+				printf "  %s %s: %.3f against one clock read a program %.3f (%+.3f; the clock reads alone %+.3f of the floor)\n", p, k, m[k], m["clock-" k], m[k] - m["clock-" k], m["clock-" k] - m["empty-" k]
 			# A duty cycle against empty programs attached and detached on the
 			# same schedule (all-duty10 beside empty-all-duty10).
 			for (k in m) if (k ~ /^(all|hops)-duty/ && ("empty-" k) in m)
