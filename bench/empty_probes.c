@@ -91,8 +91,11 @@ static bool named(const char *name, const char *const *list)
  */
 static void choose_programs(struct bpf_object *obj, bool blocks, bool hops, bool clock)
 {
-	/* The light set's hooks leave these out; the softirq's two where the kernel lists a preempt count (user/probes.c). */
-	const char *not_hops[] = {"tx_start", "rx_enqueue", "tx_done", "napi_poll", NULL, NULL, NULL};
+	/*
+	 * The light set leaves these hooks out, and the softirq's two where the
+	 * kernel lists a preempt count (user/probes.c).
+	 */
+	const char *not_hops[7] = {"tx_start", "rx_enqueue", "tx_done", "napi_poll"};
 	struct bpf_program *prog;
 
 	if (kallsyms_has("__preempt_count", "pcpu_hot")) {
@@ -111,7 +114,8 @@ static void choose_programs(struct bpf_object *obj, bool blocks, bool hops, bool
 			  !(hops && !strncmp(hook, "softirq_", 8));
 		if (name[0] == 'b')
 			load = blocks;
-		else if (!strcmp(hook, "softirq_raise")) /* not a hook of netstage's: the blocks' floor */
+		else if (!strcmp(hook,
+				 "softirq_raise")) /* not a hook of netstage's: the blocks' floor */
 			load = blocks && name[0] == 'e';
 		else
 			load = name[0] == (clocked ? 'c' : 'e') && !(hops && named(hook, not_hops));
@@ -139,8 +143,8 @@ int main(int argc, char **argv)
 			 sscanf(argv[++i], "%u:%u", &pct, &period) == 2)
 			duty = true;
 		else {
-			fprintf(stderr,
-				"usage: empty_probes [--blocks | --hops] [--clock] [--duty PCT:PERIOD_MS]\n");
+			fprintf(stderr, "usage: empty_probes [--blocks | --hops] [--clock] [--duty "
+					"PCT:PERIOD_MS]\n");
 			return 2;
 		}
 	}
