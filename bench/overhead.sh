@@ -278,11 +278,22 @@ stats_pass() { # label netstage-args proto
 echo
 echo "bpf_stats (a pass of its own: the statistics cost time themselves)"
 sysctl -qw kernel.bpf_stats_enabled=1
-# STATS_SETS=... picks the stage sets of this pass (default: all, 1 in 16, hops; none: skip it).
-for proto in $( [ "${STATS_SETS:-all}" = none ] || echo $protos); do
-	stats_pass "all, every packet" "--no-calibrate --stages all" "$proto"
-	stats_pass "all, 1 in 16" "--no-calibrate --stages all --sample 16" "$proto"
-	stats_pass "hops, every packet" "--no-calibrate --stages hops" "$proto"
+# STATS_SETS=... picks the passes: "all" (the default: every packet, 1 in 16,
+# hops), any of "every s16 hops out" ("out": 1 in 65536, what a packet left
+# out costs by itself), or "none".
+stats_sets=${STATS_SETS:-all}
+[ "$stats_sets" = all ] && stats_sets="every s16 hops"
+[ "$stats_sets" = none ] && stats_sets=
+for proto in $( [ -z "$stats_sets" ] || echo $protos); do
+	for set in $stats_sets; do
+		case $set in
+		every) stats_pass "all, every packet" "--no-calibrate --stages all" "$proto" ;;
+		s16) stats_pass "all, 1 in 16" "--no-calibrate --stages all --sample 16" "$proto" ;;
+		hops) stats_pass "hops, every packet" "--no-calibrate --stages hops" "$proto" ;;
+		out) stats_pass "all, 1 in 65536" "--no-calibrate --stages all --sample 65536" "$proto" ;;
+		*) echo "overhead: STATS_SETS: unknown pass '$set' (every, s16, hops, out, all, none)" >&2; exit 2 ;;
+		esac
+	done
 done
 sysctl -qw kernel.bpf_stats_enabled=0
 

@@ -345,8 +345,8 @@ struct ns_softirq {
  * Userspace only reads it.
  */
 struct ns_cpu {
-	__u32 depth; /* transmits in progress */
-	__u32 pad;
+	__u32 depth;	/* transmits in progress */
+	__u32 left_out; /* pkts index + 1 of the packet this CPU last found left out (0: none) */
 	struct ns_xmit_frame frames[NS_XMIT_DEPTH];
 	__u64 softirq_entry[2]; /* entry time of the running NET_TX [0] / NET_RX [1], 0 if none */
 	__u64 raised[2];       /* when a followed packet raised NET_TX / NET_RX not yet run, or 0 */

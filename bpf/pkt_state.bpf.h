@@ -23,14 +23,25 @@ static __always_inline bool pkt_pair(__u64 addr, struct ns_pkt **a, struct ns_pk
 	return set_pair(&pkts, pkt_set(addr), a, b);
 }
 
-/* The slot following this skb address, or NULL. */
-static __always_inline struct ns_pkt *pkt_find(__u64 addr)
+/* The slot following this skb address, or NULL; its index in pkts in *at. */
+static __always_inline struct ns_pkt *pkt_find_at(__u64 addr, __u32 *at)
 {
 	struct ns_pkt *a, *b;
 
 	if (!pkt_pair(addr, &a, &b))
 		return NULL;
-	return a->skb == addr ? a : b->skb == addr ? b : NULL;
+	*at = pkt_set(addr);
+	if (a->skb == addr)
+		return a;
+	*at += 1;
+	return b->skb == addr ? b : NULL;
+}
+
+static __always_inline struct ns_pkt *pkt_find(__u64 addr)
+{
+	__u32 at;
+
+	return pkt_find_at(addr, &at);
 }
 
 static __always_inline bool terminal(__u8 stage)
@@ -69,21 +80,51 @@ static __always_inline bool parked(const struct ns_pkt *p, __u64 now)
  * evicts one in transit, only one parked in a socket's queue (that loses
  * its deliver stage, which a UDP datagram's state never reaches).
  */
-static __always_inline struct ns_pkt *pkt_victim(__u64 addr, __u64 now)
+static __always_inline struct ns_pkt *pkt_victim(__u64 addr, __u64 now, __u32 *at)
 {
 	struct ns_pkt *a, *b;
 
 	if (!pkt_pair(addr, &a, &b))
 		return NULL;
+	*at = pkt_set(addr);
 	if (reusable(a, addr, now))
 		return a;
+	*at += 1;
 	if (reusable(b, addr, now))
 		return b;
-	if (now)
+	if (now) {
+		*at -= a->ts <= b->ts;
 		return a->ts <= b->ts ? a : b;
-	if (a->stage == NS_STAGE_SOCK_ENQUEUE)
+	}
+	if (a->stage == NS_STAGE_SOCK_ENQUEUE) {
+		*at -= 1;
 		return a;
+	}
 	return b->stage == NS_STAGE_SOCK_ENQUEUE ? b : NULL;
+}
+
+/*
+ * A CPU remembers where the packet it last found left out (by the sampling,
+ * a filter) has its slot: the packet's later stages on that CPU are told
+ * from that slot by one lookup, before the device's table and the address's
+ * hash. The slot itself says whether it still holds a packet left out at
+ * this address, so a memo another packet overwrote misleads no one; where
+ * the address alone does not name a packet, the caller compares the tag.
+ */
+static __always_inline void memo_left_out(struct ns_cpu *c, __u32 at)
+{
+	c->left_out = at + 1;
+}
+
+static __always_inline const struct ns_pkt *left_out_at(const struct ns_cpu *c, __u64 addr)
+{
+	__u32 at = c->left_out - 1;
+	const struct ns_pkt *p;
+
+	if (!c->left_out)
+		return NULL;
+	p = bpf_map_lookup_elem(&pkts, &at);
+	return p && p->skb == addr && p->stage == NS_PKT_IGNORED ? p : NULL;
 }
 
 /*

@@ -40,16 +40,16 @@ static __always_inline bool tag_stage(__u8 stage)
 	return stage == NS_STAGE_TX_QUEUE || stage == NS_STAGE_RX_CORE;
 }
 
-/* From an skb the program may read (tracepoints, fentry): plain loads. */
-static __always_inline bool view_of(struct ns_cpu *c, const struct sk_buff *skb,
+/* From an skb the program may read (tracepoints, fentry): plain loads. tag: 0 if not read yet. */
+static __always_inline bool view_of(const struct sk_buff *skb, __u64 addr, __u32 tag,
 				    const struct net_device *dev, __u8 stage, struct pkt_view *v)
 {
 	if (!dev_watched(dev, &v->info, &v->inum))
 		return false;
 	v->skb = skb;
-	v->addr = ptr_value(c, skb);
+	v->addr = addr;
 	v->ifindex = dev->ifindex;
-	v->tag = tag_stage(stage) ? content_tag(skb) : 0;
+	v->tag = tag ? tag : tag_stage(stage) ? content_tag(skb) : 0;
 	v->from_socket = stage == NS_STAGE_TX_QUEUE && skb->sk;
 	return true;
 }
@@ -100,7 +100,7 @@ static __always_inline __u8 group_of(const struct sk_buff *skb, __u16 slot)
  * here, once: a packet left out is marked so in its slot (no clock read, no
  * statistics), and its later stages find the mark by its address alone.
  */
-static __always_inline bool start(struct ns_cpu *c, struct ns_pkt *p, struct pkt_view *v,
+static __always_inline bool start(struct ns_cpu *c, struct ns_pkt *p, __u32 at, struct pkt_view *v,
 				  __u16 slot, __u8 stage, __u32 cpu)
 {
 	const struct sk_buff *skb = v->skb;
@@ -126,11 +126,12 @@ static __always_inline bool start(struct ns_cpu *c, struct ns_pkt *p, struct pkt
 	if (closed || !sampled(v->tag) ||
 	    ((cfg.filter_proto || cfg.filter_port) && !flow_matches(skb))) {
 		if (!p)
-			p = pkt_victim(v->addr, 0);
+			p = pkt_victim(v->addr, 0, &at);
 		if (p) {
 			p->skb = v->addr;
 			p->tag = v->tag;
 			p->stage = NS_PKT_IGNORED;
+			memo_left_out(c, at);
 		}
 		if (closed)
 			return false;
@@ -142,7 +143,7 @@ static __always_inline bool start(struct ns_cpu *c, struct ns_pkt *p, struct pkt
 	}
 	now = bpf_ktime_get_ns();
 	if (!p)
-		p = pkt_victim(v->addr, now);
+		p = pkt_victim(v->addr, now, &at);
 	if (!p)
 		return false;
 	if (p->skb && p->stage != NS_PKT_IGNORED && !terminal(p->stage)) {
@@ -204,17 +205,19 @@ static __always_inline bool on_stage(struct ns_cpu *c, struct pkt_view *v, __u8 
 	struct event_src src = {};
 	struct interval iv = {};
 	struct ns_pkt *p;
+	__u32 cpu, at = 0;
 	__u64 now;
-	__u32 cpu;
 	__u16 slot;
 	__u8 hop, from;
 
 	slot = NS_DEV_INFO_SLOT(v->info);
 	cpu = bpf_get_smp_processor_id();
-	p = pkt_find(v->addr);
+	p = pkt_find_at(v->addr, &at);
 	/* Left out at its first stage: nothing more to do, not even a clock read. */
-	if (p && p->stage == NS_PKT_IGNORED && same_packet(p, v))
+	if (p && p->stage == NS_PKT_IGNORED && same_packet(p, v)) {
+		memo_left_out(c, at);
 		return false;
+	}
 	/*
 	 * A stage inside a hop (no tag read) goes on with the state its address
 	 * finds when that state is the step just before on this CPU (an interval
@@ -244,7 +247,7 @@ static __always_inline bool on_stage(struct ns_cpu *c, struct pkt_view *v, __u8 
 	 */
 	if (!p || !same_packet(p, v) || now - p->ts > cfg.max_age_ns || terminal(p->stage) ||
 	    resent(p, stage, v->inum)) {
-		return start(c, p, v, slot, stage, cpu);
+		return start(c, p, at, v, slot, stage, cpu);
 	}
 
 	from = p->stage;
@@ -303,14 +306,32 @@ static __always_inline bool on_stage(struct ns_cpu *c, struct pkt_view *v, __u8 
 	return true;
 }
 
-/* A stage of a packet the program may read. */
+/*
+ * A stage of a packet the program may read. A packet this CPU saw left out
+ * ends here, before its device is looked up: by its address, and where a
+ * new packet may come at a reused one (tx_queue, rx_core), by its tag too.
+ */
 static __always_inline bool at_stage(struct ns_cpu *c, const struct sk_buff *skb,
 				     const struct net_device *dev, __u8 stage,
 				     struct ns_xmit_frame *frame)
 {
+	const struct ns_pkt *out;
 	struct pkt_view v;
+	__u32 tag = 0;
+	__u64 addr;
 
-	return c && view_of(c, skb, dev, stage, &v) && on_stage(c, &v, stage, frame);
+	if (!c)
+		return false;
+	addr = ptr_value(c, skb);
+	out = left_out_at(c, addr);
+	if (out) {
+		if (!tag_stage(stage))
+			return false;
+		tag = content_tag(skb);
+		if (out->tag == tag)
+			return false;
+	}
+	return view_of(skb, addr, tag, dev, stage, &v) && on_stage(c, &v, stage, frame);
 }
 
 SEC("tp_btf/net_dev_queue")
@@ -403,7 +424,8 @@ int BPF_PROG(tx_done, struct sk_buff *skb, int rc, struct net_device *dev, unsig
 	__u64 addr;
 
 	c = enter(NS_PROG_TX_DONE);
-	if (!c || !dev_watched(dev, &info, &inum) || c->depth == 0)
+	/* No transmit in progress (a packet left out pushed none): no device lookup. */
+	if (!c || c->depth == 0 || !dev_watched(dev, &info, &inum))
 		return 0;
 	addr = ptr_value(c, skb);
 	f = &c->frames[(c->depth - 1) & (NS_XMIT_DEPTH - 1)];
@@ -1018,7 +1040,7 @@ static __always_inline void rx_handler(unsigned long long *ctx)
 	bpf_probe_read_kernel(&pskb, sizeof(pskb), &ctx[0]);
 	if (pskb)
 		bpf_probe_read_kernel(&addr, sizeof(addr), (void *)pskb);
-	if (c && addr && view_of_addr(addr, &v))
+	if (c && addr && !left_out_at(c, addr) && view_of_addr(addr, &v))
 		on_stage(c, &v, NS_STAGE_RX_HANDLER, &f);
 }
 
