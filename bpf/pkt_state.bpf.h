@@ -116,12 +116,18 @@ static __always_inline void memo_left_out(struct ns_cpu *c, __u32 at)
 	c->left_out = at + 1;
 }
 
+/* Can a packet be left out at all? Known at load: where not, the verifier drops the memo. */
+static __always_inline bool may_leave_out(void)
+{
+	return cfg.sample_every > 1 || cfg.filter_proto || cfg.filter_port || cfg.windowed;
+}
+
 static __always_inline const struct ns_pkt *left_out_at(const struct ns_cpu *c, __u64 addr)
 {
 	__u32 at = c->left_out - 1;
 	const struct ns_pkt *p;
 
-	if (!c->left_out)
+	if (!may_leave_out() || !c->left_out)
 		return NULL;
 	p = bpf_map_lookup_elem(&pkts, &at);
 	return p && p->skb == addr && p->stage == NS_PKT_IGNORED ? p : NULL;

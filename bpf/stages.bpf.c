@@ -40,18 +40,15 @@ static __always_inline bool tag_stage(__u8 stage)
 	return stage == NS_STAGE_TX_QUEUE || stage == NS_STAGE_RX_CORE;
 }
 
-/* From an skb the program may read (tracepoints, fentry): plain loads. tag: 0 if not read yet. */
-static __always_inline bool view_of(const struct sk_buff *skb, __u64 addr, __u32 tag,
-				    const struct net_device *dev, __u8 stage, struct pkt_view *v)
+/* From an skb the program may read (tracepoints, fentry), on a watched device: plain loads. */
+static __always_inline void view_of(struct pkt_view *v, const struct sk_buff *skb, __u64 addr,
+				    __u32 tag, const struct net_device *dev, __u8 stage)
 {
-	if (!dev_watched(dev, &v->info, &v->inum))
-		return false;
 	v->skb = skb;
 	v->addr = addr;
 	v->ifindex = dev->ifindex;
-	v->tag = tag ? tag : tag_stage(stage) ? content_tag(skb) : 0;
+	v->tag = tag;
 	v->from_socket = stage == NS_STAGE_TX_QUEUE && skb->sk;
-	return true;
 }
 
 /*
@@ -310,6 +307,7 @@ static __always_inline bool on_stage(struct ns_cpu *c, struct pkt_view *v, __u8 
  * A stage of a packet the program may read. A packet this CPU saw left out
  * ends here, before its device is looked up: by its address, and where a
  * new packet may come at a reused one (tx_queue, rx_core), by its tag too.
+ * The tag is read in one place, the device looked up at most once.
  */
 static __always_inline bool at_stage(struct ns_cpu *c, const struct sk_buff *skb,
 				     const struct net_device *dev, __u8 stage,
@@ -317,6 +315,7 @@ static __always_inline bool at_stage(struct ns_cpu *c, const struct sk_buff *skb
 {
 	const struct ns_pkt *out;
 	struct pkt_view v;
+	bool watched = false;
 	__u32 tag = 0;
 	__u64 addr;
 
@@ -324,14 +323,22 @@ static __always_inline bool at_stage(struct ns_cpu *c, const struct sk_buff *skb
 		return false;
 	addr = ptr_value(c, skb);
 	out = left_out_at(c, addr);
-	if (out) {
-		if (!tag_stage(stage))
+	if (out && !tag_stage(stage))
+		return false;
+	if (!out) {
+		if (!dev_watched(dev, &v.info, &v.inum))
 			return false;
+		watched = true;
+	}
+	if (tag_stage(stage)) {
 		tag = content_tag(skb);
-		if (out->tag == tag)
+		if (out && out->tag == tag)
 			return false;
 	}
-	return view_of(skb, addr, tag, dev, stage, &v) && on_stage(c, &v, stage, frame);
+	if (!watched && !dev_watched(dev, &v.info, &v.inum))
+		return false;
+	view_of(&v, skb, addr, tag, dev, stage);
+	return on_stage(c, &v, stage, frame);
 }
 
 SEC("tp_btf/net_dev_queue")
