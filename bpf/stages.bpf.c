@@ -535,7 +535,10 @@ static __always_inline struct ns_fifo *fifo_of(struct ns_cpu *c, const struct so
 
 	if (!set_pair(&fifos, (ns_key_hash(addr >> 6) & cfg.fifo_mask) & ~1U, &a, &b))
 		return NULL;
-	cookie = bpf_get_socket_cookie((struct sock *)sk);
+	/* The kernel's own copy, a plain load; the helper makes one on first use. */
+	cookie = sk->__sk_common.skc_cookie.counter;
+	if (!cookie)
+		cookie = bpf_get_socket_cookie((struct sock *)sk);
 	if (a->sk == addr && a->cookie == cookie)
 		return a;
 	if (b->sk == addr && b->cookie == cookie)
