@@ -30,7 +30,7 @@ out=${1:?usage: bench/overhead.sh BUILD_DIR [ROUNDS] [SECONDS] [PROTOS]}
 rounds=${2:-10}
 secs=${3:-4}
 protos=${4:-tcp udp}
-configs=${CONFIGS:-all all-s16 all-duty5 hops empty-all empty-all-duty5 empty-hops bpftrace}
+configs=${CONFIGS:-all all-s16 all-duty5 hops empty-all empty-all-duty5 empty-hops clock-all clock-hops bpftrace}
 ns=$out/netstage
 empty=$out/bench/empty_probes
 for tool in "$ns" "$empty"; do
@@ -279,10 +279,10 @@ echo
 echo "bpf_stats (a pass of its own: the statistics cost time themselves)"
 sysctl -qw kernel.bpf_stats_enabled=1
 # STATS_SETS=... picks the passes: "all" (the default: every packet, 1 in 16,
-# hops), any of "every s16 hops out" ("out": 1 in 65536, what a packet left
-# out costs by itself), or "none".
+# hops, 1 in 65536), any of "every s16 hops out" ("out": 1 in 65536, what a
+# packet left out costs by itself), or "none".
 stats_sets=${STATS_SETS:-all}
-[ "$stats_sets" = all ] && stats_sets="every s16 hops"
+[ "$stats_sets" = all ] && stats_sets="every s16 hops out"
 [ "$stats_sets" = none ] && stats_sets=
 for proto in $( [ -z "$stats_sets" ] || echo $protos); do
 	for set in $stats_sets; do
