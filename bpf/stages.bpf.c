@@ -673,18 +673,31 @@ static __always_inline void finish(struct ns_cpu *c, struct ns_pkt *p, __u64 add
 	p->cpu = cpu;
 }
 
-/* The live state of a packet by its address and content, or NULL. */
+/*
+ * The live state of a packet by its address and content, or NULL. These
+ * stages run where the application reads (or the packet is freed), mostly
+ * not on the CPU that last wrote the packet's slot: reading the slot is a
+ * cache line crossing over. Under 1-in-N sampling the tag comes first, and
+ * a packet the sampling left out ends there; its headers are lines the
+ * copy reads anyway.
+ */
 static __always_inline struct ns_pkt *followed(struct ns_cpu *c, const struct sk_buff *skb,
 					       __u64 *addr, __u64 *now)
 {
 	struct ns_pkt *p;
-	__u32 tag;
+	__u32 tag = 0;
 
+	if (cfg.sample_every > 1) {
+		tag = content_tag(skb);
+		if (!sampled(tag))
+			return NULL;
+	}
 	*addr = ptr_value(c, skb);
 	p = pkt_find(*addr);
 	if (!p || p->stage == NS_PKT_IGNORED || terminal(p->stage))
 		return NULL;
-	tag = content_tag(skb);
+	if (!tag)
+		tag = content_tag(skb);
 	if (p->tag != tag)
 		return NULL;
 	*now = bpf_ktime_get_ns();
