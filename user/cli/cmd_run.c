@@ -14,6 +14,7 @@
 #include "user/capture.h"
 #include "user/cli/experiment_args.h"
 #include "user/cli/metrics_args.h"
+#include "user/cli/topo_args.h"
 #include "user/cli/probe_args.h"
 #include "user/raw_writer.h"
 #include "user/probes.h"
@@ -25,27 +26,14 @@
 #include "topo/topo.h"
 
 enum {
-	OPT_KIND = 'k',
-	OPT_MODE = 'm',
-	OPT_PAIRS = 'n',
 	OPT_PROTO = 'p',
 	OPT_OUTPUT = 'o',
-	OPT_MTU = 256,
-	OPT_LAYOUT,
 };
 
 static const struct cli_opt opts[] = {
-    {OPT_KIND, "kind", 'k', "KIND",
-     "veth, veth-bridge, macvlan, ipvlan, host, container, nat, vxlan or ovs (required)"},
-    {OPT_MODE, "mode", 'm', "MODE",
-     "macvlan: bridge (default), vepa, private, passthru, source; ipvlan: l2, l3 (default), "
-     "l3s"},
-    {OPT_PAIRS, "pairs", 'n', "N", "container pairs, 1 to 256 (default 1)"},
+    TOPO_OPTS,
     {OPT_PROTO, "proto", 'p', "tcp|udp", "iperf3 protocol (default tcp)"},
     EXPERIMENT_OPTS,
-    {OPT_MTU, "mtu", 0, "M", "MTU of every device, 68 to 65535 (default 1500)"},
-    {OPT_LAYOUT, "layout", 0, "local|switched",
-     "one host, or two nodes joined by a wire (default local)"},
     {OPT_OUTPUT, "output", 'o', "FILE", "write the result as JSON to FILE ('-' for stdout)"},
     METRICS_OPTS("during the run"),
     PROBE_OPTS_SAMPLING,
@@ -82,18 +70,12 @@ struct run_args {
 
 static int parse(int argc, char **argv, struct run_args *a, bool *help)
 {
+	struct topo_args topo;
 	struct cli_parser p;
-	const char *mode = NULL;
-	bool layout_given = false;
-	long v;
 	int id;
 
 	memset(a, 0, sizeof(*a));
-	a->spec.kind = -1;
-	a->spec.mode = -1;
-	a->spec.pairs = 1;
-	a->spec.mtu = 1500;
-	a->spec.layout = TOPO_LOCAL;
+	topo_args__init(&topo);
 	experiment__defaults(&a->e);
 	a->metrics = (struct metrics_args)METRICS_ARGS_DEFAULT;
 	a->e.cmd = cmd.name;
@@ -103,6 +85,8 @@ static int parse(int argc, char **argv, struct run_args *a, bool *help)
 
 		if (!handled)
 			handled = metrics_args__handle(&p, id, &a->metrics);
+		if (!handled)
+			handled = topo_args__handle(&p, id, &topo);
 
 		if (!handled)
 			handled = experiment_args__handle(&p, id, &a->e, &a->no_probes);
@@ -111,42 +95,12 @@ static int parse(int argc, char **argv, struct run_args *a, bool *help)
 		if (handled)
 			continue;
 		switch (id) {
-		case OPT_KIND:
-			a->spec.kind = topo_kind__parse(p.arg);
-			if ((int)a->spec.kind < 0) {
-				cli__error(&cmd, "--kind: unknown kind '%s'; use %s", p.arg,
-					   topo_kind__list());
-				return -1;
-			}
-			break;
-		case OPT_MODE:
-			mode = p.arg;
-			break;
-		case OPT_PAIRS:
-			if (cli__int(&p, 1, TOPO_MAX_PAIRS, &v))
-				return -1;
-			a->spec.pairs = v;
-			break;
 		case OPT_PROTO:
 			if (strcmp(p.arg, "tcp") && strcmp(p.arg, "udp")) {
 				cli__error(&cmd, "--proto: '%s' is neither tcp nor udp", p.arg);
 				return -1;
 			}
 			a->e.load.proto = strcmp(p.arg, "udp") ? LOAD_TCP : LOAD_UDP;
-			break;
-		case OPT_MTU:
-			if (cli__int(&p, TOPO_MIN_MTU, TOPO_MAX_MTU, &v))
-				return -1;
-			a->spec.mtu = v;
-			break;
-		case OPT_LAYOUT:
-			a->spec.layout = topo_layout__parse(p.arg);
-			layout_given = true;
-			if ((int)a->spec.layout < 0) {
-				cli__error(&cmd, "--layout: '%s' is neither local nor switched",
-					   p.arg);
-				return -1;
-			}
 			break;
 		case OPT_OUTPUT:
 			a->output = p.arg;
@@ -161,25 +115,9 @@ static int parse(int argc, char **argv, struct run_args *a, bool *help)
 	case 2:
 		return -1;
 	}
-	if ((int)a->spec.kind < 0) {
-		cli__error(&cmd, "--kind is required: %s", topo_kind__list());
+	if (topo_args__finish(&cmd, &topo))
 		return -1;
-	}
-	/* An overlay joins two nodes: vxlan is switched unless told otherwise (then refused). */
-	if (a->spec.kind == TOPO_VXLAN && !layout_given)
-		a->spec.layout = TOPO_SWITCHED;
-	if (mode) {
-		a->spec.mode = topo_mode__parse(a->spec.kind, mode);
-		if (a->spec.mode < 0) {
-			cli__error(&cmd, "--mode: '%s' is not a mode of %s (%s)", mode,
-				   topo_kind__name(a->spec.kind),
-				   a->spec.kind == TOPO_MACVLAN
-				       ? "bridge, vepa, private, passthru, source"
-				   : a->spec.kind == TOPO_IPVLAN ? "l2, l3, l3s"
-								 : "it has no modes");
-			return -1;
-		}
-	}
+	a->spec = topo.spec;
 	if (a->no_probes && a->metrics.listen) {
 		cli__error(&cmd,
 			   "--no-probes leaves nothing to serve at --listen; drop one of them");

@@ -10,29 +10,17 @@
 #include <arpa/inet.h>
 #include "user/cli/cli.h"
 #include "user/cli/commands.h"
+#include "user/cli/topo_args.h"
 #include "topo/topo.h"
 
 enum {
-	OPT_KIND = 'k',
-	OPT_MODE = 'm',
-	OPT_PAIRS = 'n',
 	OPT_QUIET = 'q',
-	OPT_MTU = 256,
-	OPT_LAYOUT,
-	OPT_IPV6,
+	OPT_IPV6 = 256,
 	OPT_ALL,
 };
 
 static const struct cli_opt up_opts[] = {
-    {OPT_KIND, "kind", 'k', "KIND",
-     "veth, veth-bridge, macvlan, ipvlan, host, container, nat, vxlan or ovs (required)"},
-    {OPT_PAIRS, "pairs", 'n', "N", "container pairs, 1 to 256 (default 1)"},
-    {OPT_MTU, "mtu", 0, "M", "MTU of every device, 68 to 65535 (default 1500)"},
-    {OPT_LAYOUT, "layout", 0, "local|switched",
-     "one host, or two nodes joined by a wire (default local)"},
-    {OPT_MODE, "mode", 'm', "MODE",
-     "macvlan: bridge (default), vepa, private, passthru, source; ipvlan: l2, l3 (default), "
-     "l3s"},
+    TOPO_OPTS,
     {OPT_IPV6, "ipv6", 0, NULL, "also IPv6 addresses (2001:2::/48); default: IPv6 disabled"},
     {OPT_QUIET, "quiet", 'q', NULL, "print only the run id"},
     {0},
@@ -135,50 +123,25 @@ static void print_topo(const struct topo *t, FILE *out)
 
 static int topo_up(int argc, char **argv)
 {
-	struct topo_spec spec = {.kind = -1, .mode = -1, .pairs = 1, .mtu = 1500};
 	struct topo_err err = {{0}};
+	struct topo_args args;
+	struct topo_spec *spec = &args.spec;
 	struct cli_parser p;
-	const char *mode = NULL;
-	bool quiet = false, layout_given = false;
+	bool quiet = false;
 	struct topo *t;
-	long v;
 	int id, rc;
 
+	topo_args__init(&args);
 	cli__init(&p, &up_cmd, argc, argv);
 	while ((id = cli__next(&p)) > 0) {
+		rc = topo_args__handle(&p, id, &args);
+		if (rc < 0)
+			return 2;
+		if (rc)
+			continue;
 		switch (id) {
-		case OPT_KIND:
-			spec.kind = topo_kind__parse(p.arg);
-			if ((int)spec.kind < 0) {
-				cli__error(&up_cmd, "--kind: unknown kind '%s'; use %s", p.arg,
-					   topo_kind__list());
-				return 2;
-			}
-			break;
-		case OPT_MODE:
-			mode = p.arg;
-			break;
-		case OPT_PAIRS:
-			if (cli__int(&p, 1, TOPO_MAX_PAIRS, &v))
-				return 2;
-			spec.pairs = v;
-			break;
-		case OPT_MTU:
-			if (cli__int(&p, TOPO_MIN_MTU, TOPO_MAX_MTU, &v))
-				return 2;
-			spec.mtu = v;
-			break;
-		case OPT_LAYOUT:
-			spec.layout = topo_layout__parse(p.arg);
-			layout_given = true;
-			if ((int)spec.layout < 0) {
-				cli__error(&up_cmd, "--layout: '%s' is neither local nor switched",
-					   p.arg);
-				return 2;
-			}
-			break;
 		case OPT_IPV6:
-			spec.ipv6 = true;
+			spec->ipv6 = true;
 			break;
 		case OPT_QUIET:
 			quiet = true;
@@ -188,32 +151,15 @@ static int topo_up(int argc, char **argv)
 	rc = cli__finish(&p, id);
 	if (rc >= 0)
 		return rc;
-	if ((int)spec.kind < 0) {
-		cli__error(&up_cmd, "--kind is required: %s", topo_kind__list());
+	if (topo_args__finish(&up_cmd, &args))
 		return 2;
-	}
-	/* An overlay joins two nodes: vxlan is switched unless told otherwise (then refused). */
-	if (spec.kind == TOPO_VXLAN && !layout_given)
-		spec.layout = TOPO_SWITCHED;
-	if (mode) {
-		spec.mode = topo_mode__parse(spec.kind, mode);
-		if (spec.mode < 0) {
-			cli__error(&up_cmd, "--mode: '%s' is not a mode of %s (%s)", mode,
-				   topo_kind__name(spec.kind),
-				   spec.kind == TOPO_MACVLAN
-				       ? "bridge, vepa, private, passthru, source"
-				   : spec.kind == TOPO_IPVLAN ? "l2, l3, l3s"
-							      : "it has no modes");
-			return 2;
-		}
-	}
-	if (topo__validate(&spec, &err)) {
+	if (topo__validate(spec, &err)) {
 		cli__error(&up_cmd, "%s", err.msg);
 		return 2;
 	}
 	if (!need_root(&up_cmd))
 		return 1;
-	rc = topo__up(&spec, &t, &err);
+	rc = topo__up(spec, &t, &err);
 	if (rc) {
 		cli__error(&up_cmd, "%s", err.msg);
 		return rc == -4 /* EINTR */ ? 130 : 1;
