@@ -4,13 +4,13 @@
  * of the overhead benchmark's bpf_stats pass. Prints "attached" when ready.
  * With --blocks it also loads the building-block programs (b_*); without, the
  * hooks carry only empty programs, the floor of the throughput runs. With
- * --hops only the hooks of netstage's light stage set (--stages hops): the
- * softirq's two among them where netstage needs them (user/probes.c: the
- * kernel lists no preempt count in kallsyms). With --duty PCT:PERIOD_MS the
+ * --hops only the hooks of netstage's light stage set (--stages hops), as
+ * user/probes.c chooses them (probes__in_hops). With --duty PCT:PERIOD_MS the
  * programs are attached PCT % of every period and detached between, as
  * netstage's time sampling does it: the floor of --duty, attaching and
- * detaching included. With --clock every program reads the clock once: the
- * floor of any probe that timestamps each stage.
+ * detaching included. With --clock the programs on the hooks where netstage
+ * times an interval read the clock once: the floor of any probe that
+ * timestamps each stage.
  */
 #include <signal.h>
 #include <time.h>
@@ -27,23 +27,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
-}
-
-static bool kallsyms_has(const char *a, const char *b)
-{
-	FILE *f = fopen("/proc/kallsyms", "r");
-	char line[256];
-	bool found = false;
-
-	while (f && !found && fgets(line, sizeof(line), f)) {
-		const char *name = strrchr(line, ' ');
-
-		line[strcspn(line, "\n")] = '\0';
-		found = name && (!strcmp(name + 1, a) || !strcmp(name + 1, b));
-	}
-	if (f)
-		fclose(f);
-	return found;
 }
 
 static void nap_ms(unsigned int ms)
@@ -75,50 +58,38 @@ static int duty_cycle(struct empty_bpf *skel, const struct probes_duty_split *d)
 	return 0;
 }
 
-static bool named(const char *name, const char *const *list)
-{
-	for (; *list; list++)
-		if (!strcmp(name, *list))
-			return true;
-	return false;
-}
-
 /*
  * Which programs load, by name: on each hook the empty one (e_) or, with
  * clock, the one that reads the clock (c_) where the set times an interval
  * there; the building blocks (b_) and their hook's empty program with
- * blocks; only the light set's hooks with hops.
+ * blocks; with hops only the hooks of netstage's light set
+ * (probes__in_hops), which marks softirq runs without timing them.
  */
 static void choose_programs(struct bpf_object *obj, bool blocks, bool hops, bool clock)
 {
-	/*
-	 * The light set leaves these hooks out, and the softirq's two where the
-	 * kernel lists a preempt count (user/probes.c).
-	 */
-	const char *not_hops[7] = {"tx_start", "rx_enqueue", "tx_done", "napi_poll"};
+	bool preempt_count = probes__preempt_count_readable();
 	struct bpf_program *prog;
 
-	if (kallsyms_has("__preempt_count", "pcpu_hot")) {
-		not_hops[4] = "softirq_entry";
-		not_hops[5] = "softirq_exit";
-	}
 	bpf_object__for_each_program(prog, obj)
 	{
 		const char *name = bpf_program__name(prog), *hook = name + 2;
 		char timed[64];
-		bool load, clocked;
+		bool load;
 
-		/* The light set marks softirq runs without timing them (bpf/stages.bpf.c). */
 		snprintf(timed, sizeof(timed), "c_%s", hook);
-		clocked = clock && bpf_object__find_program_by_name(obj, timed) &&
-			  !(hops && !strncmp(hook, "softirq_", 8));
-		if (name[0] == 'b')
+		if (name[0] == 'b') {
 			load = blocks;
-		else if (!strcmp(hook,
-				 "softirq_raise")) /* not a hook of netstage's: the blocks' floor */
+		} else if (!strcmp(hook, "softirq_raise")) {
+			/* Not a hook of netstage's: only the blocks' floor. */
 			load = blocks && name[0] == 'e';
-		else
-			load = name[0] == (clocked ? 'c' : 'e') && !(hops && named(hook, not_hops));
+		} else if (hops && !probes__in_hops(hook, preempt_count)) {
+			load = false;
+		} else {
+			bool clocked = clock && bpf_object__find_program_by_name(obj, timed) &&
+				       !(hops && !strncmp(hook, "softirq_", 8));
+
+			load = name[0] == (clocked ? 'c' : 'e');
+		}
 		bpf_program__set_autoload(prog, load);
 	}
 }

@@ -456,23 +456,22 @@ out:
  * device's receive, the socket enqueue and the delivery, drops, socket
  * trouble, and the receive softirq's bounds (marked, not timed), which tell
  * a socket enqueue of the softirq's packet from one in process context.
+ * By name, so that the benchmark's floor (bench/empty_probes) takes the
+ * same hooks.
  */
-static bool in_hops(const struct probes *l, const struct bpf_program *prog)
+bool probes__in_hops(const char *prog, bool preempt_count)
 {
-	const struct stages_bpf *skel = l->skel;
-	const struct bpf_program *const keep[] = {
-	    skel->progs.tx_queue,	    skel->progs.rx_core,	skel->progs.sock_enqueue,
-	    skel->progs.sock_enqueue_pc,    skel->progs.deliver,	skel->progs.sock_recv,
-	    skel->progs.sock_rcvqueue_full, skel->progs.udp_queue_fail, skel->progs.drop,
-	    skel->progs.drop_noreason,
+	static const char *const keep[] = {
+	    "tx_queue", "rx_core",	 "sock_enqueue",       "sock_enqueue_pc",
+	    "deliver",	"sock_recv",	 "sock_rcvqueue_full", "udp_queue_fail",
+	    "drop",	"drop_noreason",
 	};
 
 	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
-		if (keep[i] == prog)
+		if (!strcmp(keep[i], prog))
 			return true;
 	/* Where the preempt count cannot be read, the softirq hooks mark the receive softirq. */
-	return !l->preempt_count &&
-	       (prog == skel->progs.softirq_entry || prog == skel->progs.softirq_exit);
+	return !preempt_count && (!strcmp(prog, "softirq_entry") || !strcmp(prog, "softirq_exit"));
 }
 
 /*
@@ -480,7 +479,7 @@ static bool in_hops(const struct probes *l, const struct bpf_program *prog)
  * verifier finds its address through kallsyms, which lists data symbols only
  * with CONFIG_KALLSYMS_ALL.
  */
-static bool preempt_count_readable(void)
+bool probes__preempt_count_readable(void)
 {
 	FILE *f = fopen("/proc/kallsyms", "r");
 	char line[256];
@@ -515,7 +514,8 @@ static void choose_programs(struct probes *l, bool module_probes)
 			on = all && module_probes && l->features.fentry &&
 			     func_exists(l->vmlinux_btf, tp);
 		else
-			on = (all || in_hops(l, prog)) && tp_args(l->vmlinux_btf, tp) >= 0;
+			on = (all || probes__in_hops(bpf_program__name(prog), l->preempt_count)) &&
+			     tp_args(l->vmlinux_btf, tp) >= 0;
 		bpf_program__set_autoload(prog, on);
 		if (on && is_module_probe(prog))
 			add_name(l->modules, sizeof(l->modules), tp);
@@ -788,7 +788,7 @@ int probes__start(struct probes **out, const struct probes_opts *o, char *err, s
 	}
 	l->topo = o->topo;
 	l->stage_set = o->stage_set;
-	l->preempt_count = preempt_count_readable();
+	l->preempt_count = probes__preempt_count_readable();
 	l->no_calibrate = o->no_calibrate;
 	/* Before anything is attached: measuring it runs a hook of its own (cached for the boot).
 	 */

@@ -94,6 +94,11 @@ int probes__start(struct probes **out, const struct probes_opts *opts, char *err
  * Time sampling (user/duty.c): prepare before load (the programs then start
  * packets only inside windows), start once attached, stop before destroy.
  */
+/* Is the program of this name one of the light stage set's (--stages hops)? */
+bool probes__in_hops(const char *prog, bool preempt_count);
+/* Can the programs read the preempt count? Then the light set needs no softirq hook. */
+bool probes__preempt_count_readable(void);
+
 /*
  * A period's parts, in ms: attached for settle + on + drain, exactly pct % of
  * the period (the settle before a window opens, the window, the drain after
