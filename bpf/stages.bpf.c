@@ -315,7 +315,6 @@ static __always_inline bool at_stage(struct ns_cpu *c, const struct sk_buff *skb
 {
 	const struct ns_pkt *out;
 	struct pkt_view v;
-	bool watched = false;
 	__u32 tag = 0;
 	__u64 addr;
 
@@ -325,17 +324,16 @@ static __always_inline bool at_stage(struct ns_cpu *c, const struct sk_buff *skb
 	out = left_out_at(c, addr);
 	if (out && !tag_stage(stage))
 		return false;
-	if (!out) {
-		if (!dev_watched(dev, &v.info, &v.inum))
-			return false;
-		watched = true;
-	}
+	/* No memo here: the device first, so that no unwatched packet's tag is read. */
+	if (!out && !dev_watched(dev, &v.info, &v.inum))
+		return false;
 	if (tag_stage(stage)) {
 		tag = content_tag(skb);
 		if (out && out->tag == tag)
 			return false;
 	}
-	if (!watched && !dev_watched(dev, &v.info, &v.inum))
+	/* A memo of another packet at this address: the device now. */
+	if (out && !dev_watched(dev, &v.info, &v.inum))
 		return false;
 	view_of(&v, skb, addr, tag, dev, stage);
 	return on_stage(c, &v, stage, frame);
